@@ -1,0 +1,127 @@
+/**
+ * The gateway's configuration: every environment variable is read here, validated with one
+ * schema, and turned into a typed object with defaults. A bad value stops start-up with a
+ * message naming the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { STORAGE_TYPES } from './storage/types';
+
+/** S3 caps a presigned URL's lifetime at seven days (SigV4). */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+/** S3 returns at most 1000 keys per ListObjectsV2 call. */
+export const MAX_LIST_PAGE_SIZE = 1000;
+/** The longest storage type name; bucket names must stay within S3's 63 characters. */
+const LONGEST_TYPE = Math.max(...STORAGE_TYPES.map((t) => t.length));
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = z
+  .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const envSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).optional(),
+  S3_ENDPOINT: url.optional(),
+  S3_PUBLIC_ENDPOINT: url.optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanString.optional(),
+  STORAGE_BUCKET_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/, {
+      message: 'must be lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+    })
+    .max(63 - 1 - LONGEST_TYPE, { message: `must be at most ${63 - 1 - LONGEST_TYPE} characters (bucket names are at most 63)` })
+    .default('storage'),
+  STORAGE_DATA_DIR: z.string().min(1).default('.data'),
+  LOCAL_MINIO_PORT: int(0, 65535).default(9000),
+  AUTH_JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  SIGNED_URL_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).default(3600),
+  LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface S3Settings {
+  /** Where the gateway itself talks to the store. */
+  endpoint: string | undefined;
+  /** The host presigned URLs are signed for: what uploaders and downloaders can reach. */
+  publicEndpoint: string | undefined;
+  region: string;
+  /** Absent: the AWS SDK's default chain (environment, profile, instance or task role). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** No S3_ENDPOINT: the gateway runs a local MinIO from minio/bin and keeps its state in dataDir. */
+  embeddedMinio: boolean;
+  localMinioPort: number;
+  s3: S3Settings;
+  bucketPrefix: string;
+  dataDir: string;
+  auth: { jwtSecret: string | undefined };
+  signedUrlTtlSeconds: number;
+  listPageSize: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into a Config, or throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as shells and compose files often write them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither',
+    );
+  }
+  const embeddedMinio = e.S3_ENDPOINT === undefined;
+  return {
+    port: e.PORT,
+    // The embedded MinIO only listens on loopback, so its presigned URLs only work on this
+    // machine: keep the gateway there too unless told otherwise.
+    host: e.HOST ?? (embeddedMinio ? '127.0.0.1' : '0.0.0.0'),
+    embeddedMinio,
+    localMinioPort: e.LOCAL_MINIO_PORT,
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      publicEndpoint: e.S3_PUBLIC_ENDPOINT ?? e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      credentials:
+        e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+          : undefined,
+      // MinIO and most self-hosted engines want path-style; AWS S3 wants virtual-hosted.
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+    },
+    bucketPrefix: e.STORAGE_BUCKET_PREFIX,
+    dataDir: path.resolve(e.STORAGE_DATA_DIR),
+    auth: { jwtSecret: e.AUTH_JWT_SECRET },
+    signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    listPageSize: e.LIST_PAGE_SIZE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Puts the gateway together from a Config: the local MinIO in embedded mode, the object
+ * store, the buckets, the token verifier and the HTTP server. `main.ts` runs it; the tests
+ * start it the same way, so they exercise the real start-up path.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { secretVerifier } from './auth/tokens';
+import { ConfigError, type Config } from './config';
+import { API_BASE, createApp } from './http/app';
+import { ensureMinioBinary, startLocalMinio, type LocalMinio } from './local/minio';
+import { loadOrCreateLocalSecrets } from './local/secrets';
+import type { Logger } from './log';
+import { StoreUnavailable } from './storage/errors';
+import { StorageService } from './storage/service';
+import { ObjectStore, StoreAccessDenied } from './store/objectStore';
+
+export interface RunningGateway {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** url + /storage/v1 */
+  apiUrl: string;
+  /** The configuration in force, with embedded mode's generated settings filled in. */
+  config: Config;
+  service: StorageService;
+  /** Set in embedded mode. */
+  localMinio: LocalMinio | undefined;
+  close(): Promise<void>;
+}
+
+/** In-flight requests get this long to finish when the gateway stops. */
+const CLOSE_GRACE_MS = 10_000;
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step();
+  };
+  try {
+    let localMinio: LocalMinio | undefined;
+    if (config.embeddedMinio) {
+      const secrets = loadOrCreateLocalSecrets(config.dataDir);
+      await ensureMinioBinary();
+      localMinio = await startLocalMinio({
+        dataDir: path.join(config.dataDir, 'minio'),
+        port: config.localMinioPort,
+        credentials: secrets.minio,
+      }).catch((error: Error) => {
+        throw new StartupError(`Could not start the local MinIO: ${error.message}`);
+      });
+      cleanups.push(() => localMinio?.stop());
+      config = {
+        ...config,
+        s3: { ...config.s3, endpoint: localMinio.endpoint, publicEndpoint: localMinio.endpoint, credentials: secrets.minio, forcePathStyle: true },
+        auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? secrets.jwtSecret },
+      };
+    }
+    if (!config.auth.jwtSecret) {
+      throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET: required when S3_ENDPOINT is set');
+    }
+
+    const store = new ObjectStore(config.s3);
+    cleanups.push(() => store.close());
+    const service = new StorageService(store, config);
+    await prepare(service, store, logger);
+
+    const app = createApp({ service, verifier: secretVerifier(config.auth.jwtSecret), logger });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    cleanups.push(() => closeServer(server));
+    const { port } = server.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    return { url, apiUrl: `${url}${API_BASE}`, config, service, localMinio, close: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function prepare(service: StorageService, store: ObjectStore, logger: Logger): Promise<void> {
+  try {
+    const reports = await service.prepareBuckets();
+    for (const report of reports) {
+      // rulesUnsupported: MinIO takes no AbortIncompleteMultipartUpload rule; it expires stale uploads itself.
+      const changed = report.created || report.rulesWritten.length > 0;
+      logger[changed ? 'info' : 'debug'](report, changed ? 'bucket prepared' : 'bucket ready');
+    }
+  } catch (error) {
+    if (error instanceof StoreUnavailable) {
+      throw new StartupError(
+        `Cannot reach the object store at ${store.describe()}: check S3_ENDPOINT and that the store is running`,
+      );
+    }
+    if (error instanceof StoreAccessDenied) {
+      throw new StartupError(`${error.message}: check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`);
+    }
+    throw error;
+  }
+}
+
+/** Stops accepting connections, lets in-flight requests finish for a while, then cuts the rest. */
+async function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  await closed;
+  clearTimeout(timer);
+}

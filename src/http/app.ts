@@ -1,0 +1,53 @@
+/** The Express app: middleware written once, then one small handler per route of the contract. */
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from '../auth/tokens';
+import type { StorageService } from '../storage/service';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler, notFoundRoute } from './middleware/errors';
+import { deleteObject } from './routes/deleteObject';
+import { getObject } from './routes/getObject';
+import { headObject } from './routes/headObject';
+import { healthz, readyz } from './routes/health';
+import { listKeys } from './routes/listKeys';
+import { putObject } from './routes/putObject';
+import { getSignedUrl, newResumableUrl } from './routes/signedUrls';
+
+export const API_BASE = '/storage/v1';
+
+export interface AppDependencies {
+  service: StorageService;
+  verifier: TokenVerifier;
+  logger: Logger;
+}
+
+export function createApp({ service, verifier, logger }: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/healthz', healthz());
+  app.get('/readyz', readyz(service));
+
+  // Keys are case-sensitive and a trailing `/` is part of a key (and refused), never ignored.
+  const api = express.Router({ caseSensitive: true, strict: true });
+  api.use(authenticate(verifier));
+  api.get('/:type/list', listKeys(service));
+  // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
+  api.head('/:type/get{/*key}', headObject(service));
+  api.get('/:type/get{/*key}', getObject(service));
+  api.get('/:type/new_resumable_url{/*key}', newResumableUrl(service));
+  api.get('/:type/get_signed_url{/*key}', getSignedUrl(service));
+  api.put('/:type{/*key}', putObject(service));
+  api.delete('/:type{/*key}', deleteObject(service));
+  app.use(API_BASE, api);
+
+  app.use(notFoundRoute());
+  app.use(errorHandler(logger));
+  return app;
+}

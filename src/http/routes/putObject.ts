@@ -1,0 +1,13 @@
+/** PUT /{type}/{key} (extension): the request body, streamed to the store, any size. */
+import type { RequestHandler } from 'express';
+import type { StorageService } from '../../storage/service';
+import { callerOf, keyOf, storageTypeOf } from '../request';
+
+export function putObject(service: StorageService): RequestHandler {
+  return async (req, res) => {
+    const key = keyOf(req);
+    const contentType = req.get('content-type') ?? 'application/octet-stream';
+    const stored = await service.put(callerOf(res), storageTypeOf(req), key, req, contentType);
+    res.status(200).json({ key, size: stored.size, etag: stored.etag });
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Domain errors. Each carries the HTTP status and the stable error code of the contract;
+ * one error middleware turns them into `{ "error": { "code", "message" } }`. Messages are
+ * written for the caller and never carry credentials, endpoints or stack traces.
+ */
+export abstract class StorageError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra response headers, e.g. Retry-After. */
+  readonly headers: Record<string, string> = {};
+}
+
+export class InvalidKey extends StorageError {
+  readonly status = 400;
+  readonly code = 'invalid_key';
+}
+
+export class InvalidStorageType extends StorageError {
+  readonly status = 400;
+  readonly code = 'invalid_storage_type';
+  constructor(given: string, valid: readonly string[]) {
+    super(`Unknown storage type '${given}'; valid storage types are: ${valid.join(', ')}`);
+  }
+}
+
+export class BadRequest extends StorageError {
+  readonly status = 400;
+  readonly code = 'bad_request';
+}
+
+export class Unauthorized extends StorageError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+  override readonly headers = { 'WWW-Authenticate': 'Bearer' };
+}
+
+export class Forbidden extends StorageError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+export class NotFound extends StorageError {
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+export class RangeNotSatisfiable extends StorageError {
+  readonly status = 416;
+  readonly code = 'range_not_satisfiable';
+}
+
+export class StoreUnavailable extends StorageError {
+  readonly status = 503;
+  readonly code = 'store_unavailable';
+  override readonly headers = { 'Retry-After': '5' };
+  constructor(message = 'The object store is unavailable; try again shortly') {
+    super(message);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What each storage type allows, as data. `allows()` is the one place that answers "may this
+ * actor do this operation on this storage type?"; the tests walk the whole table.
+ */
+import type { StorageType } from './types';
+
+export const OPERATIONS = ['read', 'exists', 'list', 'write', 'delete', 'signUpload', 'signDownload'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/**
+ * Who is acting on a namespace: its owner (a user token for that namespace), or a service
+ * acting for the owner (task processing, the catalog).
+ */
+export const ACTORS = ['owner', 'tasks', 'catalog'] as const;
+export type Actor = (typeof ACTORS)[number];
+
+interface TypePolicy {
+  allowed: Record<Actor, readonly Operation[]>;
+  /** What to tell a caller who is refused, saying what to do instead. */
+  refusal: string;
+}
+
+const EVERYTHING = OPERATIONS;
+const NOTHING: readonly Operation[] = [];
+
+export const POLICY: Record<StorageType, TypePolicy> = {
+  data: {
+    allowed: { owner: EVERYTHING, tasks: NOTHING, catalog: NOTHING },
+    refusal: 'Only the owner may use the data storage type',
+  },
+  tmp: {
+    allowed: { owner: EVERYTHING, tasks: NOTHING, catalog: NOTHING },
+    refusal: 'Only the owner may use the tmp storage type',
+  },
+  products: {
+    allowed: {
+      owner: ['write', 'signUpload', 'exists', 'list'],
+      tasks: NOTHING,
+      catalog: ['read', 'exists', 'list', 'signDownload', 'delete'],
+    },
+    refusal:
+      'The products storage type is upload-only: you may upload, check and list; ' +
+      "reading and deleting go through the Catalog (remove_image deletes a product's files)",
+  },
+  result: {
+    allowed: {
+      owner: ['read', 'exists', 'list', 'signDownload', 'delete'],
+      tasks: ['write', 'signUpload', 'read', 'exists', 'list'],
+      catalog: NOTHING,
+    },
+    refusal: 'The result storage type is written by task processing; you may read, check, list and delete',
+  },
+  logs: {
+    allowed: {
+      owner: ['read', 'exists', 'list', 'signDownload', 'delete'],
+      tasks: ['write', 'signUpload', 'read', 'exists', 'list'],
+      catalog: NOTHING,
+    },
+    refusal: 'The logs storage type is written by task processing; you may read, check, list and delete',
+  },
+};
+
+export function allows(type: StorageType, actor: Actor, operation: Operation): boolean {
+  return POLICY[type].allowed[actor].includes(operation);
+}

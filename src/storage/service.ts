@@ -1,0 +1,136 @@
+/**
+ * The Storage API's domain: who may do what (the policy table), where a caller's key lives
+ * (namespace and bucket), and the calls into the object store. Routes call this; this calls
+ * the store; nothing here knows HTTP.
+ */
+import type { Readable } from 'node:stream';
+import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject } from '../store/objectStore';
+import { Forbidden, BadRequest } from './errors';
+import { validateKey, validatePrefix } from './keys';
+import { objectKey } from './namespace';
+import { decodeCursor, encodeCursor } from './paging';
+import { allows, POLICY, type Actor, type Operation } from './policy';
+import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
+
+/** The party making a request, as the auth layer established it. */
+export interface Caller {
+  /** The token's subject, recorded on objects as their owner. */
+  subject: string;
+  /** The namespace acted on: the caller's own, or the one a service acts for. */
+  namespace: string;
+  actor: Actor;
+}
+
+export interface StorageSettings {
+  bucketPrefix: string;
+  listPageSize: number;
+  signedUrlTtlSeconds: number;
+}
+
+export interface ListResult {
+  keys: string[];
+  /** Present when more keys remain: the X-NEXT token for the next page. */
+  next: string | undefined;
+}
+
+/** Lifecycle rule IDs; operators see them on the buckets (and may add rules of their own). */
+export const RULE_TMP_EXPIRY = 'storage-gateway-tmp-expiry';
+export const RULE_ABORT_INCOMPLETE_UPLOADS = 'storage-gateway-abort-incomplete-uploads';
+
+export class StorageService {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly settings: StorageSettings,
+  ) {}
+
+  bucketFor(type: StorageType): string {
+    return bucketName(this.settings.bucketPrefix, type);
+  }
+
+  /** Creates the buckets and their lifecycle rules; safe to run at every start. */
+  async prepareBuckets() {
+    return Promise.all(
+      STORAGE_TYPES.map((type) =>
+        this.store.ensureBucket(this.bucketFor(type), [
+          ...(type === 'tmp' ? [{ id: RULE_TMP_EXPIRY, expireAfterDays: TMP_EXPIRY_DAYS }] : []),
+          { id: RULE_ABORT_INCOMPLETE_UPLOADS, abortIncompleteUploadsAfterDays: ABORT_INCOMPLETE_UPLOAD_DAYS },
+        ]),
+      ),
+    );
+  }
+
+  /** Resolves when the store is reachable and every bucket is there. */
+  async checkReady(): Promise<void> {
+    await this.store.checkBuckets(STORAGE_TYPES.map((type) => this.bucketFor(type)));
+  }
+
+  async get(caller: Caller, type: StorageType, key: string, conditions: ReadConditions): Promise<StoredObject> {
+    return this.store.get(this.bucketFor(type), this.locate(caller, type, 'read', key), conditions);
+  }
+
+  async head(caller: Caller, type: StorageType, key: string): Promise<ObjectInfo> {
+    return this.store.head(this.bucketFor(type), this.locate(caller, type, 'exists', key));
+  }
+
+  async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string) {
+    const target = this.locate(caller, type, 'write', key);
+    return this.store.put(this.bucketFor(type), target, body, { contentType, metadata: ownerMetadata(caller) });
+  }
+
+  async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
+    await this.store.delete(this.bucketFor(type), this.locate(caller, type, 'delete', key));
+  }
+
+  /**
+   * One page of the caller's keys under `prefix`, namespace stripped, in key order. A
+   * continuation token carries its own prefix; a request naming another prefix is refused
+   * rather than silently listing the wrong thing.
+   */
+  async list(caller: Caller, type: StorageType, prefix: string | undefined, token: string | undefined): Promise<ListResult> {
+    this.authorize(caller, type, 'list');
+    const cursor = token === undefined ? undefined : decodeCursor(token);
+    if (cursor && prefix !== undefined && prefix !== cursor.prefix) {
+      throw new BadRequest('The X-NEXT token belongs to a listing with another prefix');
+    }
+    const listed = validatePrefix(cursor?.prefix ?? prefix ?? '');
+    const base = objectKey(caller.namespace, '');
+    const page = await this.store.list(
+      this.bucketFor(type),
+      base + listed,
+      cursor ? base + cursor.after : undefined,
+      this.settings.listPageSize,
+    );
+    const keys = page.keys.map((k) => k.slice(base.length));
+    const last = keys.at(-1);
+    return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
+  }
+
+  async uploadUrl(caller: Caller, type: StorageType, key: string): Promise<string> {
+    const target = this.locate(caller, type, 'signUpload', key);
+    return this.store.presignPut(this.bucketFor(type), target, this.settings.signedUrlTtlSeconds, ownerMetadata(caller));
+  }
+
+  async downloadUrl(caller: Caller, type: StorageType, key: string): Promise<string> {
+    const target = this.locate(caller, type, 'signDownload', key);
+    return this.store.presignGet(this.bucketFor(type), target, this.settings.signedUrlTtlSeconds);
+  }
+
+  /** Checks the policy and the key, and returns where the key lives in its bucket. */
+  private locate(caller: Caller, type: StorageType, operation: Operation, key: string): string {
+    this.authorize(caller, type, operation);
+    return objectKey(caller.namespace, validateKey(key));
+  }
+
+  private authorize(caller: Caller, type: StorageType, operation: Operation): void {
+    if (!allows(type, caller.actor, operation)) throw new Forbidden(POLICY[type].refusal);
+  }
+}
+
+/**
+ * Objects record who wrote them, for operators reading a bucket directly. S3 metadata travels
+ * in HTTP headers, so a subject outside printable ASCII is stored percent-encoded.
+ */
+function ownerMetadata(caller: Caller): Record<string, string> {
+  const owner = /^[\x20-\x7e]*$/.test(caller.subject) ? caller.subject : encodeURIComponent(caller.subject);
+  return { owner };
+}

@@ -1,0 +1,364 @@
+/**
+ * The one module that talks to S3. Everything the gateway sends to the object store is here:
+ * buckets and their lifecycle rules, object reads and writes (streamed), listing, presigning.
+ * SDK errors are translated into the domain's errors at this seam, so nothing above it
+ * imports the AWS SDK.
+ */
+import { Readable, Transform } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type LifecycleRule,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { S3Settings } from '../config';
+import { InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+
+export interface ObjectInfo {
+  contentType: string;
+  contentLength: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface StoredObject extends ObjectInfo {
+  body: Readable;
+  /** Set when a Range was asked for: `bytes start-end/total`. */
+  contentRange: string | undefined;
+}
+
+export interface ReadConditions {
+  range?: string | undefined;
+  ifNoneMatch?: string | undefined;
+  ifModifiedSince?: Date | undefined;
+}
+
+export interface WriteOptions {
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
+export interface ListPage {
+  keys: string[];
+  truncated: boolean;
+}
+
+/** A rule this gateway keeps on a bucket; rules with other IDs belong to operators and are kept. */
+export interface LifecycleRuleSpec {
+  id: string;
+  expireAfterDays?: number;
+  abortIncompleteUploadsAfterDays?: number;
+}
+
+export interface BucketReport {
+  bucket: string;
+  created: boolean;
+  /** Rules written now (absent when the bucket already had them). */
+  rulesWritten: string[];
+  /** Rules the store refused (MinIO refuses AbortIncompleteMultipartUpload and cleans stale uploads itself). */
+  rulesUnsupported: string[];
+}
+
+/** The store answered, but refused the gateway itself: wrong credentials or missing permissions. */
+export class StoreAccessDenied extends Error {
+  override name = 'StoreAccessDenied';
+}
+
+/** The condition in If-None-Match / If-Modified-Since held: the caller's copy is current. */
+export class NotModified extends StorageError {
+  readonly status = 304;
+  readonly code = 'not_modified';
+}
+
+/**
+ * Parts of a streamed upload of unknown length. Memory per upload is bounded by
+ * PART_SIZE x PART_QUEUE; 10,000 parts of 16 MiB allow objects up to about 156 GiB.
+ */
+const PART_SIZE = 16 * 1024 * 1024;
+const PART_QUEUE = 2;
+
+export class ObjectStore {
+  private readonly client: S3Client;
+  /** Signs URLs for the endpoint uploaders and downloaders reach, which may differ from ours. */
+  private readonly presigner: S3Client;
+
+  constructor(private readonly settings: S3Settings) {
+    const common = {
+      region: settings.region,
+      credentials: settings.credentials,
+      forcePathStyle: settings.forcePathStyle,
+      // Since SDK 3.729 the default also bakes a CRC32 of an empty body into presigned PUT URLs,
+      // which breaks a plain `curl -T`, and adds aws-chunked trailers to streamed uploads.
+      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+      responseChecksumValidation: 'WHEN_REQUIRED' as const,
+    };
+    this.client = new S3Client({
+      ...common,
+      endpoint: settings.endpoint,
+      maxAttempts: 3,
+      // No socket idle timeout: a streamed download to a slow reader pauses the S3 socket by
+      // back-pressure for as long as the reader needs.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000 }),
+    });
+    this.presigner = new S3Client({ ...common, endpoint: settings.publicEndpoint });
+  }
+
+  /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
+  describe(): string {
+    return this.settings.endpoint ?? `AWS S3 (${this.settings.region})`;
+  }
+
+  close(): void {
+    this.client.destroy();
+    this.presigner.destroy();
+  }
+
+  // ---- buckets ------------------------------------------------------------------------------
+
+  /**
+   * Creates the bucket if missing and makes sure our lifecycle rules are on it, keeping any
+   * rule an operator added. Idempotent: writes nothing when all is already in place.
+   */
+  async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
+    const report: BucketReport = { bucket, created: false, rulesWritten: [], rulesUnsupported: [] };
+    await this.call(async () => {
+      try {
+        await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+        try {
+          await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+          report.created = true;
+        } catch (createError) {
+          // Another gateway replica may have created it a moment ago.
+          if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(nameOf(createError))) throw createError;
+        }
+      }
+
+      const existing = await this.lifecycleRules(bucket);
+      const wanted = rules.map(toLifecycleRule);
+      const missing = wanted.filter((rule) => !existing.some((have) => sameRule(have, rule)));
+      if (missing.length === 0) return;
+      const ours = new Set(rules.map((r) => r.id));
+      const kept = existing.filter((rule) => !ours.has(rule.ID ?? ''));
+      try {
+        await this.putLifecycleRules(bucket, [...kept, ...wanted]);
+        report.rulesWritten = missing.map((r) => r.ID ?? '');
+      } catch (error) {
+        // MinIO refuses AbortIncompleteMultipartUpload by design (it expires stale uploads
+        // itself); apply the rest rather than fail start-up on an optional rule.
+        const abortRules = wanted.filter((r) => r.AbortIncompleteMultipartUpload);
+        if (statusOf(error) !== 400 || abortRules.length === 0) throw error;
+        const rest = wanted.filter((r) => !r.AbortIncompleteMultipartUpload);
+        report.rulesUnsupported = abortRules.map((r) => r.ID ?? '');
+        const restMissing = rest.filter((rule) => !existing.some((have) => sameRule(have, rule)));
+        if (restMissing.length === 0) return;
+        await this.putLifecycleRules(bucket, [...kept, ...rest]);
+        report.rulesWritten = restMissing.map((r) => r.ID ?? '');
+      }
+    });
+    return report;
+  }
+
+  /** Throws unless every bucket is reachable with our credentials. */
+  async checkBuckets(buckets: string[]): Promise<void> {
+    await this.call(() =>
+      Promise.all(buckets.map((bucket) => this.client.send(new HeadBucketCommand({ Bucket: bucket })))),
+    );
+  }
+
+  private async lifecycleRules(bucket: string): Promise<LifecycleRule[]> {
+    try {
+      const answer = await this.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+      return answer.Rules ?? [];
+    } catch (error) {
+      if (nameOf(error) === 'NoSuchLifecycleConfiguration') return [];
+      throw error;
+    }
+  }
+
+  private async putLifecycleRules(bucket: string, rules: LifecycleRule[]): Promise<void> {
+    await this.client.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }),
+    );
+  }
+
+  // ---- objects ------------------------------------------------------------------------------
+
+  async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
+    return this.call(async () => {
+      const answer = await this.client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Range: conditions.range,
+          IfNoneMatch: conditions.ifNoneMatch,
+          IfModifiedSince: conditions.ifModifiedSince,
+        }),
+      );
+      return {
+        body: answer.Body as Readable,
+        contentType: answer.ContentType ?? 'application/octet-stream',
+        contentLength: answer.ContentLength ?? 0,
+        etag: answer.ETag ?? '',
+        lastModified: answer.LastModified ?? new Date(0),
+        contentRange: answer.ContentRange,
+      };
+    });
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo> {
+    return this.call(async () => {
+      const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        contentType: answer.ContentType ?? 'application/octet-stream',
+        contentLength: answer.ContentLength ?? 0,
+        etag: answer.ETag ?? '',
+        lastModified: answer.LastModified ?? new Date(0),
+      };
+    });
+  }
+
+  /**
+   * Streams `body` to the object, in parts when it is large, so memory stays bounded whatever
+   * the size. If `body` fails before its end (a client that disconnects), nothing is stored and
+   * a multipart upload already begun is aborted: no half-written object, no orphaned parts.
+   */
+  async put(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
+    return this.call(async () => {
+      let size = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          done(null, chunk);
+        },
+      });
+      body.on('error', (error) => counted.destroy(error));
+      body.pipe(counted);
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: bucket, Key: key, Body: counted, ContentType: options.contentType, Metadata: options.metadata },
+        partSize: PART_SIZE,
+        queueSize: PART_QUEUE,
+        leavePartsOnError: false,
+      });
+      const answer = await upload.done();
+      return { etag: answer.ETag ?? '', size };
+    });
+  }
+
+  /** Idempotent, as in S3: deleting a missing key succeeds. */
+  async delete(bucket: string, key: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+  }
+
+  /** Keys under `prefix` in key order, starting after `startAfter`. */
+  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage> {
+    return this.call(async () => {
+      const answer = await this.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys }),
+      );
+      return {
+        keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+        truncated: answer.IsTruncated === true,
+      };
+    });
+  }
+
+  // ---- presigned URLs -----------------------------------------------------------------------
+
+  /**
+   * A URL a plain HTTP PUT can store the object with, no further authentication. Metadata is
+   * carried in the URL's query (signed), so the uploader need not send any header.
+   */
+  async presignPut(bucket: string, key: string, expiresIn: number, metadata: Record<string, string>): Promise<string> {
+    return getSignedUrl(this.presigner, new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: metadata }), {
+      expiresIn,
+    });
+  }
+
+  async presignGet(bucket: string, key: string, expiresIn: number): Promise<string> {
+    return getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+  }
+
+  /** Runs one exchange with the store and translates its failures into domain errors. */
+  private async call<T>(exchange: () => Promise<T>): Promise<T> {
+    try {
+      return await exchange();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+function toLifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
+  return {
+    ID: spec.id,
+    Status: 'Enabled',
+    Filter: { Prefix: '' },
+    ...(spec.expireAfterDays !== undefined && { Expiration: { Days: spec.expireAfterDays } }),
+    ...(spec.abortIncompleteUploadsAfterDays !== undefined && {
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: spec.abortIncompleteUploadsAfterDays },
+    }),
+  };
+}
+
+function sameRule(have: LifecycleRule, want: LifecycleRule): boolean {
+  return (
+    have.ID === want.ID &&
+    have.Status === want.Status &&
+    (have.Filter?.Prefix ?? have.Prefix ?? '') === (want.Filter?.Prefix ?? '') &&
+    have.Expiration?.Days === want.Expiration?.Days &&
+    have.AbortIncompleteMultipartUpload?.DaysAfterInitiation === want.AbortIncompleteMultipartUpload?.DaysAfterInitiation
+  );
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+}
+
+// HEAD answers have no body, so the SDK names their errors after the status ('Forbidden').
+const ACCESS_DENIED = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
+const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isNetworkFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && NETWORK_FAILURES.has(code)) || nameOf(error) === 'TimeoutError';
+}
+const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'InvalidObjectName']);
+
+function translate(error: unknown): unknown {
+  if (error instanceof StorageError) return error;
+  const name = nameOf(error);
+  if (name === 'AbortError') return error;
+  const status = statusOf(error);
+  if (status === 304) return new NotModified('Not modified');
+  if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {
+    return new NotFound('No object at that key');
+  }
+  if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
+  if (KEY_REFUSED.has(name)) return new InvalidKey('The object store refused the key');
+  if (ACCESS_DENIED.has(name)) {
+    return new StoreAccessDenied(`The object store refused the gateway's credentials or permissions (${name})`);
+  }
+  // No answer at all (refused, reset, timed out), a 5xx, or buckets missing: retryable.
+  if (isNetworkFailure(error) || (status !== undefined && status >= 500) || name === 'NoSuchBucket') {
+    return new StoreUnavailable();
+  }
+  return error;
+}
