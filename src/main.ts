@@ -42,7 +42,7 @@ Storage gateway ready (local MinIO at ${gateway.localMinio?.endpoint}, data in $
   Token:  for subject "${DEMO_SUBJECT}", valid 30 days (more: npm run token -- <subject>)
 
   export TOKEN=${token}
-  curl -X PUT -H "Authorization: Bearer $TOKEN" --data-binary 'Hello Storage' ${api}/data/test
+  curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' --data-binary 'Hello Storage' ${api}/data/test
   curl -H "Authorization: Bearer $TOKEN" ${api}/data/get/test
 
 `;

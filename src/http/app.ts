@@ -34,8 +34,10 @@ export function createApp({ service, verifier, logger }: AppDependencies): Expre
   app.get('/healthz', healthz());
   app.get('/readyz', readyz(service));
 
-  // Keys are case-sensitive and a trailing `/` is part of a key (and refused), never ignored.
-  const api = express.Router({ caseSensitive: true, strict: true });
+  // Keys are case-sensitive. Routing is not strict, yet the greedy key wildcard keeps a
+  // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an
+  // empty key, so both get a 400 rather than a silent rewrite or a 404.
+  const api = express.Router({ caseSensitive: true });
   api.use(authenticate(verifier));
   api.get('/:type/list', listKeys(service));
   // HEAD first: Express lets a GET route answer HEAD when it comes earlier.

@@ -332,15 +332,19 @@ function statusOf(error: unknown): number | undefined {
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
 
-// HEAD answers have no body, so the SDK names their errors after the status ('Forbidden').
-const ACCESS_DENIED = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
+const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
 const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-function isNetworkFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (typeof code === 'string' && NETWORK_FAILURES.has(code)) || nameOf(error) === 'TimeoutError';
-}
 const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'InvalidObjectName']);
+
+function isNetworkFailure(error: unknown): boolean {
+  const { code, $metadata } = (error ?? {}) as { code?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof code === 'string' && NETWORK_FAILURES.has(code)) return true;
+  if (nameOf(error) === 'TimeoutError') return true;
+  // The SDK marks every failed exchange with $metadata; no HTTP status there means the store
+  // never answered (its retry layer may have re-wrapped the socket error and dropped `code`).
+  return $metadata !== undefined && $metadata.httpStatusCode === undefined;
+}
 
 function translate(error: unknown): unknown {
   if (error instanceof StorageError) return error;
@@ -353,8 +357,11 @@ function translate(error: unknown): unknown {
   }
   if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
   if (KEY_REFUSED.has(name)) return new InvalidKey('The object store refused the key');
-  if (ACCESS_DENIED.has(name)) {
-    return new StoreAccessDenied(`The object store refused the gateway's credentials or permissions (${name})`);
+  // Callers never reach S3 with their own identity, so any 403 is about the gateway's
+  // credentials or permissions. HEAD answers have no body to name the error: go by status.
+  if (status === 403 || ACCESS_DENIED.has(name)) {
+    const reason = ACCESS_DENIED.has(name) ? ` (${name})` : '';
+    return new StoreAccessDenied(`The object store refused the gateway's credentials or permissions${reason}`);
   }
   // No answer at all (refused, reset, timed out), a 5xx, or buckets missing: retryable.
   if (isNetworkFailure(error) || (status !== undefined && status >= 500) || name === 'NoSuchBucket') {

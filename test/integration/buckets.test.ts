@@ -1,0 +1,85 @@
+/**
+ * The buckets as an operator sees them with the SDK: one per storage type, the seven-day
+ * rule on tmp, idempotent set-up that keeps an operator's own rules.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  ListBucketsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type LifecycleRule,
+} from '@aws-sdk/client-s3';
+import { StorageService, RULE_TMP_EXPIRY } from '../../src/storage/service';
+import { STORAGE_TYPES } from '../../src/storage/types';
+import { ObjectStore } from '../../src/store/objectStore';
+import { operatorClient, removeBuckets } from '../support/gateway';
+import { testStore } from '../support/testStore';
+
+const s3 = operatorClient();
+const prefix = `t-${randomBytes(5).toString('hex')}`;
+const store = new ObjectStore({
+  endpoint: testStore().endpoint,
+  publicEndpoint: testStore().endpoint,
+  region: testStore().region,
+  credentials: { accessKeyId: testStore().accessKeyId, secretAccessKey: testStore().secretAccessKey },
+  forcePathStyle: true,
+});
+const service = new StorageService(store, { bucketPrefix: prefix, listPageSize: 1000, signedUrlTtlSeconds: 60 });
+
+afterAll(async () => {
+  store.close();
+  await removeBuckets(s3, prefix);
+  s3.destroy();
+});
+
+async function rules(type: string): Promise<LifecycleRule[]> {
+  try {
+    return (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: `${prefix}-${type}` }))).Rules ?? [];
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchLifecycleConfiguration') return [];
+    throw error;
+  }
+}
+
+it('creates one bucket per storage type, and a seven-day expiry on tmp only', async () => {
+  const reports = await service.prepareBuckets();
+  expect(reports.map((r) => r.created)).toEqual(STORAGE_TYPES.map(() => true));
+
+  const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+  const ours = Buckets.map((b) => b.Name).filter((n) => n?.startsWith(`${prefix}-`)).sort();
+  expect(ours).toEqual(STORAGE_TYPES.map((t) => `${prefix}-${t}`).sort());
+
+  const tmp = await rules('tmp');
+  expect(tmp).toEqual([
+    expect.objectContaining({ ID: RULE_TMP_EXPIRY, Status: 'Enabled', Expiration: expect.objectContaining({ Days: 7 }) }),
+  ]);
+  expect(tmp[0]?.Filter?.Prefix ?? '').toBe('');
+  for (const type of STORAGE_TYPES.filter((t) => t !== 'tmp')) {
+    expect((await rules(type)).some((r) => r.Expiration)).toBe(false);
+  }
+});
+
+it('is idempotent: a second run creates and writes nothing', async () => {
+  const reports = await service.prepareBuckets();
+  for (const report of reports) {
+    expect(report.created).toBe(false);
+    expect(report.rulesWritten).toEqual([]);
+  }
+});
+
+it('keeps a rule an operator added, and restores its own if removed', async () => {
+  const bucket = `${prefix}-tmp`;
+  const operatorRule: LifecycleRule = { ID: 'operator-scratch', Status: 'Enabled', Filter: { Prefix: 'scratch/' }, Expiration: { Days: 1 } };
+  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [operatorRule] } }));
+
+  const [report] = (await service.prepareBuckets()).filter((r) => r.bucket === bucket);
+  expect(report?.rulesWritten).toEqual([RULE_TMP_EXPIRY]);
+  const ids = (await rules('tmp')).map((r) => r.ID).sort();
+  expect(ids).toEqual(['operator-scratch', RULE_TMP_EXPIRY].sort());
+});
+
+it('reports readiness only when every bucket is there', async () => {
+  await expect(service.checkReady()).resolves.toBeUndefined();
+  const other = new StorageService(store, { bucketPrefix: `${prefix}-missing`, listPageSize: 1, signedUrlTtlSeconds: 60 });
+  await expect(other.checkReady()).rejects.toThrow();
+});

@@ -1,0 +1,91 @@
+/**
+ * When the object store is down or refuses the gateway: 503 with Retry-After at request time,
+ * a clear message at start-up, and nothing internal in what callers see.
+ */
+import { loadConfig } from '../../src/config';
+import { startGateway, StartupError } from '../../src/gateway';
+import { freePort, startLocalMinio, type LocalMinio } from '../../src/local/minio';
+import { createLogger } from '../../src/log';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
+import { testStore } from '../support/testStore';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const silent = createLogger('silent');
+
+describe('at start-up', () => {
+  it('stops with a clear message when the store cannot be reached', async () => {
+    const port = await freePort();
+    const config = loadConfig({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', AUTH_JWT_SECRET: TEST_JWT_SECRET, PORT: '0' });
+    const started = startGateway(config, silent);
+    await expect(started).rejects.toThrow(StartupError);
+    await expect(started).rejects.toThrow(`Cannot reach the object store at http://127.0.0.1:${port}`);
+  });
+
+  it('stops with a clear message when the credentials are wrong, without echoing the secret', async () => {
+    const config = loadConfig({
+      S3_ENDPOINT: testStore().endpoint,
+      S3_ACCESS_KEY_ID: 'wrong-key',
+      S3_SECRET_ACCESS_KEY: 'wrong-secret-value',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      PORT: '0',
+    });
+    const started = startGateway(config, silent);
+    await expect(started).rejects.toThrow(/refused the gateway's credentials.*check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/);
+    await expect(started).rejects.not.toThrow(/wrong-secret-value/);
+  });
+
+  it('asks for AUTH_JWT_SECRET when an external store is configured', async () => {
+    const config = loadConfig({ S3_ENDPOINT: testStore().endpoint, PORT: '0' });
+    await expect(startGateway(config, silent)).rejects.toThrow(/AUTH_JWT_SECRET: required/);
+  });
+});
+
+describe('while serving', () => {
+  let minio: LocalMinio;
+  let gw: TestGateway;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    // A MinIO of this suite's own, so stopping it disturbs no other test file.
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-failures-'));
+    const credentials = { accessKeyId: 'failures-admin', secretAccessKey: 'failures-secret-123' };
+    minio = await startLocalMinio({ dataDir, port: 0, credentials });
+    gw = await startTestGateway({ S3_ENDPOINT: minio.endpoint, S3_ACCESS_KEY_ID: credentials.accessKeyId, S3_SECRET_ACCESS_KEY: credentials.secretAccessKey });
+    await fetch(`${gw.apiUrl}/data/kept`, { method: 'PUT', headers: await gw.auth('erin'), body: 'still here' });
+    await minio.stop();
+  });
+  afterAll(async () => {
+    // The suite's own MinIO is gone with its buckets; only the gateway needs closing.
+    await gw.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['GET', '/data/get/kept'],
+    ['HEAD', '/data/get/kept'],
+    ['GET', '/data/list'],
+    ['DELETE', '/data/kept'],
+    ['PUT', '/data/new'],
+  ])('answers %s %s with 503 and Retry-After, leaking no endpoint', async (method, route) => {
+    const response = await fetch(`${gw.apiUrl}${route}`, {
+      method,
+      headers: await gw.auth('erin'),
+      ...(method === 'PUT' ? { body: 'x' } : {}),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    if (method !== 'HEAD') {
+      const text = await response.text();
+      expect(JSON.parse(text).error.code).toBe('store_unavailable');
+      expect(text).not.toContain('127.0.0.1');
+      expect(text).not.toContain(new URL(minio.endpoint).port);
+    }
+  });
+
+  it('reports not ready on /readyz while /healthz stays up', async () => {
+    expect((await fetch(`${gw.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('defaults to embedded mode on loopback with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      embeddedMinio: true,
+      localMinioPort: 9000,
+      bucketPrefix: 'storage',
+      dataDir: path.resolve('.data'),
+      signedUrlTtlSeconds: 3600,
+      listPageSize: 1000,
+      logLevel: 'info',
+      s3: { region: 'us-east-1', credentials: undefined },
+    });
+  });
+
+  it('reads an external store, with the public endpoint defaulting to it', () => {
+    const config = loadConfig({
+      S3_ENDPOINT: 'http://minio:9000/',
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+    });
+    expect(config.embeddedMinio).toBe(false);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.s3).toEqual({
+      endpoint: 'http://minio:9000',
+      publicEndpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+      forcePathStyle: true,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ S3_ENDPOINT: '', PORT: '' }).embeddedMinio).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['S3_ENDPOINT', 'minio:9000'],
+    ['S3_PUBLIC_ENDPOINT', 'ftp://x'],
+    ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['STORAGE_BUCKET_PREFIX', 'Upper_Case'],
+    ['STORAGE_BUCKET_PREFIX', 'x'.repeat(60)],
+    ['AUTH_JWT_SECRET', 'short'],
+    ['SIGNED_URL_TTL_SECONDS', String(7 * 24 * 3600 + 1)],
+    ['SIGNED_URL_TTL_SECONDS', '0'],
+    ['LIST_PAGE_SIZE', '1001'],
+    ['LOG_LEVEL', 'loud'],
+  ])('stops on a bad %s (%j) with a message naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
+  });
+
+  it('wants both S3 keys or neither', () => {
+    expect(() => loadConfig({ S3_ACCESS_KEY_ID: 'key' })).toThrow(/S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY/);
+  });
+});

@@ -1,0 +1,22 @@
+import { decodeCursor, encodeCursor } from '../../src/storage/paging';
+import { BadRequest } from '../../src/storage/errors';
+
+describe('list continuation tokens', () => {
+  it('round-trip the prefix and the last key', () => {
+    const cursor = { prefix: 'reports/', after: 'reports/2024 ü/x.csv' };
+    const token = encodeCursor(cursor);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(token)).toEqual(cursor);
+  });
+
+  it.each([
+    ['not base64url', '!!!'],
+    ['not JSON', Buffer.from('nope').toString('base64url')],
+    ['missing fields', Buffer.from('{"p":""}').toString('base64url')],
+    ['wrong types', Buffer.from('{"p":1,"a":2}').toString('base64url')],
+    ['control characters', Buffer.from('{"p":"","a":"\\u0000"}').toString('base64url')],
+    ['too long', 'a'.repeat(5000)],
+  ])('refuses a token that is %s', (_why, token) => {
+    expect(() => decodeCursor(token)).toThrow(BadRequest);
+  });
+});
