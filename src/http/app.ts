@@ -10,6 +10,7 @@ import { getObject } from './routes/getObject';
 import { headObject } from './routes/headObject';
 import { healthz, readyz } from './routes/health';
 import { listKeys } from './routes/listKeys';
+import { abortUpload, partUrlsOrList, startOrCompleteUpload } from './routes/multipart';
 import { putObject } from './routes/putObject';
 import { getSignedUrl, newResumableUrl } from './routes/signedUrls';
 
@@ -39,6 +40,10 @@ export function createApp({ service, verifier, logger }: AppDependencies): Expre
   // empty key, so both get a 400 rather than a silent rewrite or a 404.
   const api = express.Router({ caseSensitive: true });
   api.use(authenticate(verifier));
+  // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
+  api.post('/multipart/:type{/*key}', express.json({ limit: '2mb' }), startOrCompleteUpload(service));
+  api.get('/multipart/:type{/*key}', partUrlsOrList(service));
+  api.delete('/multipart/:type{/*key}', abortUpload(service));
   api.get('/:type/list', listKeys(service));
   // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
   api.head('/:type/get{/*key}', headObject(service));

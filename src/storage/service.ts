@@ -4,10 +4,11 @@
  * the store; nothing here knows HTTP.
  */
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject } from '../store/objectStore';
+import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject, UploadedPart } from '../store/objectStore';
 import { Forbidden, BadRequest } from './errors';
 import { validateKey, validatePrefix } from './keys';
 import { objectKey } from './namespace';
+import { MAX_PARTS, partSizeFor } from './multipart';
 import { decodeCursor, encodeCursor } from './paging';
 import { allows, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
@@ -113,6 +114,54 @@ export class StorageService {
   async downloadUrl(caller: Caller, type: StorageType, key: string): Promise<string> {
     const target = this.locate(caller, type, 'signDownload', key);
     return this.store.presignGet(this.bucketFor(type), target, this.settings.signedUrlTtlSeconds);
+  }
+
+  // ---- multipart upload sessions: the same rules as a presigned upload -----------------------
+
+  async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
+    const partSize = partSizeFor(totalSize);
+    const target = this.locate(caller, type, 'signUpload', key);
+    const uploadId = await this.store.createMultipart(this.bucketFor(type), target, {
+      contentType,
+      metadata: ownerMetadata(caller),
+    });
+    return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
+  }
+
+  async partUrls(caller: Caller, type: StorageType, key: string, uploadId: string, partNumbers: number[]) {
+    const target = this.locate(caller, type, 'signUpload', key);
+    const bucket = this.bucketFor(type);
+    // Signing is local, but an unknown or foreign upload id should fail here, not at PUT time.
+    await this.store.listParts(bucket, target, uploadId);
+    const ttl = this.settings.signedUrlTtlSeconds;
+    const urls = await Promise.all(
+      partNumbers.map(async (partNumber) => ({ partNumber, url: await this.store.presignPart(bucket, target, uploadId, partNumber, ttl) })),
+    );
+    return { uploadId, urls, expiresIn: ttl };
+  }
+
+  async uploadedParts(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.store.listParts(this.bucketFor(type), this.locate(caller, type, 'signUpload', key), uploadId);
+  }
+
+  /** Completes with the parts named, or with every part uploaded when none are named. */
+  async completeUpload(
+    caller: Caller,
+    type: StorageType,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[] | undefined,
+  ) {
+    const target = this.locate(caller, type, 'signUpload', key);
+    const bucket = this.bucketFor(type);
+    const chosen = parts ?? (await this.store.listParts(bucket, target, uploadId));
+    if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
+    const stored = await this.store.completeMultipart(bucket, target, uploadId, chosen);
+    return { key, ...stored };
+  }
+
+  async abortUpload(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
+    await this.store.abortMultipart(this.bucketFor(type), this.locate(caller, type, 'signUpload', key), uploadId);
   }
 
   /** Checks the policy and the key, and returns where the key lives in its bucket. */

@@ -6,24 +6,29 @@
  */
 import { Readable, Transform } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
-import { InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import { BadRequest, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
 
 export interface ObjectInfo {
   contentType: string;
@@ -47,6 +52,12 @@ export interface ReadConditions {
 export interface WriteOptions {
   contentType: string;
   metadata: Record<string, string>;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
 }
 
 export interface ListPage {
@@ -276,6 +287,68 @@ export class ObjectStore {
     });
   }
 
+  // ---- multipart upload sessions (the caller uploads parts straight to the store) ------------
+
+  async createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
+    return this.call(async () => {
+      const answer = await this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata }),
+      );
+      if (!answer.UploadId) throw new Error('the store created a multipart upload without an id');
+      return answer.UploadId;
+    });
+  }
+
+  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
+    return getSignedUrl(
+      this.presigner,
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
+      { expiresIn },
+    );
+  }
+
+  /** The parts the store holds for an upload so far, in part order: what a resuming client skips. */
+  async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.call(async () => {
+      const parts: UploadedPart[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        const page = await this.client.send(
+          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+        );
+        for (const part of page.Parts ?? []) {
+          parts.push({ partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
+        }
+        if (!page.IsTruncated || !page.NextPartNumberMarker) return parts;
+        marker = page.NextPartNumberMarker;
+      }
+    });
+  }
+
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<{ etag: string; size: number }> {
+    return this.call(async () => {
+      const answer = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      );
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
+    });
+  }
+
+  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.call(() => this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })));
+  }
+
   // ---- presigned URLs -----------------------------------------------------------------------
 
   /**
@@ -335,6 +408,11 @@ function statusOf(error: unknown): number | undefined {
 const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
 const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+const PARTS_REFUSED: Record<string, string> = {
+  InvalidPart: 'A listed part was not uploaded, or its ETag does not match',
+  InvalidPartOrder: 'Parts must be listed in ascending part-number order',
+  EntityTooSmall: 'Every part but the last must be at least 5 MiB',
+};
 const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'InvalidObjectName']);
 
 function isNetworkFailure(error: unknown): boolean {
@@ -355,7 +433,9 @@ function translate(error: unknown): unknown {
   if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {
     return new NotFound('No object at that key');
   }
+  if (name === 'NoSuchUpload') return new NotFound('No such upload session: it was completed, aborted or has expired');
   if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
+  if (PARTS_REFUSED[name]) return new BadRequest(PARTS_REFUSED[name]);
   if (KEY_REFUSED.has(name)) return new InvalidKey('The object store refused the key');
   // Callers never reach S3 with their own identity, so any 403 is about the gateway's
   // credentials or permissions. HEAD answers have no body to name the error: go by status.

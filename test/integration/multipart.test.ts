@@ -1,0 +1,133 @@
+/**
+ * Multipart upload sessions: parts go straight to the store through presigned URLs, an
+ * interrupted upload resumes from the parts the store already holds, and the result reads
+ * back byte for byte.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+
+let gw: TestGateway;
+let headers: Record<string, string>;
+const MiB = 1024 * 1024;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  headers = await gw.auth('multipart-user');
+});
+afterAll(() => gw.close());
+
+const mp = (key: string, query = '') => `${gw.apiUrl}/multipart/data/${key}${query}`;
+
+async function start(key: string, size?: number) {
+  const response = await fetch(mp(key, size === undefined ? '' : `?size=${size}`), { method: 'POST', headers });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { uploadId: string; partSize: number; maxParts: number };
+}
+
+async function urls(key: string, uploadId: string, parts: string) {
+  const response = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}&parts=${parts}`), { headers });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { urls: { partNumber: number; url: string }[] }).urls;
+}
+
+async function putPart(url: string, bytes: Buffer) {
+  const response = await fetch(url, { method: 'PUT', body: bytes });
+  expect(response.status).toBe(200);
+  return response.headers.get('etag') ?? '';
+}
+
+it('uploads in parts, resumes after an interruption, completes, and reads back identical bytes', async () => {
+  const key = 'big/scene.tif';
+  const { uploadId, partSize } = await start(key, 11 * MiB);
+  expect(partSize).toBe(16 * MiB);
+  // Parts of 5 MiB, the smallest S3 takes, keep the test quick.
+  const blob = randomBytes(11 * MiB + 321);
+  const slice = (n: number) => blob.subarray((n - 1) * 5 * MiB, Math.min(blob.length, n * 5 * MiB));
+
+  const first = await urls(key, uploadId, '1-3');
+  expect(first.map((u) => u.partNumber)).toEqual([1, 2, 3]);
+  await putPart(first[0]?.url ?? '', slice(1));
+  await putPart(first[1]?.url ?? '', slice(2));
+  // ...the connection drops here; later the client asks what the store already has.
+  const listed = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), { headers });
+  const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number }[] };
+  expect(parts.map((p) => [p.partNumber, p.size])).toEqual([[1, 5 * MiB], [2, 5 * MiB]]);
+
+  const [third] = await urls(key, uploadId, '3');
+  await putPart(third?.url ?? '', slice(3));
+
+  const done = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers });
+  expect(done.status).toBe(200);
+  expect(await done.json()).toMatchObject({ key, size: blob.length, etag: expect.stringMatching(/-3"$/) });
+
+  const read = await fetch(`${gw.apiUrl}/data/get/${key}`, { headers });
+  const sha = createHash('sha256').update(Buffer.from(await read.arrayBuffer())).digest('hex');
+  expect(sha).toBe(createHash('sha256').update(blob).digest('hex'));
+});
+
+it('completes with an explicit part list', async () => {
+  const { uploadId } = await start('explicit.bin');
+  const [one] = await urls('explicit.bin', uploadId, '1');
+  const etag = await putPart(one?.url ?? '', Buffer.from('only part'));
+  const done = await fetch(mp('explicit.bin', `?uploadId=${encodeURIComponent(uploadId)}`), {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ parts: [{ partNumber: 1, etag }] }),
+  });
+  expect(done.status).toBe(200);
+  expect(await (await fetch(`${gw.apiUrl}/data/get/explicit.bin`, { headers })).text()).toBe('only part');
+});
+
+it('aborts a session, leaving nothing behind', async () => {
+  const { uploadId } = await start('abandoned.bin');
+  const [one] = await urls('abandoned.bin', uploadId, '1');
+  await putPart(one?.url ?? '', randomBytes(1024));
+  expect((await fetch(mp('abandoned.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'DELETE', headers })).status).toBe(204);
+  const uploads = await gw.s3.send(new ListMultipartUploadsCommand({ Bucket: gw.bucket('data') }));
+  expect((uploads.Uploads ?? []).filter((u) => u.UploadId === uploadId)).toEqual([]);
+  expect((await fetch(`${gw.apiUrl}/data/get/abandoned.bin`, { headers })).status).toBe(404);
+});
+
+it('keeps sessions to their owner: another user cannot use the upload id', async () => {
+  const { uploadId } = await start('mine.bin');
+  const other = await gw.auth('someone-else');
+  const stolen = await fetch(mp('mine.bin', `?uploadId=${encodeURIComponent(uploadId)}&parts=1`), { headers: other });
+  expect(stolen.status).toBe(404);
+  const completed = await fetch(mp('mine.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers: other });
+  expect(completed.status).toBe(404);
+});
+
+it.each([
+  ['an unknown upload id', 'GET', '?uploadId=nope&parts=1', 404],
+  ['no upload id', 'GET', '?parts=1', 400],
+  ['part number 0', 'GET', '?uploadId=x&parts=0', 400],
+  ['part number 10001', 'GET', '?uploadId=x&parts=10001', 400],
+  ['a backwards range', 'GET', '?uploadId=x&parts=5-2', 400],
+  ['too many parts at once', 'GET', '?uploadId=x&parts=1-1001', 400],
+  ['a size above 5 TiB', 'POST', `?size=${6 * 1024 ** 4}`, 400],
+  ['a size that is not a number', 'POST', '?size=big', 400],
+])('answers %s with the right status', async (_what, method, query, status) => {
+  expect((await fetch(mp('errors.bin', query), { method, headers })).status).toBe(status);
+});
+
+it('refuses to complete with a part smaller than 5 MiB before the last', async () => {
+  const { uploadId } = await start('small-parts.bin');
+  const parts = await urls('small-parts.bin', uploadId, '1-2');
+  for (const part of parts) await putPart(part.url, randomBytes(1024));
+  const done = await fetch(mp('small-parts.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers });
+  expect(done.status).toBe(400);
+  expect(((await done.json()) as { error: { message: string } }).error.message).toMatch(/5 MiB/);
+});
+
+it('follows the storage type rules of a plain upload', async () => {
+  expect((await fetch(`${gw.apiUrl}/multipart/result/out.json`, { method: 'POST', headers })).status).toBe(403);
+  expect((await fetch(`${gw.apiUrl}/multipart/products/scene.tif`, { method: 'POST', headers })).status).toBe(201);
+  expect((await fetch(`${gw.apiUrl}/multipart/bogus/x`, { method: 'POST', headers })).status).toBe(400);
+});
+
+it('sizes parts so that 10,000 of them hold the whole object', async () => {
+  const { partSize } = await start('huge.bin', 1024 ** 4); // 1 TiB
+  expect(partSize * 10_000).toBeGreaterThanOrEqual(1024 ** 4);
+  expect(partSize % MiB).toBe(0);
+});
