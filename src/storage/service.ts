@@ -140,6 +140,11 @@ export class StorageService {
     return { uploadId, urls, expiresIn: ttl };
   }
 
+  /** Unfinished sessions on this key, for a client resuming after it lost its upload id. */
+  async openUploads(caller: Caller, type: StorageType, key: string) {
+    return this.store.listUploads(this.bucketFor(type), this.locate(caller, type, 'signUpload', key));
+  }
+
   async uploadedParts(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<UploadedPart[]> {
     return this.store.listParts(this.bucketFor(type), this.locate(caller, type, 'signUpload', key), uploadId);
   }

@@ -15,6 +15,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -342,6 +343,29 @@ export class ObjectStore {
       );
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
+    });
+  }
+
+  /** Unfinished uploads to exactly this key, oldest first. */
+  async listUploads(bucket: string, key: string): Promise<{ uploadId: string; initiated: Date }[]> {
+    return this.call(async () => {
+      const uploads: { uploadId: string; initiated: Date }[] = [];
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+        for (const upload of page.Uploads ?? []) {
+          if (upload.Key === key && upload.UploadId) {
+            uploads.push({ uploadId: upload.UploadId, initiated: upload.Initiated ?? new Date(0) });
+          }
+        }
+        if (!page.IsTruncated) break;
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+      }
+      return uploads.sort((a, b) => a.initiated.getTime() - b.initiated.getTime());
     });
   }
 

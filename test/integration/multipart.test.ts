@@ -66,6 +66,18 @@ it('uploads in parts, resumes after an interruption, completes, and reads back i
   expect(sha).toBe(createHash('sha256').update(blob).digest('hex'));
 });
 
+it('lists the open sessions on a key, so a client that lost its upload id can resume', async () => {
+  const first = await start('resumable.bin');
+  const second = await start('resumable.bin');
+  await start('resumable.bin.other');
+  const response = await fetch(mp('resumable.bin'), { headers });
+  expect(response.status).toBe(200);
+  const { uploads } = (await response.json()) as { uploads: { uploadId: string; initiated: string }[] };
+  expect(uploads.map((u) => u.uploadId).sort()).toEqual([first.uploadId, second.uploadId].sort());
+  const other = await fetch(mp('resumable.bin'), { headers: await gw.auth('not-the-owner') });
+  expect(((await other.json()) as { uploads: unknown[] }).uploads).toEqual([]);
+});
+
 it('completes with an explicit part list', async () => {
   const { uploadId } = await start('explicit.bin');
   const [one] = await urls('explicit.bin', uploadId, '1');

@@ -5,6 +5,7 @@
  *   POST   /multipart/{type}/{key}[?size=N]           start: { uploadId, partSize, maxParts }
  *   GET    /multipart/{type}/{key}?uploadId=U&parts=1-4  presigned PUT URLs for those parts
  *   GET    /multipart/{type}/{key}?uploadId=U          parts uploaded so far (to resume)
+ *   GET    /multipart/{type}/{key}                     open sessions on the key { uploads }
  *   POST   /multipart/{type}/{key}?uploadId=U          complete (body { parts } optional)
  *   DELETE /multipart/{type}/{key}?uploadId=U          abort
  */
@@ -47,10 +48,18 @@ export function startOrCompleteUpload(service: StorageService): RequestHandler {
   };
 }
 
-/** GET with parts=… presigns those parts; without, lists the parts uploaded so far. */
+/**
+ * GET with uploadId and parts=… presigns those parts; with uploadId alone, lists the parts
+ * uploaded so far; without uploadId, lists the open sessions on the key.
+ */
 export function partUrlsOrList(service: StorageService): RequestHandler {
   return async (req, res) => {
-    const [caller, type, key, uploadId] = [callerOf(res), storageTypeOf(req), keyOf(req), uploadIdOf(req)];
+    const [caller, type, key] = [callerOf(res), storageTypeOf(req), keyOf(req)];
+    if (queryParam(req, 'uploadId') === undefined && queryParam(req, 'parts') === undefined) {
+      res.status(200).json({ uploads: await service.openUploads(caller, type, key) });
+      return;
+    }
+    const uploadId = uploadIdOf(req);
     const parts = queryParam(req, 'parts');
     if (parts !== undefined) {
       res.status(200).json(await service.partUrls(caller, type, key, uploadId, parsePartNumbers(parts)));
