@@ -48,7 +48,16 @@ const envSchema = z.object({
   STORAGE_DATA_DIR: z.string().min(1).default('.data'),
   LOCAL_MINIO_PORT: int(0, 65535).default(9000),
   AUTH_JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  AUTH_JWKS_URL: url.optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
   SIGNED_URL_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).default(3600),
+  SIGNED_URL_MAX_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).default(MAX_PRESIGN_SECONDS),
+  COPY_SOURCE_BUCKETS: z
+    .string()
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a comma-separated list of bucket names' })))
+    .default([]),
   LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -73,8 +82,17 @@ export interface Config {
   s3: S3Settings;
   bucketPrefix: string;
   dataDir: string;
-  auth: { jwtSecret: string | undefined };
+  auth: {
+    jwtSecret: string | undefined;
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+  };
+  /** Default lifetime of presigned URLs, and the most a caller may ask for with ?expires_in=. */
   signedUrlTtlSeconds: number;
+  signedUrlMaxTtlSeconds: number;
+  /** Buckets outside the gateway that callers may copy from. */
+  copySourceBuckets: string[];
   listPageSize: number;
   logLevel: string;
 }
@@ -98,6 +116,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither',
     );
   }
+  if (e.SIGNED_URL_TTL_SECONDS > e.SIGNED_URL_MAX_TTL_SECONDS) {
+    throw new ConfigError('Invalid configuration:\n  SIGNED_URL_TTL_SECONDS: must not exceed SIGNED_URL_MAX_TTL_SECONDS');
+  }
+  const ownBuckets = STORAGE_TYPES.map((type) => `${e.STORAGE_BUCKET_PREFIX}-${type}`);
+  const clash = e.COPY_SOURCE_BUCKETS.find((bucket) => ownBuckets.includes(bucket));
+  if (clash) {
+    // Copying from the gateway's own buckets would read across namespaces.
+    throw new ConfigError(`Invalid configuration:\n  COPY_SOURCE_BUCKETS: must not name the gateway's own bucket ${clash}`);
+  }
   const embeddedMinio = e.S3_ENDPOINT === undefined;
   return {
     port: e.PORT,
@@ -119,8 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     bucketPrefix: e.STORAGE_BUCKET_PREFIX,
     dataDir: path.resolve(e.STORAGE_DATA_DIR),
-    auth: { jwtSecret: e.AUTH_JWT_SECRET },
+    auth: { jwtSecret: e.AUTH_JWT_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    signedUrlMaxTtlSeconds: e.SIGNED_URL_MAX_TTL_SECONDS,
+    copySourceBuckets: e.COPY_SOURCE_BUCKETS,
     listPageSize: e.LIST_PAGE_SIZE,
     logLevel: e.LOG_LEVEL,
   };

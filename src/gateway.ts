@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { secretVerifier } from './auth/tokens';
+import { createVerifier } from './auth/tokens';
 import { ConfigError, type Config } from './config';
 import { API_BASE, createApp } from './http/app';
 import { ensureMinioBinary, startLocalMinio, type LocalMinio } from './local/minio';
@@ -28,6 +28,9 @@ export interface RunningGateway {
   localMinio: LocalMinio | undefined;
   close(): Promise<void>;
 }
+
+/** Request line and headers together; more is answered with 431 by Node itself. */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /** In-flight requests get this long to finish when the gateway stops. */
 const CLOSE_GRACE_MS = 10_000;
@@ -60,8 +63,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? secrets.jwtSecret },
       };
     }
-    if (!config.auth.jwtSecret) {
-      throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET: required when S3_ENDPOINT is set');
+    if (!config.auth.jwtSecret && !config.auth.jwksUrl) {
+      throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required when S3_ENDPOINT is set');
     }
 
     const store = new ObjectStore(config.s3);
@@ -69,8 +72,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const service = new StorageService(store, config);
     await prepare(service, store, logger);
 
-    const app = createApp({ service, verifier: secretVerifier(config.auth.jwtSecret), logger });
-    const server = http.createServer(app);
+    const app = createApp({ service, verifier: createVerifier(config.auth), logger });
+    const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+    // Outlive the idle timeout of load balancers in front (often 60 s), or they may send a
+    // request on a connection the gateway is closing and answer the caller with a 502.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);

@@ -1,15 +1,26 @@
 /**
- * Bearer tokens: HS256 JWTs signed with AUTH_JWT_SECRET. Verification checks the signature
- * with the one algorithm allowed (so `alg: none` and algorithm swaps fail), expiry and
- * not-before with a small clock-skew allowance, and that a subject is present.
+ * Bearer tokens. Two kinds of signer may be configured, together or alone:
+ *   - HS256 with the shared AUTH_JWT_SECRET (local tokens, `npm run token`);
+ *   - RS256/ES256 from an identity provider's JWKS (AUTH_JWKS_URL), keys cached and refreshed.
+ * The token's `alg` picks the key; an algorithm with no configured key (`none` among them) is
+ * refused before any signature work. Expiry and not-before allow a small clock skew; a
+ * subject is required; AUTH_ISSUER and AUTH_AUDIENCE are checked when set.
  */
-import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { Unauthorized } from '../storage/errors';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
+import { IdentityProviderUnavailable, Unauthorized } from '../storage/errors';
 
 /** Who the token says the caller is. */
 export interface Identity {
   subject: string;
-  /** Roles granted to a service token (claim `roles`); empty for users. */
+  /** The `roles` claim: service roles such as storage:tasks; empty for most users. */
   roles: string[];
 }
 
@@ -17,20 +28,55 @@ export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
 }
 
-/** Clocks of token issuers and of this gateway may differ by this much. */
-const CLOCK_TOLERANCE_SECONDS = 30;
+export interface VerifierSettings {
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+}
 
-export function secretVerifier(secret: string): TokenVerifier {
-  const key = new TextEncoder().encode(secret);
+/** Clocks of token issuers and of this gateway may differ by this much. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
+
+export function createVerifier(settings: VerifierSettings): TokenVerifier {
+  const secret = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : undefined;
+  const jwks = settings.jwksUrl
+    ? createRemoteJWKSet(new URL(settings.jwksUrl), {
+        cacheMaxAge: 10 * 60_000, // re-read the key set every 10 minutes (key rotation)
+        cooldownDuration: 30_000, // an unknown `kid` triggers a re-read at most this often
+        timeoutDuration: 5_000,
+      })
+    : undefined;
+  if (!secret && !jwks) throw new Error('no token signer configured (AUTH_JWT_SECRET or AUTH_JWKS_URL)');
+  const common: JWTVerifyOptions = {
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    issuer: settings.issuer,
+    audience: settings.audience,
+  };
+
   return {
     async verify(token) {
+      let alg: string | undefined;
+      try {
+        alg = decodeProtectedHeader(token).alg;
+      } catch {
+        throw new Unauthorized('The token is malformed');
+      }
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, {
-          algorithms: ['HS256'],
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        }));
+        if (alg === 'HS256' && secret) {
+          ({ payload } = await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] }));
+        } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
+          ({ payload } = await jwtVerify(token, jwks, { ...common, algorithms: ASYMMETRIC_ALGORITHMS }));
+        } else {
+          throw new Unauthorized(`The token is signed with an algorithm this gateway does not accept (${String(alg)})`);
+        }
       } catch (error) {
+        if (error instanceof Unauthorized) throw error;
+        if (error instanceof joseErrors.JWKSTimeout || isFetchFailure(error)) {
+          throw new IdentityProviderUnavailable();
+        }
         throw new Unauthorized(describeTokenError(error));
       }
       return identityOf(payload);
@@ -48,10 +94,20 @@ function identityOf(payload: JWTPayload): Identity {
 
 function describeTokenError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') return 'The token is not valid yet';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'The token is not valid yet';
+    if (error.claim === 'iss') return 'The token was issued by an issuer this gateway does not accept';
+    if (error.claim === 'aud') return 'The token is meant for another audience';
+  }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm this gateway does not accept';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is not valid';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The token is signed with a key the identity provider does not publish';
   return 'The token is malformed or not valid';
+}
+
+/** The JWKS could not be fetched at all (network), as opposed to a bad token. */
+function isFetchFailure(error: unknown): boolean {
+  return error instanceof TypeError && /fetch failed/i.test(error.message);
 }
 
 export interface MintOptions {

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/tokens';
 import type { StorageService } from '../storage/service';
 import { authenticate } from './middleware/authenticate';
+import { requestId } from './middleware/requestId';
+import { privateResponses, securityHeaders } from './middleware/securityHeaders';
+import { copyObject } from './routes/copyObject';
 import { errorHandler, notFoundRoute } from './middleware/errors';
 import { deleteObject } from './routes/deleteObject';
 import { getObject } from './routes/getObject';
@@ -27,10 +30,8 @@ export function createApp({ service, verifier, logger }: AppDependencies): Expre
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  app.use(requestId());
+  app.use(securityHeaders());
 
   app.get('/healthz', healthz());
   app.get('/readyz', readyz(service));
@@ -39,7 +40,9 @@ export function createApp({ service, verifier, logger }: AppDependencies): Expre
   // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an
   // empty key, so both get a 400 rather than a silent rewrite or a 404.
   const api = express.Router({ caseSensitive: true });
+  api.use(privateResponses());
   api.use(authenticate(verifier));
+  api.post('/copy/:namespace/src/:bucket{/*key}', copyObject(service));
   // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
   api.post('/multipart/:type{/*key}', express.json({ limit: '2mb' }), startOrCompleteUpload(service));
   api.get('/multipart/:type{/*key}', partUrlsOrList(service));

@@ -57,3 +57,12 @@ export class StoreUnavailable extends StorageError {
     super(message);
   }
 }
+
+export class IdentityProviderUnavailable extends StorageError {
+  readonly status = 503;
+  readonly code = 'identity_provider_unavailable';
+  override readonly headers = { 'Retry-After': '5' };
+  constructor() {
+    super('Tokens cannot be verified right now: the identity provider is unreachable; try again shortly');
+  }
+}

@@ -52,6 +52,16 @@ export function validatePrefix(prefix: string): string {
   return prefix;
 }
 
+/**
+ * A key in a bucket outside the gateway (a copy source). It is not placed in a namespace, so
+ * the namespace rules do not apply; it still must be non-empty and free of control characters.
+ */
+export function validateSourceKey(key: string): string {
+  if (key === '') throw new InvalidKey('The source key is empty');
+  checkText(key, 'key');
+  return key;
+}
+
 function checkText(value: string, what: 'key' | 'prefix'): void {
   if (CONTROL_CHARACTERS.test(value)) throw new InvalidKey(`The ${what} contains a control character`);
   if (!value.isWellFormed()) throw new InvalidKey(`The ${what} is not valid UTF-8`);

@@ -63,3 +63,8 @@ export const POLICY: Record<StorageType, TypePolicy> = {
 export function allows(type: StorageType, actor: Actor, operation: Operation): boolean {
   return POLICY[type].allowed[actor].includes(operation);
 }
+
+/** A caller may hold several actors (a token with both service roles): any one suffices. */
+export function allowsAny(type: StorageType, actors: readonly Actor[], operation: Operation): boolean {
+  return actors.some((actor) => allows(type, actor, operation));
+}

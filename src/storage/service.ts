@@ -6,11 +6,11 @@
 import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject, UploadedPart } from '../store/objectStore';
 import { Forbidden, BadRequest } from './errors';
-import { validateKey, validatePrefix } from './keys';
+import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from './namespace';
 import { MAX_PARTS, partSizeFor } from './multipart';
 import { decodeCursor, encodeCursor } from './paging';
-import { allows, POLICY, type Actor, type Operation } from './policy';
+import { allowsAny, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
 /** The party making a request, as the auth layer established it. */
@@ -19,13 +19,23 @@ export interface Caller {
   subject: string;
   /** The namespace acted on: the caller's own, or the one a service acts for. */
   namespace: string;
-  actor: Actor;
+  /** 'owner' for a user on its own namespace; the service's actors when acting for another. */
+  actors: readonly Actor[];
 }
 
 export interface StorageSettings {
   bucketPrefix: string;
   listPageSize: number;
   signedUrlTtlSeconds: number;
+  signedUrlMaxTtlSeconds: number;
+  copySourceBuckets: readonly string[];
+}
+
+/** What a caller may ask of a presigned URL. */
+export interface UrlOptions {
+  expiresIn?: number | undefined;
+  /** Uploads only: the Content-Type the uploader must send (and that is stored). */
+  contentType?: string | undefined;
 }
 
 export interface ListResult {
@@ -106,14 +116,46 @@ export class StorageService {
     return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
   }
 
-  async uploadUrl(caller: Caller, type: StorageType, key: string): Promise<string> {
+  async uploadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
     const target = this.locate(caller, type, 'signUpload', key);
-    return this.store.presignPut(this.bucketFor(type), target, this.settings.signedUrlTtlSeconds, ownerMetadata(caller));
+    const expiresIn = this.urlLifetime(options.expiresIn);
+    const contentType = options.contentType === undefined ? undefined : checkContentType(options.contentType);
+    return this.store.presignPut(this.bucketFor(type), target, expiresIn, ownerMetadata(caller), contentType);
   }
 
-  async downloadUrl(caller: Caller, type: StorageType, key: string): Promise<string> {
+  async downloadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
     const target = this.locate(caller, type, 'signDownload', key);
-    return this.store.presignGet(this.bucketFor(type), target, this.settings.signedUrlTtlSeconds);
+    return this.store.presignGet(this.bucketFor(type), target, this.urlLifetime(options.expiresIn));
+  }
+
+  /**
+   * Server-side copy from an allowed bucket outside the gateway into the caller's namespace.
+   * `userNamespace` is the path's {user_ns}: it must be the namespace the caller acts for.
+   */
+  async copyFrom(
+    caller: Caller,
+    userNamespace: string,
+    source: { bucket: string; key: string },
+    type: StorageType,
+    key: string,
+  ) {
+    if (userNamespace !== caller.namespace) throw new Forbidden('You may only copy into your own namespace');
+    if (!this.settings.copySourceBuckets.includes(source.bucket)) {
+      throw new Forbidden(`Copying from bucket '${source.bucket}' is not allowed`);
+    }
+    validateSourceKey(source.key);
+    const target = this.locate(caller, type, 'write', key);
+    const copied = await this.store.copy(source, { bucket: this.bucketFor(type), key: target }, ownerMetadata(caller));
+    return { key, ...copied };
+  }
+
+  private urlLifetime(requested: number | undefined): number {
+    if (requested === undefined) return this.settings.signedUrlTtlSeconds;
+    const max = this.settings.signedUrlMaxTtlSeconds;
+    if (!Number.isInteger(requested) || requested < 1 || requested > max) {
+      throw new BadRequest(`expires_in must be a whole number of seconds from 1 to ${max}`);
+    }
+    return requested;
   }
 
   // ---- multipart upload sessions: the same rules as a presigned upload -----------------------
@@ -176,8 +218,16 @@ export class StorageService {
   }
 
   private authorize(caller: Caller, type: StorageType, operation: Operation): void {
-    if (!allows(type, caller.actor, operation)) throw new Forbidden(POLICY[type].refusal);
+    if (!allowsAny(type, caller.actors, operation)) throw new Forbidden(POLICY[type].refusal);
   }
+}
+
+/** A media type as `type/subtype` with optional parameters; it becomes a signed header. */
+function checkContentType(value: string): string {
+  if (!/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\r\n]*"|[\w.+-]+))*$/.test(value) || value.length > 200) {
+    throw new BadRequest('content_type must be a media type such as image/tiff');
+  }
+  return value;
 }
 
 /**

@@ -8,6 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -23,13 +24,14 @@ import {
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
-import { BadRequest, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import { BadRequest, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
 
 export interface ObjectInfo {
   contentType: string;
@@ -100,12 +102,32 @@ export class NotModified extends StorageError {
 const PART_SIZE = 16 * 1024 * 1024;
 const PART_QUEUE = 2;
 
+/** S3 copies at most 5 GiB in one CopyObject; larger objects are copied part by part. */
+const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
+/** Parts of a server-side copy: large, as no bytes pass through the gateway. */
+const COPY_PART_SIZE = 512 * 1024 ** 2;
+const COPY_PARALLEL_PARTS = 4;
+
+export interface StoreOptions {
+  /** Objects larger than this are copied in parts (tests lower it to exercise that path). */
+  singleCopyLimit?: number;
+  copyPartSize?: number;
+}
+
 export class ObjectStore {
   private readonly client: S3Client;
   /** Signs URLs for the endpoint uploaders and downloaders reach, which may differ from ours. */
   private readonly presigner: S3Client;
 
-  constructor(private readonly settings: S3Settings) {
+  private readonly singleCopyLimit: number;
+  private readonly copyPartSize: number;
+
+  constructor(
+    private readonly settings: S3Settings,
+    options: StoreOptions = {},
+  ) {
+    this.singleCopyLimit = options.singleCopyLimit ?? SINGLE_COPY_LIMIT;
+    this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
     const common = {
       region: settings.region,
       credentials: settings.credentials,
@@ -288,6 +310,62 @@ export class ObjectStore {
     });
   }
 
+  /**
+   * Copies an object server-side, from any bucket the gateway can read, replacing its
+   * metadata with ours (keeping the content type). No bytes pass through the gateway.
+   */
+  async copy(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+    metadata: Record<string, string>,
+  ): Promise<{ etag: string; size: number }> {
+    let info: ObjectInfo;
+    try {
+      info = await this.head(source.bucket, source.key);
+    } catch (error) {
+      if (error instanceof NotFound) throw new NotFound('No object at the source key (or no such source bucket)');
+      if (error instanceof StoreAccessDenied) throw new Forbidden('The gateway may not read that source bucket');
+      throw error;
+    }
+    const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
+    const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: metadata };
+    return this.call(async () => {
+      if (info.contentLength <= this.singleCopyLimit) {
+        const answer = await this.client.send(
+          new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
+        );
+        return { etag: answer.CopyObjectResult?.ETag ?? '', size: info.contentLength };
+      }
+      const partSize = Math.max(this.copyPartSize, Math.ceil(info.contentLength / 10_000));
+      const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(written));
+      const ranges: { partNumber: number; range: string }[] = [];
+      for (let start = 0, n = 1; start < info.contentLength; start += partSize, n++) {
+        ranges.push({ partNumber: n, range: `bytes=${start}-${Math.min(start + partSize, info.contentLength) - 1}` });
+      }
+      try {
+        const parts: { PartNumber: number; ETag: string }[] = [];
+        for (let i = 0; i < ranges.length; i += COPY_PARALLEL_PARTS) {
+          const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
+          const answers = await Promise.all(
+            batch.map(({ partNumber, range }) =>
+              this.client.send(
+                new UploadPartCopyCommand({ Bucket: target.bucket, Key: target.key, UploadId, PartNumber: partNumber, CopySource: copySource, CopySourceRange: range }),
+              ),
+            ),
+          );
+          answers.forEach((answer, j) => parts.push({ PartNumber: batch[j]?.partNumber ?? 0, ETag: answer.CopyPartResult?.ETag ?? '' }));
+        }
+        const done = await this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId, MultipartUpload: { Parts: parts } }),
+        );
+        return { etag: done.ETag ?? '', size: info.contentLength };
+      } catch (error) {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId })).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   // ---- multipart upload sessions (the caller uploads parts straight to the store) ------------
 
   async createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
@@ -379,10 +457,16 @@ export class ObjectStore {
    * A URL a plain HTTP PUT can store the object with, no further authentication. Metadata is
    * carried in the URL's query (signed), so the uploader need not send any header.
    */
-  async presignPut(bucket: string, key: string, expiresIn: number, metadata: Record<string, string>): Promise<string> {
-    return getSignedUrl(this.presigner, new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: metadata }), {
-      expiresIn,
-    });
+  async presignPut(
+    bucket: string,
+    key: string,
+    expiresIn: number,
+    metadata: Record<string, string>,
+    contentType?: string,
+  ): Promise<string> {
+    // A Content-Type given here is a signed header: the uploader must send exactly it.
+    const command = new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: metadata, ContentType: contentType });
+    return getSignedUrl(this.presigner, command, { expiresIn });
   }
 
   async presignGet(bucket: string, key: string, expiresIn: number): Promise<string> {

@@ -24,7 +24,8 @@ const store = new ObjectStore({
   credentials: { accessKeyId: testStore().accessKeyId, secretAccessKey: testStore().secretAccessKey },
   forcePathStyle: true,
 });
-const service = new StorageService(store, { bucketPrefix: prefix, listPageSize: 1000, signedUrlTtlSeconds: 60 });
+const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlSeconds: 60, copySourceBuckets: [] };
+const service = new StorageService(store, { ...settings, bucketPrefix: prefix });
 
 afterAll(async () => {
   store.close();
@@ -80,6 +81,6 @@ it('keeps a rule an operator added, and restores its own if removed', async () =
 
 it('reports readiness only when every bucket is there', async () => {
   await expect(service.checkReady()).resolves.toBeUndefined();
-  const other = new StorageService(store, { bucketPrefix: `${prefix}-missing`, listPageSize: 1, signedUrlTtlSeconds: 60 });
+  const other = new StorageService(store, { ...settings, bucketPrefix: `${prefix}-missing` });
   await expect(other.checkReady()).rejects.toThrow();
 });

@@ -40,6 +40,8 @@ function streamPut(path: string, total: number, options: { chunked?: boolean; st
   const { hostname, port } = new URL(gw.url);
   return new Promise<{ status: number; body: string } | 'aborted'>((resolve, reject) => {
     const request = http.request({
+      // A fresh connection: a reused keep-alive socket may be closing on the server's side.
+      agent: false,
       hostname,
       port,
       method: 'PUT',

@@ -1,9 +1,11 @@
-/** Every Storage API request carries `Authorization: Bearer <JWT>`; this turns it into a Caller. */
+/**
+ * Every Storage API request carries `Authorization: Bearer <JWT>`; this verifies it and
+ * decides who the caller acts as (its own namespace, or another for a service token).
+ */
 import type { RequestHandler } from 'express';
+import { callerFor, NAMESPACE_HEADER } from '../../auth/principals';
 import type { TokenVerifier } from '../../auth/tokens';
 import { Unauthorized } from '../../storage/errors';
-import { namespaceFor } from '../../storage/namespace';
-import type { Caller } from '../../storage/service';
 
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req, res, next) => {
@@ -12,8 +14,7 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
     const match = /^Bearer +([^\s]+)\s*$/i.exec(header);
     if (!match?.[1]) throw new Unauthorized('The Authorization header must be Bearer <token>');
     const identity = await verifier.verify(match[1]);
-    const caller: Caller = { subject: identity.subject, namespace: namespaceFor(identity.subject), actor: 'owner' };
-    res.locals.caller = caller;
+    res.locals.caller = callerFor(identity, req.get(NAMESPACE_HEADER) || undefined);
     next();
   };
 }
