@@ -105,9 +105,13 @@ function describeTokenError(error: unknown): string {
   return 'The token is malformed or not valid';
 }
 
-/** The JWKS could not be fetched at all (network), as opposed to a bad token. */
+/**
+ * The JWKS could not be fetched at all (network), as opposed to a bad token. By name, not
+ * instanceof: fetch's TypeError may come from another realm.
+ */
 function isFetchFailure(error: unknown): boolean {
-  return error instanceof TypeError && /fetch failed/i.test(error.message);
+  const { name, message } = (typeof error === 'object' && error !== null ? error : {}) as Partial<Error>;
+  return name === 'TypeError' && /fetch failed/i.test(message ?? '');
 }
 
 export interface MintOptions {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/tokens';
 import type { StorageService } from '../storage/service';
 import { authenticate } from './middleware/authenticate';
+import { parseQueryStrictly } from './query';
 import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
 import { copyObject } from './routes/copyObject';
@@ -29,7 +30,7 @@ export function createApp({ service, verifier, logger }: AppDependencies): Expre
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('query parser', 'simple');
+  app.set('query parser', parseQueryStrictly);
   app.use(requestId());
   app.use(securityHeaders());
 

@@ -464,9 +464,13 @@ export class ObjectStore {
     metadata: Record<string, string>,
     contentType?: string,
   ): Promise<string> {
-    // A Content-Type given here is a signed header: the uploader must send exactly it.
     const command = new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: metadata, ContentType: contentType });
-    return getSignedUrl(this.presigner, command, { expiresIn });
+    // The presigner leaves Content-Type unsigned by default; when one is asked for, sign it,
+    // so the uploader must send exactly it and the stored type is the one agreed.
+    return getSignedUrl(this.presigner, command, {
+      expiresIn,
+      ...(contentType !== undefined && { signableHeaders: new Set(['content-type']) }),
+    });
   }
 
   async presignGet(bucket: string, key: string, expiresIn: number): Promise<string> {
@@ -521,7 +525,7 @@ const PARTS_REFUSED: Record<string, string> = {
   InvalidPartOrder: 'Parts must be listed in ascending part-number order',
   EntityTooSmall: 'Every part but the last must be at least 5 MiB',
 };
-const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'InvalidObjectName']);
+const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'XMinioInvalidResourceName', 'InvalidObjectName']);
 
 function isNetworkFailure(error: unknown): boolean {
   const { code, $metadata } = (error ?? {}) as { code?: unknown; $metadata?: { httpStatusCode?: number } };

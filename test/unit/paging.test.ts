@@ -16,6 +16,7 @@ describe('list continuation tokens', () => {
     ['wrong types', Buffer.from('{"p":1,"a":2}').toString('base64url')],
     ['control characters', Buffer.from('{"p":"","a":"\\u0000"}').toString('base64url')],
     ['too long', 'a'.repeat(5000)],
+    ['pointing out of the namespace', Buffer.from('{"p":"","a":"../../x"}').toString('base64url')],
   ])('refuses a token that is %s', (_why, token) => {
     expect(() => decodeCursor(token)).toThrow(BadRequest);
   });
