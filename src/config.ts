@@ -59,6 +59,7 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a comma-separated list of bucket names' })))
     .default([]),
   LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
+  SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -95,6 +96,8 @@ export interface Config {
   copySourceBuckets: string[];
   listPageSize: number;
   logLevel: string;
+  /** On SIGTERM/SIGINT, in-flight requests get this long before connections are cut. */
+  shutdownGraceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -152,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     copySourceBuckets: e.COPY_SOURCE_BUCKETS,
     listPageSize: e.LIST_PAGE_SIZE,
     logLevel: e.LOG_LEVEL,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
   };
 }

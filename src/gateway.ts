@@ -9,9 +9,11 @@ import path from 'node:path';
 import { createVerifier } from './auth/tokens';
 import { ConfigError, type Config } from './config';
 import { API_BASE, createApp } from './http/app';
+import { InFlight } from './http/inFlight';
 import { ensureMinioBinary, startLocalMinio, type LocalMinio } from './local/minio';
 import { loadOrCreateLocalSecrets } from './local/secrets';
 import type { Logger } from './log';
+import { Metrics } from './metrics';
 import { StoreUnavailable } from './storage/errors';
 import { StorageService } from './storage/service';
 import { ObjectStore, StoreAccessDenied } from './store/objectStore';
@@ -32,8 +34,8 @@ export interface RunningGateway {
 /** Request line and headers together; more is answered with 431 by Node itself. */
 const MAX_HEADER_BYTES = 16 * 1024;
 
-/** In-flight requests get this long to finish when the gateway stops. */
-const CLOSE_GRACE_MS = 10_000;
+/** After connections are cut, uploads get this long to abort their multipart uploads. */
+const UPLOAD_SETTLE_MS = 10_000;
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -67,12 +69,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required when S3_ENDPOINT is set');
     }
 
-    const store = new ObjectStore(config.s3);
+    const uploads = new InFlight();
+    const metrics = new Metrics(() => uploads.size);
+    const store = new ObjectStore(config.s3, { observer: metrics });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     await prepare(service, store, logger);
 
-    const app = createApp({ service, verifier: createVerifier(config.auth), logger });
+    let accepting = true;
+    const app = createApp({ service, verifier: createVerifier(config.auth), logger, metrics, uploads, accepting: () => accepting });
     const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
     // Outlive the idle timeout of load balancers in front (often 60 s), or they may send a
     // request on a connection the gateway is closing and answer the caller with a 502.
@@ -82,7 +87,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);
     });
-    cleanups.push(() => closeServer(server));
+    // Runs first on close: stop taking requests, let those under way finish within the grace
+    // period, then let cut uploads clean up before the store client above is closed.
+    cleanups.push(async () => {
+      accepting = false;
+      await closeServer(server, config.shutdownGraceSeconds * 1000);
+      await uploads.drain(UPLOAD_SETTLE_MS);
+    });
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -114,11 +125,14 @@ async function prepare(service: StorageService, store: ObjectStore, logger: Logg
   }
 }
 
-/** Stops accepting connections, lets in-flight requests finish for a while, then cuts the rest. */
-async function closeServer(server: http.Server): Promise<void> {
+/** Stops accepting connections, lets in-flight requests finish for `graceMs`, then cuts the rest. */
+async function closeServer(server: http.Server, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  // Keep-alive connections that finish a request while draining are closed as they idle.
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
-  clearTimeout(timer);
+  clearInterval(idle);
+  clearTimeout(cut);
 }

@@ -108,7 +108,13 @@ const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
 const COPY_PART_SIZE = 512 * 1024 ** 2;
 const COPY_PARALLEL_PARTS = 4;
 
+/** Told of every call to the store: how long it took and, if it failed, the error's name. */
+export interface StoreObserver {
+  observeStoreCall(operation: string, seconds: number, failure: string | undefined): void;
+}
+
 export interface StoreOptions {
+  observer?: StoreObserver;
   /** Objects larger than this are copied in parts (tests lower it to exercise that path). */
   singleCopyLimit?: number;
   copyPartSize?: number;
@@ -121,6 +127,7 @@ export class ObjectStore {
 
   private readonly singleCopyLimit: number;
   private readonly copyPartSize: number;
+  private readonly observer: StoreObserver | undefined;
 
   constructor(
     private readonly settings: S3Settings,
@@ -128,6 +135,7 @@ export class ObjectStore {
   ) {
     this.singleCopyLimit = options.singleCopyLimit ?? SINGLE_COPY_LIMIT;
     this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
+    this.observer = options.observer;
     const common = {
       region: settings.region,
       credentials: settings.credentials,
@@ -166,7 +174,7 @@ export class ObjectStore {
    */
   async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
     const report: BucketReport = { bucket, created: false, rulesWritten: [], rulesUnsupported: [] };
-    await this.call(async () => {
+    await this.call('ensureBucket', async () => {
       try {
         await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
       } catch (error) {
@@ -207,7 +215,7 @@ export class ObjectStore {
 
   /** Throws unless every bucket is reachable with our credentials. */
   async checkBuckets(buckets: string[]): Promise<void> {
-    await this.call(() =>
+    await this.call('checkBuckets', () =>
       Promise.all(buckets.map((bucket) => this.client.send(new HeadBucketCommand({ Bucket: bucket })))),
     );
   }
@@ -231,7 +239,7 @@ export class ObjectStore {
   // ---- objects ------------------------------------------------------------------------------
 
   async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
-    return this.call(async () => {
+    return this.call('getObject', async () => {
       const answer = await this.client.send(
         new GetObjectCommand({
           Bucket: bucket,
@@ -253,7 +261,7 @@ export class ObjectStore {
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
-    return this.call(async () => {
+    return this.call('headObject', async () => {
       const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return {
         contentType: answer.ContentType ?? 'application/octet-stream',
@@ -270,7 +278,7 @@ export class ObjectStore {
    * a multipart upload already begun is aborted: no half-written object, no orphaned parts.
    */
   async put(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
-    return this.call(async () => {
+    return this.call('putObject', async () => {
       let size = 0;
       const counted = new Transform({
         transform(chunk: Buffer, _encoding, done) {
@@ -294,12 +302,12 @@ export class ObjectStore {
 
   /** Idempotent, as in S3: deleting a missing key succeeds. */
   async delete(bucket: string, key: string): Promise<void> {
-    await this.call(() => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+    await this.call('deleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
   }
 
   /** Keys under `prefix` in key order, starting after `startAfter`. */
   async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage> {
-    return this.call(async () => {
+    return this.call('listObjects', async () => {
       const answer = await this.client.send(
         new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys }),
       );
@@ -329,7 +337,7 @@ export class ObjectStore {
     }
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
     const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: metadata };
-    return this.call(async () => {
+    return this.call('copyObject', async () => {
       if (info.contentLength <= this.singleCopyLimit) {
         const answer = await this.client.send(
           new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
@@ -369,7 +377,7 @@ export class ObjectStore {
   // ---- multipart upload sessions (the caller uploads parts straight to the store) ------------
 
   async createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
-    return this.call(async () => {
+    return this.call('createMultipartUpload', async () => {
       const answer = await this.client.send(
         new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata }),
       );
@@ -388,7 +396,7 @@ export class ObjectStore {
 
   /** The parts the store holds for an upload so far, in part order: what a resuming client skips. */
   async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    return this.call(async () => {
+    return this.call('listParts', async () => {
       const parts: UploadedPart[] = [];
       let marker: string | undefined;
       for (;;) {
@@ -410,7 +418,7 @@ export class ObjectStore {
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
   ): Promise<{ etag: string; size: number }> {
-    return this.call(async () => {
+    return this.call('completeMultipartUpload', async () => {
       const answer = await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: bucket,
@@ -426,7 +434,7 @@ export class ObjectStore {
 
   /** Unfinished uploads to exactly this key, oldest first. */
   async listUploads(bucket: string, key: string): Promise<{ uploadId: string; initiated: Date }[]> {
-    return this.call(async () => {
+    return this.call('listMultipartUploads', async () => {
       const uploads: { uploadId: string; initiated: Date }[] = [];
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
@@ -448,7 +456,7 @@ export class ObjectStore {
   }
 
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.call(() => this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })));
+    await this.call('abortMultipartUpload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })));
   }
 
   // ---- presigned URLs -----------------------------------------------------------------------
@@ -477,12 +485,18 @@ export class ObjectStore {
     return getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
   }
 
-  /** Runs one exchange with the store and translates its failures into domain errors. */
-  private async call<T>(exchange: () => Promise<T>): Promise<T> {
+  /** Runs one exchange with the store, times it, and translates its failures into domain errors. */
+  private async call<T>(operation: string, exchange: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let failure: string | undefined;
     try {
       return await exchange();
     } catch (error) {
-      throw translate(error);
+      const translated = translate(error);
+      failure = translated instanceof StorageError ? translated.code : (translated as Error).name || 'Error';
+      throw translated;
+    } finally {
+      this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
   }
 }

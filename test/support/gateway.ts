@@ -16,7 +16,7 @@ import {
 import { mintToken, type MintOptions } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config';
 import { startGateway, type RunningGateway } from '../../src/gateway';
-import { createLogger } from '../../src/log';
+import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/storage/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
 import { testStore } from './testStore';
@@ -33,7 +33,7 @@ export interface TestGateway extends RunningGateway {
   namespaceOf(subject: string): string;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const store = testStore();
   const prefix = `t-${randomBytes(5).toString('hex')}`;
   const config = loadConfig({
@@ -47,7 +47,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     PORT: '0',
     ...env,
   });
-  const gateway = await startGateway(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const gateway = await startGateway(config, logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const s3 = operatorClient();
   const secret = config.auth.jwtSecret ?? TEST_JWT_SECRET;
   return {

@@ -1,0 +1,66 @@
+/**
+ * Prometheus metrics (prom-client), one registry per gateway so several can share a process.
+ * Labels are bounded: route names are the gateway's own, storage types are the five (or
+ * `none`), statuses are numbers.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreObserver } from './store/objectStore';
+
+export class Metrics implements StoreObserver {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'storage_http_requests_total',
+    help: 'HTTP requests answered, by route, storage type and status',
+    labelNames: ['method', 'route', 'storage_type', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'storage_http_request_duration_seconds',
+    help: 'Time from request to the end of the response',
+    labelNames: ['method', 'route', 'storage_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly bytesIn = new Counter({
+    name: 'storage_http_received_bytes_total',
+    help: 'Request body bytes received (blob uploads through the gateway)',
+    labelNames: ['route', 'storage_type'] as const,
+    registers: [this.registry],
+  });
+  readonly bytesOut = new Counter({
+    name: 'storage_http_sent_bytes_total',
+    help: 'Response bytes sent (blob downloads and API answers)',
+    labelNames: ['route', 'storage_type'] as const,
+    registers: [this.registry],
+  });
+  readonly storeDuration = new Histogram({
+    name: 'storage_store_call_duration_seconds',
+    help: 'Latency of calls to the object store, by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'storage_store_errors_total',
+    help: 'Failed calls to the object store, by operation and kind',
+    labelNames: ['operation', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(uploadsInFlight: () => number) {
+    new Gauge({
+      name: 'storage_uploads_in_flight',
+      help: 'Uploads streaming through the gateway right now',
+      registers: [this.registry],
+      collect() {
+        this.set(uploadsInFlight());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeStoreCall(operation: string, seconds: number, failure: string | undefined): void {
+    this.storeDuration.observe({ operation }, seconds);
+    if (failure) this.storeErrors.inc({ operation, kind: failure });
+  }
+}

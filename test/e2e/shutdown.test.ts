@@ -1,0 +1,119 @@
+/**
+ * SIGTERM during an upload: with time to spare the upload completes; when the grace period
+ * runs out it is cut, and leaves neither an object nor an unfinished multipart upload. Either
+ * way the gateway exits 0. Runs the built gateway (dist/) as its own process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mintToken } from '../../src/auth/tokens';
+import { freePort } from '../../src/local/minio';
+import { operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
+import { testStore } from '../support/testStore';
+
+const root = path.resolve(__dirname, '..', '..');
+const s3 = operatorClient();
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const prefix of prefixes) await removeBuckets(s3, prefix);
+  s3.destroy();
+});
+
+async function startGatewayProcess(graceSeconds: number) {
+  const store = testStore();
+  const prefix = `t-${randomBytes(5).toString('hex')}`;
+  prefixes.push(prefix);
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      S3_ENDPOINT: store.endpoint,
+      S3_ACCESS_KEY_ID: store.accessKeyId,
+      S3_SECRET_ACCESS_KEY: store.secretAccessKey,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      STORAGE_BUCKET_PREFIX: prefix,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
+      LOG_LEVEL: 'warn',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error('the gateway exited during start-up');
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, url, prefix, exited };
+}
+
+/** A PUT that sends `chunks` of 1 MiB, one every `pauseMs`, and calls `midway` halfway. */
+function slowUpload(url: string, token: string, key: string, chunks: number, pauseMs: number, midway: () => void) {
+  const { hostname, port } = new URL(url);
+  return new Promise<number | 'cut'>((resolve) => {
+    const request = http.request({
+      agent: false,
+      hostname,
+      port,
+      method: 'PUT',
+      path: `/storage/v1/data/${key}`,
+      headers: { authorization: `Bearer ${token}`, 'content-length': String(chunks * 1024 * 1024) },
+    });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', () => resolve('cut'));
+    let sent = 0;
+    const tick = () => {
+      if (request.destroyed) return;
+      request.write(randomBytes(1024 * 1024));
+      sent++;
+      if (sent === Math.floor(chunks / 2)) midway();
+      if (sent < chunks) setTimeout(tick, pauseMs);
+      else request.end();
+    };
+    tick();
+  });
+}
+
+async function storeHas(prefix: string, key: string) {
+  const bucket = `${prefix}-data`;
+  const objects = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return {
+    object: (objects.Contents ?? []).some((o) => o.Key?.endsWith(`/${key}`)),
+    uploads: (uploads.Uploads ?? []).length,
+  };
+}
+
+it('lets an upload under way finish, then exits 0', async () => {
+  const gateway = await startGatewayProcess(30);
+  const token = await mintToken(TEST_JWT_SECRET, 'shutdown-user');
+  const status = await slowUpload(gateway.url, token, 'finished.bin', 8, 150, () => gateway.child.kill('SIGTERM'));
+  expect(status).toBe(200);
+  expect(await gateway.exited).toBe(0);
+  expect(await storeHas(gateway.prefix, 'finished.bin')).toEqual({ object: true, uploads: 0 });
+});
+
+it('cuts an upload that outlasts the grace period, leaving nothing half-written, then exits 0', async () => {
+  const gateway = await startGatewayProcess(1);
+  const token = await mintToken(TEST_JWT_SECRET, 'shutdown-user');
+  // 40 MiB over ~8 s: past the 16 MiB part size, so a multipart upload is under way when cut.
+  const status = await slowUpload(gateway.url, token, 'cut.bin', 40, 200, () => gateway.child.kill('SIGTERM'));
+  expect(status).toBe('cut');
+  expect(await gateway.exited).toBe(0);
+  expect(await storeHas(gateway.prefix, 'cut.bin')).toEqual({ object: false, uploads: 0 });
+});
+
+it('refuses new connections once stopping', async () => {
+  const gateway = await startGatewayProcess(5);
+  gateway.child.kill('SIGTERM');
+  await gateway.exited;
+  await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
+});

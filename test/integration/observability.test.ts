@@ -1,0 +1,99 @@
+/**
+ * What operators see: one JSON log line per request with the facts they need and none of the
+ * secrets, and Prometheus metrics that move with traffic.
+ */
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+
+const lines: Record<string, unknown>[] = [];
+const raw: string[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+      raw.push(line);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    done();
+  },
+});
+
+let gw: TestGateway;
+let token: string;
+beforeAll(async () => {
+  gw = await startTestGateway({}, createLogger('info', sink));
+  token = await gw.token('observed');
+});
+afterAll(() => gw.close());
+
+async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+it('logs one line per request with id, method, path, route, storage type, status, bytes and duration', async () => {
+  const auth = { authorization: `Bearer ${token}` };
+  await fetch(`${gw.apiUrl}/data/logged.txt`, { method: 'PUT', headers: { ...auth, 'x-request-id': 'trace-put-1' }, body: 'twelve bytes' });
+  await (await fetch(`${gw.apiUrl}/data/get/logged.txt`, { headers: { ...auth, 'x-request-id': 'trace-get-1' } })).text();
+  await new Promise((r) => setTimeout(r, 50));
+
+  const put = lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'trace-put-1');
+  expect(put).toMatchObject({
+    level: 30,
+    req: { id: 'trace-put-1', method: 'PUT', path: '/storage/v1/data/logged.txt' },
+    res: { status: 200 },
+    route: 'set',
+    storageType: 'data',
+    bytesIn: 12,
+    responseTime: expect.any(Number),
+  });
+  const get = lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'trace-get-1');
+  expect(get).toMatchObject({ route: 'get', storageType: 'data', res: { status: 200 } });
+  expect(get?.bytesOut as number).toBeGreaterThan(12);
+});
+
+it('never logs tokens, signatures of signed URLs or credentials', async () => {
+  const auth = { authorization: `Bearer ${token}` };
+  const url = await (await fetch(`${gw.apiUrl}/data/get_signed_url/logged.txt?expires_in=60`, { headers: auth })).text();
+  await fetch(`${gw.apiUrl}/data/list`, { headers: { authorization: `Bearer ${token}x` } }); // a 401 too
+  await new Promise((r) => setTimeout(r, 50));
+  const everything = raw.join('\n');
+  expect(everything).not.toContain(token.split('.')[2]);
+  expect(everything).not.toContain(new URL(url).searchParams.get('X-Amz-Signature'));
+  expect(everything).not.toContain(gw.config.s3.credentials?.secretAccessKey);
+  expect(everything).not.toMatch(/authorization/i);
+});
+
+it('counts requests, bytes, store calls and latency in /metrics', async () => {
+  const labels = { route: 'set', storage_type: 'tmp', method: 'PUT', status: '200' };
+  const before = {
+    requests: await metric('storage_http_requests_total', labels),
+    bytesIn: await metric('storage_http_received_bytes_total', { route: 'set', storage_type: 'tmp' }),
+    storeCalls: await metric('storage_store_call_duration_seconds_count', { operation: 'putObject' }),
+    notFound: await metric('storage_http_requests_total', { route: 'get', storage_type: 'tmp', status: '404' }),
+    storeErrors: await metric('storage_store_errors_total', { operation: 'getObject', kind: 'not_found' }),
+  };
+  const auth = { authorization: `Bearer ${token}` };
+  for (let i = 0; i < 3; i++) await fetch(`${gw.apiUrl}/tmp/m${i}`, { method: 'PUT', headers: auth, body: '1234567890' });
+  await fetch(`${gw.apiUrl}/tmp/get/absent`, { headers: auth });
+  await new Promise((r) => setTimeout(r, 50));
+
+  expect(await metric('storage_http_requests_total', labels)).toBe(before.requests + 3);
+  expect(await metric('storage_http_received_bytes_total', { route: 'set', storage_type: 'tmp' })).toBe(before.bytesIn + 30);
+  expect(await metric('storage_store_call_duration_seconds_count', { operation: 'putObject' })).toBe(before.storeCalls + 3);
+  expect(await metric('storage_http_requests_total', { route: 'get', storage_type: 'tmp', status: '404' })).toBe(before.notFound + 1);
+  expect(await metric('storage_store_errors_total', { operation: 'getObject', kind: 'not_found' })).toBe(before.storeErrors + 1);
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  expect(text).toContain('storage_http_request_duration_seconds_bucket{');
+  expect(text).toMatch(/^storage_uploads_in_flight 0$/m);
+  expect(text).toContain('process_resident_memory_bytes');
+});
+
+it('keeps unknown storage types out of metric labels', async () => {
+  await fetch(`${gw.apiUrl}/not-a-type/get/x`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  expect(text).not.toContain('not-a-type');
+  expect(text).toContain('storage_type="none"');
+});
