@@ -3,7 +3,7 @@
  * runs out it is cut, and leaves neither an object nor an unfinished multipart upload. Either
  * way the gateway exits 0. Runs the built gateway (dist/) as its own process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
