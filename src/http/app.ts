@@ -1,18 +1,23 @@
-/** The Express app: middleware written once, then one small handler per route of the contract. */
-import express, { type Express } from 'express';
+/**
+ * The Express app: middleware written once, then the route table, one small handler per
+ * route of the contract. Each route names its OpenAPI path, and a test holds the table and
+ * the OpenAPI document to each other.
+ */
+import express, { type Express, type RequestHandler } from 'express';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { StorageService } from '../storage/service';
 import type { InFlight } from './inFlight';
 import { accessLog } from './middleware/accessLog';
-import { named, observe } from './middleware/observe';
 import { authenticate } from './middleware/authenticate';
-import { parseQueryStrictly } from './query';
+import { errorHandler, notFoundRoute } from './middleware/errors';
+import { named, observe } from './middleware/observe';
 import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
+import { openApiDocument } from './openapi';
+import { parseQueryStrictly } from './query';
 import { copyObject } from './routes/copyObject';
-import { errorHandler, notFoundRoute } from './middleware/errors';
 import { deleteObject } from './routes/deleteObject';
 import { getObject } from './routes/getObject';
 import { headObject } from './routes/headObject';
@@ -35,42 +40,99 @@ export interface AppDependencies {
   accepting: () => boolean;
 }
 
-export function createApp({ service, verifier, logger, metrics, uploads, accepting }: AppDependencies): Express {
+export interface RouteSpec {
+  method: 'get' | 'head' | 'put' | 'post' | 'delete';
+  /** Express path, under the table's mount point. */
+  path: string;
+  /** The route's path in the OpenAPI document (from the server root). */
+  documented: string;
+  /** For logs and metrics. */
+  name: string;
+  handlers: RequestHandler[];
+}
+
+/** Served without a token: probes, metrics and the API description. */
+export function publicRoutes({ service, metrics, accepting }: AppDependencies): RouteSpec[] {
+  return [
+    { method: 'get', path: '/healthz', documented: '/healthz', name: 'healthz', handlers: [healthz()] },
+    { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting)] },
+    { method: 'get', path: '/metrics', documented: '/metrics', name: 'metrics', handlers: [metricsRoute(metrics)] },
+    {
+      method: 'get',
+      path: `${API_BASE}/openapi.json`,
+      documented: `${API_BASE}/openapi.json`,
+      name: 'openapi',
+      handlers: [(_req, res) => void res.json(openApiDocument)],
+    },
+  ];
+}
+
+/** The Storage API, under API_BASE, every route behind a bearer token. Order matters. */
+export function apiRoutes({ service, uploads }: AppDependencies): RouteSpec[] {
+  const doc = (path: string) => `${API_BASE}${path}`;
+  return [
+    {
+      method: 'post',
+      path: '/copy/:namespace/src/:bucket{/*key}',
+      documented: doc('/copy/{user_ns}/src/{src_bucket}/{src}/dest/{dest_type}/{dest}'),
+      name: 'copy',
+      handlers: [copyObject(service)],
+    },
+    // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
+    {
+      method: 'post',
+      path: '/multipart/:type{/*key}',
+      documented: doc('/multipart/{type}/{key}'),
+      name: 'multipart_start_or_complete',
+      handlers: [express.json({ limit: '2mb' }), startOrCompleteUpload(service)],
+    },
+    { method: 'get', path: '/multipart/:type{/*key}', documented: doc('/multipart/{type}/{key}'), name: 'multipart_parts', handlers: [partUrlsOrList(service)] },
+    { method: 'delete', path: '/multipart/:type{/*key}', documented: doc('/multipart/{type}/{key}'), name: 'multipart_abort', handlers: [abortUpload(service)] },
+    { method: 'get', path: '/:type/list', documented: doc('/{type}/list'), name: 'list', handlers: [listKeys(service)] },
+    // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
+    { method: 'head', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'exists', handlers: [headObject(service)] },
+    { method: 'get', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'get', handlers: [getObject(service)] },
+    {
+      method: 'get',
+      path: '/:type/new_resumable_url{/*key}',
+      documented: doc('/{type}/new_resumable_url/{key}'),
+      name: 'upload_url',
+      handlers: [newResumableUrl(service)],
+    },
+    {
+      method: 'get',
+      path: '/:type/get_signed_url{/*key}',
+      documented: doc('/{type}/get_signed_url/{key}'),
+      name: 'download_url',
+      handlers: [getSignedUrl(service)],
+    },
+    { method: 'put', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'set', handlers: [putObject(service, uploads)] },
+    { method: 'delete', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'delete', handlers: [deleteObject(service)] },
+  ];
+}
+
+export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', parseQueryStrictly);
   app.use(requestId());
-  app.use(accessLog(logger));
-  app.use(observe(metrics));
+  app.use(accessLog(deps.logger));
+  app.use(observe(deps.metrics));
   app.use(securityHeaders());
 
-  app.get('/healthz', named('healthz'), healthz());
-  app.get('/readyz', named('readyz'), readyz(service, accepting));
-  app.get('/metrics', named('metrics'), metricsRoute(metrics));
+  for (const route of publicRoutes(deps)) app[route.method](route.path, named(route.name), ...route.handlers);
 
   // Keys are case-sensitive. Routing is not strict, yet the greedy key wildcard keeps a
   // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an
   // empty key, so both get a 400 rather than a silent rewrite or a 404.
   const api = express.Router({ caseSensitive: true });
   api.use(privateResponses());
-  api.use(authenticate(verifier));
-  api.post('/copy/:namespace/src/:bucket{/*key}', named('copy'), copyObject(service));
-  // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
-  api.post('/multipart/:type{/*key}', named('multipart_start_or_complete'), express.json({ limit: '2mb' }), startOrCompleteUpload(service));
-  api.get('/multipart/:type{/*key}', named('multipart_parts'), partUrlsOrList(service));
-  api.delete('/multipart/:type{/*key}', named('multipart_abort'), abortUpload(service));
-  api.get('/:type/list', named('list'), listKeys(service));
-  // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
-  api.head('/:type/get{/*key}', named('exists'), headObject(service));
-  api.get('/:type/get{/*key}', named('get'), getObject(service));
-  api.get('/:type/new_resumable_url{/*key}', named('upload_url'), newResumableUrl(service));
-  api.get('/:type/get_signed_url{/*key}', named('download_url'), getSignedUrl(service));
-  api.put('/:type{/*key}', named('set'), putObject(service, uploads));
-  api.delete('/:type{/*key}', named('delete'), deleteObject(service));
+  api.use(authenticate(deps.verifier));
+  for (const route of apiRoutes(deps)) api[route.method](route.path, named(route.name), ...route.handlers);
   app.use(API_BASE, api);
 
   app.use(notFoundRoute());
-  app.use(errorHandler(logger));
+  app.use(errorHandler(deps.logger));
   return app;
 }
