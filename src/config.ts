@@ -63,6 +63,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every environment variable the gateway reads (the docs must list each one). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
 export interface S3Settings {
   /** Where the gateway itself talks to the store. */
   endpoint: string | undefined;
