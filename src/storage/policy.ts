@@ -23,15 +23,25 @@ interface TypePolicy {
 const EVERYTHING = OPERATIONS;
 const NOTHING: readonly Operation[] = [];
 
+/** data and tmp: the owner's own space. */
+const ownerOnly = (type: StorageType): TypePolicy => ({
+  allowed: { owner: EVERYTHING, tasks: NOTHING, catalog: NOTHING },
+  refusal: `Only the owner may use the ${type} storage type`,
+});
+
+/** result and logs: written by task processing for the owner, who reads and cleans up. */
+const writtenByTasks = (type: StorageType): TypePolicy => ({
+  allowed: {
+    owner: ['read', 'exists', 'list', 'signDownload', 'delete'],
+    tasks: ['write', 'signUpload', 'read', 'exists', 'list'],
+    catalog: NOTHING,
+  },
+  refusal: `The ${type} storage type is written by task processing; you may read, check, list and delete`,
+});
+
 export const POLICY: Record<StorageType, TypePolicy> = {
-  data: {
-    allowed: { owner: EVERYTHING, tasks: NOTHING, catalog: NOTHING },
-    refusal: 'Only the owner may use the data storage type',
-  },
-  tmp: {
-    allowed: { owner: EVERYTHING, tasks: NOTHING, catalog: NOTHING },
-    refusal: 'Only the owner may use the tmp storage type',
-  },
+  data: ownerOnly('data'),
+  tmp: ownerOnly('tmp'),
   products: {
     allowed: {
       owner: ['write', 'signUpload', 'exists', 'list'],
@@ -42,22 +52,8 @@ export const POLICY: Record<StorageType, TypePolicy> = {
       'The products storage type is upload-only: you may upload, check and list; ' +
       "reading and deleting go through the Catalog (remove_image deletes a product's files)",
   },
-  result: {
-    allowed: {
-      owner: ['read', 'exists', 'list', 'signDownload', 'delete'],
-      tasks: ['write', 'signUpload', 'read', 'exists', 'list'],
-      catalog: NOTHING,
-    },
-    refusal: 'The result storage type is written by task processing; you may read, check, list and delete',
-  },
-  logs: {
-    allowed: {
-      owner: ['read', 'exists', 'list', 'signDownload', 'delete'],
-      tasks: ['write', 'signUpload', 'read', 'exists', 'list'],
-      catalog: NOTHING,
-    },
-    refusal: 'The logs storage type is written by task processing; you may read, check, list and delete',
-  },
+  result: writtenByTasks('result'),
+  logs: writtenByTasks('logs'),
 };
 
 export function allows(type: StorageType, actor: Actor, operation: Operation): boolean {
