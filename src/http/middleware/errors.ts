@@ -4,7 +4,7 @@
  * stack trace, endpoint or credential reaches a caller.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from 'pino';
+import type { Logger } from '../../log';
 import { StorageError } from '../../storage/errors';
 
 export function notFoundRoute(): RequestHandler {
@@ -15,9 +15,11 @@ export function notFoundRoute(): RequestHandler {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    // pino-http's per-request logger carries the request id.
+    const log = (req as { log?: Logger }).log ?? logger;
     if (res.headersSent) {
       // Mid-stream: the status is gone; cut the response so the client sees it incomplete.
-      if (!isClientGone(error)) logger.warn({ err: error, path: req.path }, 'response failed mid-stream');
+      if (!isClientGone(error)) log.warn({ err: error }, 'response failed mid-stream');
       res.destroy();
       return;
     }
@@ -41,7 +43,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendError(res, status, 'bad_request', status === 400 ? 'The request is malformed' : 'The request is too large');
       return;
     }
-    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
+    log.error({ err: error }, 'unexpected error');
     sendError(res, 500, 'internal', 'Internal error');
   };
 }
