@@ -59,8 +59,8 @@ it('keeps its generated secrets in the data folder, readable by the owner only',
   expect(statSync(dataDir).mode & 0o077).toBe(0);
 });
 
-it('mints working tokens with the token tool (npm run token)', async () => {
-  const token = execFileSync(process.execPath, [path.join(root, 'dist', 'tools', 'token.js'), 'someone-else'], { env, cwd: root })
+it('mints working tokens with the CLI token command (npm run token)', async () => {
+  const token = execFileSync(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'token', 'someone-else'], { env, cwd: root })
     .toString()
     .trim();
   const api = printedValue(/API:\s+(\S+)/);

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * `storage`: the Storage API from a shell. The gateway comes from --url or STORAGE_URL, the
+ * token from --token or STORAGE_TOKEN. Output is for people unless --json is given; exit codes
+ * tell outcomes apart for scripts (see exitCodes.ts).
+ */
+import path from 'node:path';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { mintToken } from '../auth/tokens';
+import { loadConfig } from '../config';
+import { readLocalSecrets } from '../local/secrets';
+import { StorageClient, STORAGE_TYPES, type StorageType } from '../client';
+import { describeError, exitCodeFor, UsageError } from './exitCodes';
+import { bytes, progressDisplay } from './progress';
+
+interface GlobalOptions {
+  url: string;
+  token?: string;
+  actFor?: string;
+  json?: boolean;
+}
+
+const program = new Command('storage')
+  .description('Store and fetch blobs through the Storage API')
+  .addOption(new Option('--url <url>', 'gateway URL').env('STORAGE_URL').default('http://localhost:8080'))
+  .addOption(new Option('--token <jwt>', 'bearer token').env('STORAGE_TOKEN'))
+  .addOption(new Option('--act-for <namespace>', 'namespace a service token acts for').env('STORAGE_NAMESPACE'))
+  .option('--json', 'machine-readable output on stdout, errors as JSON on stderr, no progress bar')
+  .showHelpAfterError()
+  .exitOverride();
+
+const typeOption = () => new Option('-t, --type <type>', 'storage type').choices(STORAGE_TYPES).default('data');
+const seconds = (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of seconds');
+  return Number(value);
+};
+
+function globals(): GlobalOptions {
+  return program.opts<GlobalOptions>();
+}
+
+function client(): StorageClient {
+  const { url, token, actFor } = globals();
+  return new StorageClient({ url, token, actFor });
+}
+
+/** Writes the command's answer: `json` for --json, else `text` (if any). */
+function answer(json: unknown, text?: string): void {
+  if (globals().json) process.stdout.write(`${JSON.stringify(json)}\n`);
+  else if (text !== undefined) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+program
+  .command('put')
+  .description('upload a file (or stdin, given as -) to a key; large files go up in resumable parallel parts')
+  .argument('<source>', 'file to upload, or - for stdin')
+  .argument('[key]', 'key to store it at (default: the file name)')
+  .addOption(typeOption())
+  .option('--content-type <type>', 'media type to store with the blob')
+  .option('--no-resume', 'start over instead of resuming an interrupted upload of this file')
+  .action(async (source: string, key: string | undefined, options: { type: StorageType; contentType?: string; resume: boolean }) => {
+    if (source === '-' && !key) throw new UsageError('a key is needed when uploading from stdin');
+    const target = key ?? path.basename(source);
+    const progress = progressDisplay(`put ${target}`, !globals().json);
+    const result = await client()
+      .setFile(target, source === '-' ? process.stdin : source, {
+        type: options.type,
+        contentType: options.contentType,
+        resume: options.resume,
+        onProgress: progress.update,
+      })
+      .finally(progress.stop);
+    const resumed = result.resumedBytes > 0 ? ` (resumed: ${bytes(result.resumedBytes)} were already uploaded)` : '';
+    answer(result, `${result.key}: ${bytes(result.size)} stored${resumed}`);
+  });
+
+program
+  .command('get')
+  .description('download a key to a file, or to stdout when no file (or -) is given')
+  .argument('<key>', 'key to download')
+  .argument('[file]', 'file to write (default: stdout)')
+  .addOption(typeOption())
+  .action(async (key: string, file: string | undefined, options: { type: StorageType }) => {
+    if (!file || file === '-') {
+      await client().getFile(key, process.stdout, { type: options.type });
+      return;
+    }
+    const progress = progressDisplay(`get ${key}`, !globals().json);
+    const result = await client().getFile(key, file, { type: options.type, onProgress: progress.update }).finally(progress.stop);
+    answer({ key, file, ...result }, `${file}: ${bytes(result.size)}`);
+  });
+
+program
+  .command('ls')
+  .description('list keys, all pages, in key order')
+  .argument('[prefix]', 'only keys starting with this', '')
+  .addOption(typeOption())
+  .action(async (prefix: string, options: { type: StorageType }) => {
+    const keys: string[] = [];
+    for await (const key of client().iterList(prefix, { type: options.type })) {
+      if (globals().json) keys.push(key);
+      else process.stdout.write(`${key}\n`);
+    }
+    answer(keys);
+  });
+
+program
+  .command('rm')
+  .description('delete keys (a key that is not there is not an error)')
+  .argument('<keys...>', 'keys to delete')
+  .addOption(typeOption())
+  .action(async (keys: string[], options: { type: StorageType }) => {
+    const storage = client();
+    for (const key of keys) await storage.delete(key, { type: options.type });
+    answer({ deleted: keys });
+  });
+
+program
+  .command('url')
+  .description('print a presigned URL: upload (a plain PUT of the bytes) or download (a plain GET)')
+  .addArgument(new Argument('<direction>', 'upload or download').choices(['upload', 'download']))
+  .argument('<key>', 'key the URL is for')
+  .addOption(typeOption())
+  .option('--expires-in <seconds>', 'lifetime of the URL', seconds)
+  .option('--content-type <type>', 'upload only: the Content-Type the uploader must send')
+  .action(async (direction: 'upload' | 'download', key: string, options: { type: StorageType; expiresIn?: number; contentType?: string }) => {
+    const storage = client();
+    const url =
+      direction === 'upload'
+        ? await storage.getUploadUrl(key, { type: options.type, expiresIn: options.expiresIn, contentType: options.contentType })
+        : await storage.getSignedUrl(key, { type: options.type, expiresIn: options.expiresIn });
+    answer({ url }, url);
+  });
+
+program
+  .command('cp')
+  .description('copy an object from another bucket the gateway may read (COPY_SOURCE_BUCKETS) to a key, server-side')
+  .argument('<bucket>', 'source bucket')
+  .argument('<source-key>', 'key in the source bucket')
+  .argument('<key>', 'key to copy to')
+  .addOption(typeOption())
+  .action(async (bucket: string, sourceKey: string, key: string, options: { type: StorageType }) => {
+    const result = await client().copyFromBucket(bucket, sourceKey, key, { type: options.type });
+    answer(result, `${result.key}: ${bytes(result.size)} copied from ${bucket}`);
+  });
+
+program
+  .command('token')
+  .description("mint a token for a subject with the gateway's local secret (AUTH_JWT_SECRET, or the one npm start keeps in STORAGE_DATA_DIR)")
+  .argument('<subject>', 'whose token it is')
+  .option('--expires-in <seconds>', 'lifetime of the token (default 30 days)', seconds)
+  .action(async (subject: string, options: { expiresIn?: number }) => {
+    const config = loadConfig();
+    const secret = config.auth.jwtSecret ?? readLocalSecrets(config.dataDir)?.jwtSecret;
+    if (!secret) throw new UsageError(`no secret to sign with: set AUTH_JWT_SECRET, or run npm start once to create one in ${config.dataDir}`);
+    const token = await mintToken(secret, subject, { expiresIn: options.expiresIn });
+    answer({ token }, token);
+  });
+
+async function run(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    // commander has already printed its own usage errors and help.
+    const json = program.opts<GlobalOptions>().json === true;
+    if (!(error instanceof CommanderError)) process.stderr.write(describeError(error, json));
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+// stdout closed early (`storage get key | head`) is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+});
+
+void run(process.argv);

@@ -1,0 +1,251 @@
+/**
+ * StorageClient: the Storage API from TypeScript, on the platform's fetch. It mirrors the
+ * original Python client (set, get, exists, delete, list, iter_list, get_upload_url,
+ * get_signed_url, set_file, get_file, copy_from_bucket); the storage type is an option on
+ * every call, `data` by default.
+ */
+import { Readable, type Writable } from 'node:stream';
+import { namespaceFor } from '../storage/namespace';
+import type { StorageType } from '../storage/types';
+import { downloadToFile, downloadToStream, objectPath, type DownloadResult } from './download';
+import { BadRequestError, NotFoundError } from './errors';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { encodeKey, Transport, type RequestBody, type TokenSource } from './transport';
+import { uploadFile, type ProgressCallback, type UploadResult } from './upload';
+
+const MiB = 1024 * 1024;
+
+export interface StorageClientOptions {
+  /** The API root, e.g. `http://localhost:8080/storage/v1` (a bare server URL gets `/storage/v1`). */
+  url: string;
+  /** A bearer token, or a function returning one (called for every request, so it may refresh). */
+  token?: TokenSource;
+  /** For service tokens: the namespace to act for (sent as X-Storage-Namespace). */
+  actFor?: string;
+  /** Retries for network errors, 5xx and 429 answers (default: 4 retries from 250 ms, at most 10 s apart). */
+  retry?: Partial<RetryPolicy>;
+  /** Sizes from this up go through a multipart session in setFile (default 64 MiB). */
+  multipartThreshold?: number;
+  /** Parts uploaded at once by setFile (default 4). */
+  concurrency?: number;
+  /** Another fetch (a proxy's, a test's); the platform's by default. */
+  fetch?: typeof fetch;
+}
+
+export interface TypeOption {
+  /** Storage type: data (default), tmp, products, result or logs. */
+  type?: StorageType;
+  signal?: AbortSignal;
+}
+
+export interface ObjectInfo {
+  size: number;
+  contentType: string;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ListPage {
+  keys: string[];
+  /** Present when more keys remain: pass it as `next` to get the following page. */
+  next?: string;
+}
+
+export interface SetResult {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+export interface UrlOptions extends TypeOption {
+  /** Lifetime of the URL in seconds (the gateway bounds it). */
+  expiresIn?: number;
+}
+
+export interface UploadUrlOptions extends UrlOptions {
+  /** Binds the upload's Content-Type: the uploader must send exactly this. */
+  contentType?: string;
+}
+
+export interface SetFileOptions extends TypeOption {
+  contentType?: string;
+  onProgress?: ProgressCallback;
+  /** Resume an interrupted upload of the same file (default true; files only). */
+  resume?: boolean;
+  /** A stream's length when known; picks a part size large enough for it. */
+  size?: number;
+}
+
+export interface GetFileOptions extends TypeOption {
+  onProgress?: ProgressCallback;
+}
+
+export type BlobInput = string | Uint8Array | Readable;
+
+export class StorageClient {
+  private readonly transport: Transport;
+  private readonly token: TokenSource | undefined;
+  private readonly actFor: string | undefined;
+  private readonly multipartThreshold: number;
+  private readonly concurrency: number;
+
+  constructor(options: StorageClientOptions) {
+    this.token = options.token;
+    this.actFor = options.actFor;
+    this.transport = new Transport(options.url, options.token, options.actFor, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.fetch);
+    this.multipartThreshold = options.multipartThreshold ?? 64 * MiB;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** The API root requests go to. */
+  get url(): string {
+    return this.transport.root;
+  }
+
+  /** Stores `value` at `key` (through the gateway, streamed; a stream is sent once, without retries). */
+  async set(key: string, value: BlobInput, options: TypeOption & { contentType?: string } = {}): Promise<SetResult> {
+    const body = bodyOf(value);
+    const response = await this.transport.api('PUT', `/${typeOf(options)}/${encodeKey(key)}`, {
+      headers: { 'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream') },
+      body: body.make,
+      retry: body.repeatable,
+      signal: options.signal,
+    });
+    return (await response.json()) as SetResult;
+  }
+
+  /** The blob's bytes. For large blobs use getStream or getFile. */
+  async get(key: string, options: TypeOption = {}): Promise<Buffer> {
+    const response = await this.transport.api('GET', objectPath(typeOf(options), key), { signal: options.signal });
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  /** The blob as a stream; `range` reads only bytes start..end (inclusive), as HTTP Range does. */
+  async getStream(key: string, options: TypeOption & { range?: { start: number; end?: number } } = {}): Promise<Readable> {
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
+    const response = await this.transport.api('GET', objectPath(typeOf(options), key), { headers, signal: options.signal });
+    return response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream) : Readable.from([]);
+  }
+
+  /** Size, content type, ETag and date of the blob; NotFoundError when absent. */
+  async head(key: string, options: TypeOption = {}): Promise<ObjectInfo> {
+    const { headers } = await this.transport.api('HEAD', objectPath(typeOf(options), key), { signal: options.signal });
+    return {
+      size: Number(headers.get('content-length')),
+      contentType: headers.get('content-type') ?? 'application/octet-stream',
+      etag: headers.get('etag') ?? '',
+      lastModified: new Date(headers.get('last-modified') ?? 0),
+    };
+  }
+
+  async exists(key: string, options: TypeOption = {}): Promise<boolean> {
+    try {
+      await this.head(key, options);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes the key; deleting a key that is not there is not an error. */
+  async delete(key: string, options: TypeOption = {}): Promise<void> {
+    await this.transport.api('DELETE', `/${typeOf(options)}/${encodeKey(key)}`, { signal: options.signal });
+  }
+
+  /** One page of keys under `prefix`, in key order. */
+  async list(prefix = '', options: TypeOption & { next?: string } = {}): Promise<ListPage> {
+    const response = await this.transport.api('GET', `/${typeOf(options)}/list`, {
+      query: { prefix: prefix || undefined },
+      headers: options.next ? { 'x-next': options.next } : {},
+      signal: options.signal,
+    });
+    const next = response.headers.get('x-next') ?? undefined;
+    return { keys: (await response.json()) as string[], next };
+  }
+
+  /** Every key under `prefix`, page after page, as iter_list did. */
+  async *iterList(prefix = '', options: TypeOption = {}): AsyncGenerator<string> {
+    let next: string | undefined;
+    do {
+      const page = await this.list(prefix, { ...options, next });
+      yield* page.keys;
+      next = page.next;
+    } while (next);
+  }
+
+  /** A presigned URL a plain PUT of the bytes uploads to, with no further authentication. */
+  async getUploadUrl(key: string, options: UploadUrlOptions = {}): Promise<string> {
+    const query = { expires_in: options.expiresIn, content_type: options.contentType };
+    const response = await this.transport.api('GET', `/${typeOf(options)}/new_resumable_url/${encodeKey(key)}`, { query, signal: options.signal });
+    return response.text();
+  }
+
+  /** A presigned URL to download the blob from. */
+  async getSignedUrl(key: string, options: UrlOptions = {}): Promise<string> {
+    const query = { expires_in: options.expiresIn };
+    const response = await this.transport.api('GET', `/${typeOf(options)}/get_signed_url/${encodeKey(key)}`, { query, signal: options.signal });
+    return response.text();
+  }
+
+  /**
+   * Uploads a file (by path) or a stream straight to the object store, in parallel parts when
+   * large. An interrupted upload of a file resumes where it stopped when called again.
+   */
+  async setFile(key: string, source: string | Readable, options: SetFileOptions = {}): Promise<UploadResult> {
+    return uploadFile(this.transport, key, source, {
+      type: typeOf(options),
+      contentType: options.contentType,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      concurrency: this.concurrency,
+      multipartThreshold: this.multipartThreshold,
+      resume: options.resume ?? true,
+      size: options.size,
+    });
+  }
+
+  /** Downloads the blob to a file (by path) or into a stream, resuming after dropped connections. */
+  async getFile(key: string, target: string | Writable, options: GetFileOptions = {}): Promise<DownloadResult> {
+    const settings = { type: typeOf(options), onProgress: options.onProgress, signal: options.signal };
+    return typeof target === 'string'
+      ? downloadToFile(this.transport, key, target, settings)
+      : downloadToStream(this.transport, key, target, settings);
+  }
+
+  /**
+   * Copies `sourceKey` from another bucket the gateway may read (COPY_SOURCE_BUCKETS) to
+   * `destKey` in the caller's namespace, server-side.
+   */
+  async copyFromBucket(sourceBucket: string, sourceKey: string, destKey: string, options: TypeOption = {}): Promise<SetResult> {
+    const namespace = this.actFor ?? namespaceFor(await this.subject());
+    const path = `/copy/${namespace}/src/${encodeURIComponent(sourceBucket)}/${encodeKey(sourceKey)}/dest/${typeOf(options)}/${encodeKey(destKey)}`;
+    const response = await this.transport.api('POST', path, { signal: options.signal });
+    return (await response.json()) as SetResult;
+  }
+
+  /** The token's subject, read (not verified: the gateway does that) to name the caller's namespace. */
+  private async subject(): Promise<string> {
+    const token = await this.transport.bearerToken();
+    const payload = token?.split('.')[1];
+    try {
+      const { sub } = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+      if (typeof sub === 'string' && sub) return sub;
+    } catch {
+      // Reported below.
+    }
+    throw new BadRequestError('The token names no subject, so the caller\'s namespace is unknown', 0, 'bad_token');
+  }
+}
+
+function typeOf(options: TypeOption): StorageType {
+  return options.type ?? 'data';
+}
+
+/** A request body, and whether it can be sent again on a retry. */
+function bodyOf(value: BlobInput): { make: () => RequestBody; repeatable: boolean } {
+  if (value instanceof Readable) return { make: () => Readable.toWeb(value) as ReadableStream, repeatable: false };
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  return { make: () => bytes, repeatable: true };
+}

@@ -1,0 +1,79 @@
+/**
+ * Typed errors of the Storage API client. The gateway answers errors as
+ * `{ "error": { "code", "message" } }`; each status becomes one class so callers can
+ * `catch (e) { if (e instanceof NotFoundError) ... }` without reading status codes.
+ */
+export class StorageClientError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or 0 when no answer came (network failure). */
+    readonly status: number,
+    /** The contract's error code (`not_found`, `forbidden`, ...) or `network_error`. */
+    readonly code: string,
+    /** The gateway's X-Request-Id, to quote when reporting a problem. */
+    readonly requestId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends StorageClientError {}
+export class UnauthorizedError extends StorageClientError {}
+export class ForbiddenError extends StorageClientError {}
+export class NotFoundError extends StorageClientError {}
+/** The store or the identity provider is down, or the network failed; worth retrying later. */
+export class UnavailableError extends StorageClientError {
+  constructor(
+    message: string,
+    status: number,
+    code: string,
+    requestId?: string,
+    /** Seconds the gateway asked us to wait (Retry-After), when it said. */
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, status, code, requestId, options);
+  }
+}
+
+const BY_STATUS: Record<number, new (message: string, status: number, code: string, requestId?: string) => StorageClientError> = {
+  400: BadRequestError,
+  401: UnauthorizedError,
+  403: ForbiddenError,
+  404: NotFoundError,
+};
+
+/** The error for a non-2xx answer; `body` is the response text (JSON from the gateway, XML from S3). */
+export function errorFromResponse(response: Response, body: string): StorageClientError {
+  const requestId = response.headers.get('x-request-id') ?? undefined;
+  const { code, message } = describe(response, body);
+  if (response.status >= 500 || response.status === 429) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return new UnavailableError(message, response.status, code, requestId, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  }
+  const ErrorClass = BY_STATUS[response.status] ?? StorageClientError;
+  return new ErrorClass(message, response.status, code, requestId);
+}
+
+function describe(response: Response, body: string): { code: string; message: string } {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof parsed.error?.code === 'string' && typeof parsed.error.message === 'string') {
+      return { code: parsed.error.code, message: parsed.error.message };
+    }
+  } catch {
+    // Not the gateway's JSON: an S3 XML error from a presigned URL, or a proxy's page.
+  }
+  const s3Code = /<Code>([^<]{1,100})<\/Code>/.exec(body)?.[1];
+  const s3Message = /<Message>([^<]{1,300})<\/Message>/.exec(body)?.[1];
+  const code = s3Code ?? `http_${response.status}`;
+  return { code, message: s3Message ?? `HTTP ${response.status} ${response.statusText}`.trim() };
+}
+
+/** A failure before any answer: refused connection, reset, DNS. Always worth a retry. */
+export function networkError(cause: unknown): UnavailableError {
+  const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
+  return new UnavailableError(`Network error: ${detail}`, 0, 'network_error', undefined, undefined, { cause });
+}

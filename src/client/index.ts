@@ -1,0 +1,26 @@
+/** The Storage API client: `import { StorageClient } from 'storage-gateway/client'`. */
+export { StorageClient } from './client';
+export type {
+  BlobInput,
+  GetFileOptions,
+  ListPage,
+  ObjectInfo,
+  SetFileOptions,
+  SetResult,
+  StorageClientOptions,
+  TypeOption,
+  UploadUrlOptions,
+  UrlOptions,
+} from './client';
+export type { DownloadResult } from './download';
+export {
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  StorageClientError,
+  UnauthorizedError,
+  UnavailableError,
+} from './errors';
+export type { RetryPolicy } from './retry';
+export type { Progress, ProgressCallback, UploadResult } from './upload';
+export { STORAGE_TYPES, type StorageType } from '../storage/types';

@@ -1,0 +1,355 @@
+/**
+ * setFile: a file or stream goes straight to the object store through presigned URLs, never
+ * through the gateway. Below a threshold it is one PUT; above it a multipart session whose parts
+ * go up in parallel, each retried with backoff. A file's upload resumes after an interruption,
+ * even in another process: the newest open session on the key is reused, and each part already
+ * there is kept when its size and MD5 match the file's bytes (S3 part ETags are their MD5).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { MAX_PARTS, partSizeFor } from '../storage/multipart';
+import type { StorageType } from '../storage/types';
+import { ForbiddenError, UnavailableError } from './errors';
+import { withRetries } from './retry';
+import { encodeKey, type Transport } from './transport';
+
+export interface Progress {
+  /** Bytes sent (uploads) or received (downloads) so far, counting what a resume skipped. */
+  transferred: number;
+  /** Bytes in all, when known. */
+  total?: number;
+}
+export type ProgressCallback = (progress: Progress) => void;
+
+export interface UploadSettings {
+  type: StorageType;
+  contentType?: string;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /** Parts in flight at once. */
+  concurrency: number;
+  /** Sizes from this up use a multipart session. */
+  multipartThreshold: number;
+  /** Reuse an open session on the key (files only); when false a failed upload is aborted. */
+  resume: boolean;
+  /** A stream's length, when the caller knows it (picks the part size for huge streams). */
+  size?: number;
+}
+
+export interface UploadResult {
+  key: string;
+  size: number;
+  etag: string;
+  /** 0 for a single PUT. */
+  parts: number;
+  /** Bytes a resume found already uploaded and did not send again. */
+  resumedBytes: number;
+}
+
+interface Part {
+  partNumber: number;
+  size: number;
+  /** A fresh stream of the part's bytes for each attempt. */
+  open: () => Readable;
+}
+
+interface Session {
+  uploadId: string;
+  partSize: number;
+}
+
+const MiB = 1024 * 1024;
+/** Part URLs asked for in one request: enough to keep the workers busy, few enough to stay fresh. */
+const URL_BATCH = 16;
+const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
+
+export async function uploadFile(transport: Transport, key: string, source: string | Readable, settings: UploadSettings): Promise<UploadResult> {
+  const upload = new Upload(transport, key, settings);
+  if (typeof source === 'string') {
+    const { size } = await stat(source);
+    const fileRange = (start: number, end: number) => () => createReadStream(source, { start, end: end - 1 });
+    upload.total = size;
+    if (size < settings.multipartThreshold) return upload.single(size, fileRange(0, size));
+    return upload.multipartFromFile(size, fileRange);
+  }
+  upload.total = settings.size;
+  const reader = new ChunkReader(source);
+  const head = await reader.read(settings.multipartThreshold);
+  if (head.length < settings.multipartThreshold) return upload.single(head.length, () => bufferStream(head));
+  return upload.multipartFromStream(reader, head);
+}
+
+class Upload {
+  total: number | undefined;
+  private transferred = 0;
+  private readonly path: string;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly key: string,
+    private readonly settings: UploadSettings,
+  ) {
+    this.path = `/multipart/${settings.type}/${encodeKey(key)}`;
+  }
+
+  async single(size: number, open: () => Readable): Promise<UploadResult> {
+    const query = { content_type: this.settings.contentType };
+    const url = await (await this.transport.api('GET', `/${this.settings.type}/new_resumable_url/${encodeKey(this.key)}`, { query, signal: this.settings.signal })).text();
+    const etag = await this.put(url, { partNumber: 0, size, open });
+    return { key: this.key, size, etag, parts: 0, resumedBytes: 0 };
+  }
+
+  async multipartFromFile(size: number, fileRange: (start: number, end: number) => () => Readable): Promise<UploadResult> {
+    const partSize = partSizeFor(size);
+    const partCount = Math.ceil(size / partSize);
+    const partAt = (partNumber: number): Part => {
+      const start = (partNumber - 1) * partSize;
+      const end = Math.min(size, start + partSize);
+      return { partNumber, size: end - start, open: fileRange(start, end) };
+    };
+    const found = this.settings.resume ? await this.resumable(partCount, partAt) : undefined;
+    const uploadId = found?.uploadId ?? (await this.start(size)).uploadId;
+    const done = found?.done ?? new Map<number, string>();
+    const resumedBytes = [...done.keys()].reduce((sum, n) => sum + partAt(n).size, 0);
+    this.report(resumedBytes);
+    const pending = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
+    let next = 0;
+    const nextPart = async () => (next < pending.length ? partAt(pending[next++] as number) : undefined);
+    try {
+      await this.runParts(uploadId, nextPart, done);
+      return { ...(await this.complete(uploadId, done)), parts: partCount, resumedBytes };
+    } catch (error) {
+      // Left open, the session is what the next attempt resumes; the buckets' lifecycle rule
+      // removes it if nobody does.
+      if (!this.settings.resume) await this.abort(uploadId);
+      throw error;
+    }
+  }
+
+  async multipartFromStream(reader: ChunkReader, head: Buffer): Promise<UploadResult> {
+    const session = await this.start(this.settings.size);
+    const done = new Map<number, string>();
+    // The head already read is sliced into the first parts; the rest is read part by part.
+    let carried: Buffer | undefined = head;
+    let partNumber = 0;
+    let reading = Promise.resolve<Part | undefined>(undefined);
+    const readPart = async (): Promise<Part | undefined> => {
+      let bytes: Buffer;
+      if (carried && carried.length >= session.partSize) {
+        bytes = carried.subarray(0, session.partSize);
+        carried = carried.length > session.partSize ? carried.subarray(session.partSize) : undefined;
+      } else {
+        const rest = await reader.read(session.partSize - (carried?.length ?? 0));
+        bytes = carried ? Buffer.concat([carried, rest]) : rest;
+        carried = undefined;
+      }
+      if (bytes.length === 0) return undefined;
+      const part = bytes;
+      return { partNumber: ++partNumber, size: part.length, open: () => bufferStream(part) };
+    };
+    // One reader at a time: parts must come off the stream in order.
+    const nextPart = () => (reading = reading.then(readPart, readPart));
+    try {
+      await this.runParts(session.uploadId, nextPart, done);
+      return { ...(await this.complete(session.uploadId, done)), parts: done.size, resumedBytes: 0 };
+    } catch (error) {
+      // A stream cannot be read again, so its session could never be resumed.
+      await this.abort(session.uploadId);
+      throw error;
+    }
+  }
+
+  /** Runs `concurrency` workers over the parts; after the first failure none starts another. */
+  private async runParts(uploadId: string, nextPart: () => Promise<Part | undefined>, done: Map<number, string>): Promise<void> {
+    const urls = new PartUrls(this.transport, this.path, uploadId, this.settings.signal);
+    let failed = false;
+    const worker = async () => {
+      for (let part = await nextPart(); part && !failed; part = await nextPart()) {
+        try {
+          done.set(part.partNumber, await this.putPart(urls, part));
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: this.settings.concurrency }, worker));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  private async putPart(urls: PartUrls, part: Part): Promise<string> {
+    try {
+      return await this.put(await urls.urlFor(part.partNumber), part);
+    } catch (error) {
+      // A part URL can expire during a long upload: ask for a fresh one, once.
+      if (!(error instanceof ForbiddenError)) throw error;
+      urls.forget(part.partNumber);
+      return this.put(await urls.urlFor(part.partNumber), part);
+    }
+  }
+
+  /** PUTs the bytes to a presigned URL with retries; checks the answer's ETag against their MD5. */
+  private async put(url: string, part: Part): Promise<string> {
+    return withRetries(this.transport.retryPolicy, this.settings.signal, async () => {
+      const md5 = createHash('md5');
+      let sent = 0;
+      const source = part.open();
+      const report = (bytes: number) => this.report(bytes);
+      // Hashes and counts the bytes as fetch pulls them, at fetch's pace.
+      const stream = Readable.from(
+        (async function* () {
+          for await (const chunk of source) {
+            md5.update(chunk as Buffer);
+            sent += (chunk as Buffer).length;
+            report((chunk as Buffer).length);
+            yield chunk as Buffer;
+          }
+        })(),
+      );
+      try {
+        const headers: Record<string, string> = { 'content-length': String(part.size) };
+        headers['content-type'] = this.settings.contentType ?? 'application/octet-stream';
+        const response = await this.transport.direct('PUT', url, { headers, body: () => Readable.toWeb(stream) as ReadableStream, signal: this.settings.signal, retry: false });
+        await response.body?.cancel();
+        const etag = response.headers.get('etag') ?? '';
+        const stored = MD5_ETAG.exec(etag)?.[1];
+        if (stored && sent === part.size && stored !== md5.digest('hex')) {
+          throw new UnavailableError(`The store received different bytes than were sent (part ${part.partNumber})`, 0, 'checksum_mismatch');
+        }
+        return etag;
+      } catch (error) {
+        source.destroy();
+        this.report(-sent);
+        throw error;
+      }
+    });
+  }
+
+  private async start(size: number | undefined): Promise<Session> {
+    const query = { size, content_type: this.settings.contentType };
+    const response = await this.transport.api('POST', this.path, { query, signal: this.settings.signal, retry: false });
+    return (await response.json()) as Session;
+  }
+
+  private async complete(uploadId: string, done: Map<number, string>): Promise<{ key: string; size: number; etag: string }> {
+    const parts = [...done].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
+    const body = JSON.stringify({ parts });
+    const response = await this.transport.api('POST', this.path, {
+      query: { uploadId },
+      headers: { 'content-type': 'application/json' },
+      body: () => body,
+      signal: this.settings.signal,
+    });
+    const stored = (await response.json()) as { etag: string; size: number };
+    return { key: this.key, size: stored.size, etag: stored.etag };
+  }
+
+  /** Best effort: if this fails too, the buckets' lifecycle rule removes the session later. */
+  private async abort(uploadId: string): Promise<void> {
+    await this.transport.api('DELETE', this.path, { query: { uploadId }, retry: false }).catch(() => undefined);
+  }
+
+  /** The newest open session on the key, with the parts in it that match the file. */
+  private async resumable(partCount: number, partAt: (n: number) => Part): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
+    const signal = this.settings.signal;
+    const { uploads } = (await (await this.transport.api('GET', this.path, { signal })).json()) as { uploads: { uploadId: string }[] };
+    const newest = uploads.at(-1);
+    if (!newest) return undefined;
+    const listed = await this.transport.api('GET', this.path, { query: { uploadId: newest.uploadId }, signal });
+    const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number; etag: string }[] };
+    const done = new Map<number, string>();
+    for (const uploaded of parts) {
+      if (uploaded.partNumber > partCount) continue;
+      const local = partAt(uploaded.partNumber);
+      const stored = MD5_ETAG.exec(uploaded.etag)?.[1];
+      if (uploaded.size === local.size && stored && stored === (await md5Of(local.open()))) done.set(uploaded.partNumber, uploaded.etag);
+    }
+    return { uploadId: newest.uploadId, done };
+  }
+
+  private report(bytes: number): void {
+    this.transferred += bytes;
+    this.settings.onProgress?.({ transferred: this.transferred, total: this.total });
+  }
+}
+
+/** Presigned part URLs, asked for in batches just before they are needed. */
+class PartUrls {
+  private readonly urls = new Map<number, string>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly path: string,
+    private readonly uploadId: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async urlFor(partNumber: number): Promise<string> {
+    const known = this.urls.get(partNumber);
+    if (known) return known;
+    const last = Math.min(MAX_PARTS, partNumber + URL_BATCH - 1);
+    const wanted = Array.from({ length: last - partNumber + 1 }, (_, i) => partNumber + i).filter((n) => !this.urls.has(n));
+    const response = await this.transport.api('GET', this.path, {
+      query: { uploadId: this.uploadId, parts: wanted.join(',') },
+      signal: this.signal,
+    });
+    const { urls } = (await response.json()) as { urls: { partNumber: number; url: string }[] };
+    for (const { partNumber: n, url } of urls) this.urls.set(n, url);
+    const url = this.urls.get(partNumber);
+    if (!url) throw new Error(`The gateway sent no URL for part ${partNumber}`);
+    return url;
+  }
+
+  forget(partNumber: number): void {
+    this.urls.delete(partNumber);
+  }
+}
+
+/** Reads a Node stream in pieces of a chosen size. */
+export class ChunkReader {
+  private readonly chunks: AsyncIterator<Buffer>;
+  private leftover: Buffer | undefined;
+
+  constructor(stream: Readable) {
+    this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  /** Up to `size` bytes; fewer only at the end of the stream. */
+  async read(size: number): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    let length = 0;
+    while (length < size) {
+      let chunk = this.leftover;
+      this.leftover = undefined;
+      if (!chunk) {
+        const next = await this.chunks.next();
+        if (next.done) break;
+        chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      }
+      if (length + chunk.length > size) {
+        this.leftover = chunk.subarray(size - length);
+        chunk = chunk.subarray(0, size - length);
+      }
+      pieces.push(chunk);
+      length += chunk.length;
+    }
+    return Buffer.concat(pieces, length);
+  }
+}
+
+/** A buffer as a stream of 1 MiB slices, so progress moves while it is sent. */
+function bufferStream(buffer: Buffer): Readable {
+  const slices = function* () {
+    for (let offset = 0; offset < buffer.length; offset += MiB) yield buffer.subarray(offset, offset + MiB);
+  };
+  return Readable.from(slices(), { objectMode: false });
+}
+
+async function md5Of(stream: Readable): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
