@@ -7,6 +7,8 @@ module.exports = {
   },
   // jose ships only ES modules; let the transform turn them into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // Dynamic import() of our own modules names the built file (`../config.js`); in tests the source is TypeScript.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   setupFiles: ['<rootDir>/test/support/quietSdk.ts'],

@@ -6,9 +6,6 @@
  */
 import path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { mintToken } from '../auth/tokens';
-import { loadConfig } from '../config';
-import { readLocalSecrets } from '../local/secrets';
 import { StorageClient, STORAGE_TYPES, type StorageType } from '../client';
 import { describeError, exitCodeFor, UsageError } from './exitCodes';
 import { bytes, progressDisplay } from './progress';
@@ -150,6 +147,12 @@ program
   .argument('<subject>', 'whose token it is')
   .option('--expires-in <seconds>', 'lifetime of the token (default 30 days)', seconds)
   .action(async (subject: string, options: { expiresIn?: number }) => {
+    // Loaded here: only this command needs the gateway's configuration and signing code.
+    const [{ loadConfig }, { readLocalSecrets }, { mintToken }] = await Promise.all([
+      import('../config.js'),
+      import('../local/secrets.js'),
+      import('../auth/tokens.js'),
+    ]);
     const config = loadConfig();
     const secret = config.auth.jwtSecret ?? readLocalSecrets(config.dataDir)?.jwtSecret;
     if (!secret) throw new UsageError(`no secret to sign with: set AUTH_JWT_SECRET, or run npm start once to create one in ${config.dataDir}`);

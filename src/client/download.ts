@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, stat, truncate } from 'node:fs/promises';
+import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import path from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { StorageType } from '../storage/types';
@@ -33,7 +34,7 @@ export async function downloadToFile(transport: Transport, key: string, file: st
   // A plain GET first: it names the object (ETag, size) and, most often, is the download itself.
   const first = await transport.api('GET', objectPath(settings.type, key), { headers: IDENTITY, signal: settings.signal });
   const { etag, size } = describe(first);
-  const partial = `${file}.${createHash('sha256').update(etag).digest('hex').slice(0, 12)}.partial`;
+  const partial = `${file}.${createHash('sha256').update(etag).digest('hex').slice(0, 12)}${PARTIAL}`;
   let resumedBytes = await stat(partial).then((found) => found.size, () => 0);
   if (resumedBytes > size) {
     await truncate(partial, 0);
@@ -41,15 +42,16 @@ export async function downloadToFile(transport: Transport, key: string, file: st
   }
   if (resumedBytes > 0) await first.body?.cancel();
   const out = createWriteStream(partial, { flags: resumedBytes > 0 ? 'a' : 'w' });
+  const closed = once(out, 'close');
   try {
     await transfer(transport, key, out, { ...settings, etag, size, offset: resumedBytes }, resumedBytes > 0 ? undefined : first);
+  } finally {
+    // Also after a failure: what arrived is flushed to the .partial file for the next run.
     out.end();
-    await once(out, 'close');
-  } catch (error) {
-    out.destroy();
-    throw error;
+    await closed;
   }
   await rename(partial, file);
+  await removeStalePartials(file);
   return { size, etag, resumedBytes };
 }
 
@@ -58,6 +60,17 @@ export async function downloadToStream(transport: Transport, key: string, target
   const { etag, size } = describe(first);
   await transfer(transport, key, target, { ...settings, etag, size, offset: 0 }, first);
   return { size, etag, resumedBytes: 0 };
+}
+
+const PARTIAL = '.partial';
+
+/** Leftovers of broken downloads of objects since replaced: nothing can resume them now. */
+async function removeStalePartials(file: string): Promise<void> {
+  const name = path.basename(file);
+  const stale = (await readdir(path.dirname(file))).filter(
+    (entry) => entry.startsWith(`${name}.`) && entry.endsWith(PARTIAL) && /^[0-9a-f]{12}$/.test(entry.slice(name.length + 1, -PARTIAL.length)),
+  );
+  await Promise.all(stale.map((entry) => rm(path.join(path.dirname(file), entry), { force: true })));
 }
 
 export function objectPath(type: StorageType, key: string): string {
