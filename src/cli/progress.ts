@@ -27,16 +27,20 @@ export function progressDisplay(label: string, enabled: boolean, stream: NodeJS.
         if (stopped || total === undefined || total < SHOW_FROM_BYTES) return;
         bar = new SingleBar({
           stream,
-          format: `${label} [{bar}] {percentage}% | {done}/{all} | {rate} | ETA {eta_formatted}`,
+          format: `${label} [{bar}] {percentage}% | {done}/{all} | {rate} | ETA {remaining}`,
           barsize: 30,
           hideCursor: true,
-          etaBuffer: 50,
           fps: 5,
         });
-        bar.start(total, 0, { done: '0 B', all: bytes(total), rate: '-' });
+        bar.start(total, 0, { done: '0 B', all: bytes(total), rate: '-', remaining: '-' });
       }
-      const seconds = (Date.now() - startedAt) / 1000;
-      bar.update(transferred, { done: bytes(transferred), rate: seconds > 0 ? `${bytes(transferred / seconds)}/s` : '-' });
+      // The average since the start: parts finish in bursts, so a recent-window rate jumps about.
+      const perSecond = transferred / ((Date.now() - startedAt) / 1000);
+      bar.update(transferred, {
+        done: bytes(transferred),
+        rate: perSecond > 0 ? `${bytes(perSecond)}/s` : '-',
+        remaining: perSecond > 0 ? duration((bar.getTotal() - transferred) / perSecond) : '-',
+      });
     },
     stop() {
       stopped = true;
@@ -44,6 +48,13 @@ export function progressDisplay(label: string, enabled: boolean, stream: NodeJS.
       bar = undefined;
     },
   };
+}
+
+export function duration(seconds: number): string {
+  const whole = Math.ceil(seconds);
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
+  return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 export function bytes(count: number): string {

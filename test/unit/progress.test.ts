@@ -1,6 +1,6 @@
 /** The CLI's progress bar: drawn for large transfers on a terminal, never when piped. */
 import { PassThrough } from 'node:stream';
-import { bytes, progressDisplay } from '../../src/cli/progress';
+import { bytes, duration, progressDisplay } from '../../src/cli/progress';
 
 const MiB = 1024 * 1024;
 
@@ -19,7 +19,7 @@ it('draws a bar with the amount, the rate and an ETA on a terminal', async () =>
   display.update({ transferred: 50 * MiB, total: 100 * MiB });
   display.stop();
   await new Promise((resolve) => setImmediate(resolve));
-  expect(stream.text()).toMatch(/put big\.bin \[=+-+\] 50% \| 50\.0 MiB\/100\.0 MiB \| [\d.]+ \w+\/s \| ETA/);
+  expect(stream.text()).toMatch(/put big\.bin \[=+-+\] 50% \| 50\.0 MiB\/100\.0 MiB \| [\d.]+ \w+\/s \| ETA \d+(s|m\d\ds|h\d\dm)/);
 });
 
 it('draws nothing when the output is not a terminal, when asked not to, or for small transfers', async () => {
@@ -38,7 +38,10 @@ it('draws nothing when the output is not a terminal, when asked not to, or for s
   }
 });
 
-it('writes sizes for people', () => {
+it('writes sizes and times for people', () => {
+  expect(duration(0.2)).toBe('1s');
+  expect(duration(95)).toBe('1m35s');
+  expect(duration(7260)).toBe('2h01m');
   expect(bytes(13)).toBe('13 B');
   expect(bytes(1536)).toBe('1.5 KiB');
   expect(bytes(2 * 1024 * MiB)).toBe('2.0 GiB');
