@@ -103,7 +103,10 @@ async function transfer(
   target.on('error', noteWriteFailure);
   job.onProgress?.({ transferred: position, total: job.size });
   await withRetries(transport.retryPolicy, job.signal, async () => {
-    if (position >= job.size) return;
+    if (position >= job.size) {
+      await pending?.body?.cancel();
+      return;
+    }
     let response = pending;
     pending = undefined;
     if (!response) {

@@ -69,7 +69,8 @@ export async function uploadFile(transport: Transport, key: string, source: stri
   const upload = new Upload(transport, key, settings);
   if (typeof source === 'string') {
     const { size } = await stat(source);
-    const fileRange = (start: number, end: number) => () => createReadStream(source, { start, end: end - 1 });
+    // createReadStream's `end` is inclusive, so an empty range needs no file read at all.
+    const fileRange = (start: number, end: number) => () => (end > start ? createReadStream(source, { start, end: end - 1 }) : Readable.from([]));
     upload.total = size;
     if (size < settings.multipartThreshold) return upload.single(size, fileRange(0, size));
     return upload.multipartFromFile(size, fileRange);

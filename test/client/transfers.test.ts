@@ -96,6 +96,13 @@ describe('setFile', () => {
     expect((await client().head('small.txt')).contentType).toBe('text/plain');
   });
 
+  it('sends an empty file', async () => {
+    const file = path.join(dir, 'empty');
+    writeFileSync(file, '');
+    expect(await client().setFile('empty', file)).toMatchObject({ size: 0, parts: 0 });
+    expect(await client().head('empty')).toMatchObject({ size: 0 });
+  });
+
   it('retries a part whose connection failed, and still ends with every byte counted once', async () => {
     const network = faultyNetwork((request, before) =>
       partNumberOf(request) === 2 && !before.some((r) => partNumberOf(r) === 2) ? { kind: 'refuse' } : undefined,
@@ -212,6 +219,13 @@ describe('getFile', () => {
     expect(result.resumedBytes).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('the new content');
     expect(readdirSync(dir).filter((name) => name.startsWith('replaced.txt.'))).toEqual([]);
+  });
+
+  it('downloads an empty object to an empty file', async () => {
+    await client().set('download/empty', '');
+    const target = path.join(dir, 'empty-download');
+    expect(await client().getFile('download/empty', target)).toMatchObject({ size: 0, resumedBytes: 0 });
+    expect(readFileSync(target).length).toBe(0);
   });
 
   it('writes into a stream, resuming there too', async () => {
