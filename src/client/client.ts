@@ -7,7 +7,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { namespaceFor } from '../storage/namespace';
 import type { StorageType } from '../storage/types';
-import { downloadToFile, downloadToStream, objectPath, type DownloadResult } from './download';
+import { downloadToFile, downloadToStream, IDENTITY, objectPath, type DownloadResult } from './download';
 import { BadRequestError, NotFoundError } from './errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { encodeKey, Transport, type RequestBody, type TokenSource } from './transport';
@@ -122,7 +122,7 @@ export class StorageClient {
 
   /** The blob as a stream; `range` reads only bytes start..end (inclusive), as HTTP Range does. */
   async getStream(key: string, options: TypeOption & { range?: { start: number; end?: number } } = {}): Promise<Readable> {
-    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    const headers: Record<string, string> = { ...IDENTITY };
     if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
     const response = await this.transport.api('GET', objectPath(typeOf(options), key), { headers, signal: options.signal });
     return response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream) : Readable.from([]);

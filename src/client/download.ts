@@ -78,7 +78,7 @@ export function objectPath(type: StorageType, key: string): string {
 }
 
 /** The exact stored bytes: a resumed download must continue the same byte stream. */
-const IDENTITY = { 'accept-encoding': 'identity' };
+export const IDENTITY = { 'accept-encoding': 'identity' };
 
 function describe(response: Response): { etag: string; size: number } {
   return { etag: response.headers.get('etag') ?? '', size: Number(response.headers.get('content-length')) };

@@ -2,7 +2,7 @@
  * HTTP plumbing shared by the client's operations: the gateway's base URL and bearer token,
  * key encoding, typed errors for non-2xx answers, and retries for calls that are safe to repeat.
  */
-import { errorFromResponse, networkError } from './errors';
+import { BadRequestError, errorFromResponse, networkError } from './errors';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry';
 
 export type TokenSource = string | (() => string | Promise<string>);
@@ -21,9 +21,17 @@ export interface CallInit {
   retry?: boolean;
 }
 
-/** `a/b c/ü` → `a/b%20c/%C3%BC`: each segment escaped, the slashes kept (the gateway decodes). */
+/**
+ * `a/b c/ü` → `a/b%20c/%C3%BC`: each segment escaped, the slashes kept (the gateway decodes).
+ * A `.` or `..` segment cannot be sent at all: URL parsing resolves it (escaped or not) and
+ * the request would quietly go to another key. The gateway refuses such keys, so we do too.
+ */
 export function encodeKey(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
+  const segments = key.split('/');
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    throw new BadRequestError(`Keys may not have '.' or '..' segments: '${key.slice(0, 100)}'`, 0, 'invalid_key');
+  }
+  return segments.map(encodeURIComponent).join('/');
 }
 
 /** Accepts the API root (`…/storage/v1`) or the server root, to which `/storage/v1` is added. */

@@ -199,6 +199,12 @@ describe('typed errors', () => {
     await expect(storage.set('a//b', 'x')).rejects.toMatchObject({ constructor: BadRequestError, status: 400, code: 'invalid_key' });
   });
 
+  it('refuses a key with dot segments rather than storing it under another key', async () => {
+    await expect(storage.set('dots/../escaped', 'x')).rejects.toMatchObject({ constructor: BadRequestError, code: 'invalid_key' });
+    await expect(storage.getUploadUrl('dots/./x')).rejects.toBeInstanceOf(BadRequestError);
+    expect(await storage.exists('escaped')).toBe(false);
+  });
+
   it('UnauthorizedError for a token that is not valid', async () => {
     const stranger = new StorageClient({ url: gw.apiUrl, token: 'not-a-token' });
     await expect(stranger.list()).rejects.toBeInstanceOf(UnauthorizedError);
