@@ -4,6 +4,7 @@
  * token from --token or STORAGE_TOKEN. Output is for people unless --json is given; exit codes
  * tell outcomes apart for scripts (see exitCodes.ts).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { StorageClient, STORAGE_TYPES, type StorageType } from '../client';
@@ -17,8 +18,14 @@ interface GlobalOptions {
   json?: boolean;
 }
 
+/** The package's version: dist/cli/main.js sits two folders below package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 const program = new Command('storage')
   .description('Store and fetch blobs through the Storage API')
+  .version(packageVersion(), '-V, --version')
   .addOption(new Option('--url <url>', 'gateway URL').env('STORAGE_URL').default('http://localhost:8080'))
   .addOption(new Option('--token <jwt>', 'bearer token').env('STORAGE_TOKEN'))
   .addOption(new Option('--act-for <namespace>', 'namespace a service token acts for').env('STORAGE_NAMESPACE'))

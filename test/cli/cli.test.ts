@@ -63,6 +63,12 @@ describe('help', () => {
     expect(run.stdout.toString()).toContain(`Usage: storage ${command}`);
   });
 
+  it('storage --version prints the package version', async () => {
+    const run = await storage(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.toString().trim()).toBe((JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version);
+  });
+
   it('storage --help lists every command', async () => {
     const run = await storage(['--help']);
     expect(run.code).toBe(0);
