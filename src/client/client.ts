@@ -84,13 +84,11 @@ export type BlobInput = string | Uint8Array | Readable;
 
 export class StorageClient {
   private readonly transport: Transport;
-  private readonly token: TokenSource | undefined;
   private readonly actFor: string | undefined;
   private readonly multipartThreshold: number;
   private readonly concurrency: number;
 
   constructor(options: StorageClientOptions) {
-    this.token = options.token;
     this.actFor = options.actFor;
     this.transport = new Transport(options.url, options.token, options.actFor, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.fetch);
     this.multipartThreshold = options.multipartThreshold ?? 64 * MiB;

@@ -6,7 +6,7 @@
  * file itself only ever appears whole.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -31,9 +31,7 @@ export interface DownloadResult {
 }
 
 export async function downloadToFile(transport: Transport, key: string, file: string, settings: DownloadSettings): Promise<DownloadResult> {
-  // A plain GET first: it names the object (ETag, size) and, most often, is the download itself.
-  const first = await transport.api('GET', objectPath(settings.type, key), { headers: IDENTITY, signal: settings.signal });
-  const { etag, size } = describe(first);
+  const { first, etag, size } = await openObject(transport, key, settings);
   const partial = `${file}.${createHash('sha256').update(etag).digest('hex').slice(0, 12)}${PARTIAL}`;
   let resumedBytes = await stat(partial).then((found) => found.size, () => 0);
   if (resumedBytes > size) {
@@ -56,8 +54,7 @@ export async function downloadToFile(transport: Transport, key: string, file: st
 }
 
 export async function downloadToStream(transport: Transport, key: string, target: Writable, settings: DownloadSettings): Promise<DownloadResult> {
-  const first = await transport.api('GET', objectPath(settings.type, key), { headers: IDENTITY, signal: settings.signal });
-  const { etag, size } = describe(first);
+  const { first, etag, size } = await openObject(transport, key, settings);
   await transfer(transport, key, target, { ...settings, etag, size, offset: 0 }, first);
   return { size, etag, resumedBytes: 0 };
 }
@@ -80,8 +77,10 @@ export function objectPath(type: StorageType, key: string): string {
 /** The exact stored bytes: a resumed download must continue the same byte stream. */
 export const IDENTITY = { 'accept-encoding': 'identity' };
 
-function describe(response: Response): { etag: string; size: number } {
-  return { etag: response.headers.get('etag') ?? '', size: Number(response.headers.get('content-length')) };
+/** A plain GET: it names the object (ETag, size) and, most often, is the download itself. */
+async function openObject(transport: Transport, key: string, settings: DownloadSettings): Promise<{ first: Response; etag: string; size: number }> {
+  const first = await transport.api('GET', objectPath(settings.type, key), { headers: IDENTITY, signal: settings.signal });
+  return { first, etag: first.headers.get('etag') ?? '', size: Number(first.headers.get('content-length')) };
 }
 
 /**
@@ -91,7 +90,7 @@ function describe(response: Response): { etag: string; size: number } {
 async function transfer(
   transport: Transport,
   key: string,
-  target: Writable | WriteStream,
+  target: Writable,
   job: DownloadSettings & { etag: string; size: number; offset: number },
   first: Response | undefined,
 ): Promise<void> {

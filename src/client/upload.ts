@@ -66,16 +66,15 @@ const URL_BATCH = 16;
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
 
 export async function uploadFile(transport: Transport, key: string, source: string | Readable, settings: UploadSettings): Promise<UploadResult> {
-  const upload = new Upload(transport, key, settings);
   if (typeof source === 'string') {
     const { size } = await stat(source);
+    const upload = new Upload(transport, key, settings, size);
     // createReadStream's `end` is inclusive, so an empty range needs no file read at all.
     const fileRange = (start: number, end: number) => () => (end > start ? createReadStream(source, { start, end: end - 1 }) : Readable.from([]));
-    upload.total = size;
     if (size < settings.multipartThreshold) return upload.single(size, fileRange(0, size));
     return upload.multipartFromFile(size, fileRange);
   }
-  upload.total = settings.size;
+  const upload = new Upload(transport, key, settings, settings.size);
   const reader = new ChunkReader(source);
   const head = await reader.read(settings.multipartThreshold);
   if (head.length < settings.multipartThreshold) return upload.single(head.length, () => bufferStream(head));
@@ -83,7 +82,6 @@ export async function uploadFile(transport: Transport, key: string, source: stri
 }
 
 class Upload {
-  total: number | undefined;
   private transferred = 0;
   private readonly path: string;
 
@@ -91,6 +89,8 @@ class Upload {
     private readonly transport: Transport,
     private readonly key: string,
     private readonly settings: UploadSettings,
+    /** Bytes in all, when known: what progress reports count towards. */
+    private readonly total: number | undefined,
   ) {
     this.path = `/multipart/${settings.type}/${encodeKey(key)}`;
   }
