@@ -38,6 +38,8 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: booleanString.optional(),
+  S3_ENGINE: z.enum(['minio', 'aws'], { message: 'must be minio or aws' }).optional(),
+  S3_SIGNING_ROLE_ARN: z.string().regex(/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN' }).optional(),
   STORAGE_BUCKET_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/, {
@@ -51,8 +53,14 @@ const envSchema = z.object({
   AUTH_JWKS_URL: url.optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: int(60, 366 * 24 * 3600).default(30 * 24 * 3600),
   SIGNED_URL_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).default(3600),
-  SIGNED_URL_MAX_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).default(MAX_PRESIGN_SECONDS),
+  SIGNED_URL_MAX_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).optional(),
+  INLINE_CONTENT_TYPES: z
+    .string()
+    .transform((v) => v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, { message: 'must be a comma-separated list of media types (type/subtype or type/*)' })))
+    .optional(),
   COPY_SOURCE_BUCKETS: z
     .string()
     .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
@@ -60,6 +68,8 @@ const envSchema = z.object({
     .default([]),
   LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
+  TRANSFER_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
+  MAX_TRANSFERS_PER_CALLER: int(1, 10_000).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -75,7 +85,40 @@ export interface S3Settings {
   /** Absent: the AWS SDK's default chain (environment, profile, instance or task role). */
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   forcePathStyle: boolean;
+  /**
+   * What kind of engine the store is: `minio` takes a signed header's value from the URL's
+   * query when the header is absent (so a bare PUT to an upload URL still binds its
+   * Content-Type) and issues temporary credentials without a role; `aws` needs a role.
+   */
+  engine: StoreEngine;
+  /** AWS: the role URL-signing credentials are assumed from (see docs/security.md). */
+  signingRoleArn: string | undefined;
 }
+
+export type StoreEngine = 'minio' | 'aws';
+
+/**
+ * Temporary credentials from AWS STS last at most 12 h (a role's longest session), and a URL
+ * dies with the credentials that signed it: half of that is the longest URL lifetime there.
+ */
+export const AWS_MAX_URL_TTL_SECONDS = 6 * 3600;
+
+/** Media types a browser may show inline from a signed download URL: none of them can run script. */
+export const DEFAULT_INLINE_CONTENT_TYPES = [
+  'text/plain',
+  'text/csv',
+  'application/json',
+  'application/geo+json',
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/tiff',
+  'audio/*',
+  'video/*',
+];
 
 export interface Config {
   port: number;
@@ -91,6 +134,8 @@ export interface Config {
     jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    /** Tokens must carry `exp`, and live at most this long from `iat` (or from now). */
+    maxTokenLifetimeSeconds: number;
   };
   /** Default lifetime of presigned URLs, and the most a caller may ask for with ?expires_in=. */
   signedUrlTtlSeconds: number;
@@ -98,6 +143,12 @@ export interface Config {
   /** Buckets outside the gateway that callers may copy from. */
   copySourceBuckets: string[];
   listPageSize: number;
+  /** Signed download URLs show these types inline; anything else is sent as an attachment. */
+  inlineContentTypes: string[];
+  /** A transfer (request or response body) that moves no byte for this long is cut. */
+  transferIdleTimeoutSeconds: number;
+  /** Streams (GET and PUT bodies) one caller may have under way at once. */
+  maxTransfersPerCaller: number;
   logLevel: string;
   /** On SIGTERM/SIGINT, in-flight requests get this long before connections are cut. */
   shutdownGraceSeconds: number;
@@ -122,7 +173,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither',
     );
   }
-  if (e.SIGNED_URL_TTL_SECONDS > e.SIGNED_URL_MAX_TTL_SECONDS) {
+  const engine: StoreEngine = e.S3_ENGINE ?? (e.S3_ENDPOINT && /\.amazonaws\.com$/.test(new URL(e.S3_ENDPOINT).hostname) ? 'aws' : 'minio');
+  const ttlCeiling = engine === 'aws' ? AWS_MAX_URL_TTL_SECONDS : MAX_PRESIGN_SECONDS;
+  const maxTtl = e.SIGNED_URL_MAX_TTL_SECONDS ?? ttlCeiling;
+  if (maxTtl > ttlCeiling) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SIGNED_URL_MAX_TTL_SECONDS: must be at most ${ttlCeiling} on AWS S3 (URLs are signed with temporary credentials)`,
+    );
+  }
+  if (engine === 'aws' && !e.S3_SIGNING_ROLE_ARN) {
+    throw new ConfigError(
+      'Invalid configuration:\n  S3_SIGNING_ROLE_ARN: required on AWS S3; URLs are signed with credentials assumed from this role (docs/security.md)',
+    );
+  }
+  if (e.SIGNED_URL_TTL_SECONDS > maxTtl) {
     throw new ConfigError('Invalid configuration:\n  SIGNED_URL_TTL_SECONDS: must not exceed SIGNED_URL_MAX_TTL_SECONDS');
   }
   const ownBuckets = STORAGE_TYPES.map((type) => `${e.STORAGE_BUCKET_PREFIX}-${type}`);
@@ -148,15 +212,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
           : undefined,
       // MinIO and most self-hosted engines want path-style; AWS S3 wants virtual-hosted.
-      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? (e.S3_ENDPOINT !== undefined && engine !== 'aws'),
+      engine,
+      signingRoleArn: e.S3_SIGNING_ROLE_ARN,
     },
     bucketPrefix: e.STORAGE_BUCKET_PREFIX,
     dataDir: path.resolve(e.STORAGE_DATA_DIR),
-    auth: { jwtSecret: e.AUTH_JWT_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE },
+    auth: { jwtSecret: e.AUTH_JWT_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE,
+      maxTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+    },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
-    signedUrlMaxTtlSeconds: e.SIGNED_URL_MAX_TTL_SECONDS,
+    signedUrlMaxTtlSeconds: maxTtl,
     copySourceBuckets: e.COPY_SOURCE_BUCKETS,
     listPageSize: e.LIST_PAGE_SIZE,
+    inlineContentTypes: e.INLINE_CONTENT_TYPES ?? DEFAULT_INLINE_CONTENT_TYPES,
+    transferIdleTimeoutSeconds: e.TRANSFER_IDLE_TIMEOUT_SECONDS,
+    maxTransfersPerCaller: e.MAX_TRANSFERS_PER_CALLER,
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
   };

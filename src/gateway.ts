@@ -17,6 +17,8 @@ import { Metrics } from './metrics';
 import { StoreUnavailable } from './storage/errors';
 import { StorageService } from './storage/service';
 import { ObjectStore, StoreAccessDenied } from './store/objectStore';
+import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
+import { bucketName, STORAGE_TYPES } from './storage/types';
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:8080 */
@@ -71,14 +73,34 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
     const uploads = new InFlight();
     const metrics = new Metrics(() => uploads.size);
-    const store = new ObjectStore(config.s3, { observer: metrics });
+    const signer = new UrlSigner(
+      config.s3,
+      STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
+      config.signedUrlMaxTtlSeconds,
+    );
+    const store = new ObjectStore(config.s3, { observer: metrics, signer });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     await prepare(service, store, logger);
+    await prepareSigning(signer);
 
     let accepting = true;
-    const app = createApp({ service, verifier: createVerifier(config.auth), logger, metrics, uploads, accepting: () => accepting });
+    const app = createApp({
+      service,
+      verifier: createVerifier(config.auth),
+      logger,
+      metrics,
+      uploads,
+      accepting: () => accepting,
+      maxTransfersPerCaller: config.maxTransfersPerCaller,
+      idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
+    });
     const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+    // Requests are judged by progress, not by total time: Node's default 300 s request limit
+    // would cut an honest upload of a large file, while a connection on which no byte moves
+    // either way for the idle limit is closed (a stalled upload, a reader that stopped).
+    server.requestTimeout = 0;
+    server.timeout = config.transferIdleTimeoutSeconds * 1000;
     // Outlive the idle timeout of load balancers in front (often 60 s), or they may send a
     // request on a connection the gateway is closing and answer the caller with a 502.
     server.keepAliveTimeout = 65_000;
@@ -120,6 +142,21 @@ async function prepare(service: StorageService, store: ObjectStore, logger: Logg
     }
     if (error instanceof StoreAccessDenied) {
       throw new StartupError(`${error.message}: check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`);
+    }
+    throw error;
+  }
+}
+
+/** Fails start-up, with what to fix, when the store will not issue URL-signing credentials. */
+async function prepareSigning(signer: UrlSigner): Promise<void> {
+  try {
+    await signer.prepare();
+  } catch (error) {
+    if (error instanceof SigningCredentialsRefused) {
+      throw new StartupError(
+        `${error.message}. Signed URLs are signed with temporary least-privilege credentials from the store's STS ` +
+          '(AssumeRole); see docs/security.md for the role and permissions the gateway needs',
+      );
     }
     throw error;
   }

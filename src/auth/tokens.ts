@@ -33,6 +33,8 @@ export interface VerifierSettings {
   jwksUrl: string | undefined;
   issuer: string | undefined;
   audience: string | undefined;
+  /** The longest a token may live, from its `iat` (or from now, without one) to its `exp`. */
+  maxTokenLifetimeSeconds: number;
 }
 
 /** Clocks of token issuers and of this gateway may differ by this much. */
@@ -51,6 +53,8 @@ export function createVerifier(settings: VerifierSettings): TokenVerifier {
   if (!secret && !jwks) throw new Error('no token signer configured (AUTH_JWT_SECRET or AUTH_JWKS_URL)');
   const common: JWTVerifyOptions = {
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    // A token without an expiry would be a password that never changes.
+    requiredClaims: ['exp'],
     issuer: settings.issuer,
     audience: settings.audience,
   };
@@ -79,9 +83,23 @@ export function createVerifier(settings: VerifierSettings): TokenVerifier {
         }
         throw new Unauthorized(describeTokenError(error));
       }
+      checkLifetime(payload, settings.maxTokenLifetimeSeconds);
       return identityOf(payload);
     },
   };
+}
+
+/** `exp` was checked by jose; here: no `iat` in the future, and no lifetime beyond the maximum. */
+function checkLifetime(payload: JWTPayload, maxSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const { iat, exp } = payload;
+  if (iat !== undefined && (typeof iat !== 'number' || iat > now + CLOCK_TOLERANCE_SECONDS)) {
+    throw new Unauthorized('The token claims to be issued in the future (iat)');
+  }
+  const from = typeof iat === 'number' ? iat : now;
+  if (typeof exp === 'number' && exp - from > maxSeconds + CLOCK_TOLERANCE_SECONDS) {
+    throw new Unauthorized(`The token lives longer than this gateway accepts (at most ${maxSeconds} s from iat to exp)`);
+  }
 }
 
 function identityOf(payload: JWTPayload): Identity {
@@ -94,6 +112,9 @@ function identityOf(payload: JWTPayload): Identity {
 
 function describeTokenError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') {
+    return error.reason === 'missing' ? 'The token has no expiry (exp claim); tokens must expire' : 'The token expiry (exp) is not valid';
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'The token is not valid yet';
     if (error.claim === 'iss') return 'The token was issued by an issuer this gateway does not accept';

@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import {
   BadRequestError,
+  ConflictError,
   ForbiddenError,
   NotFoundError,
   StorageClientError,
@@ -21,11 +22,14 @@ export const EXIT = {
   unauthorized: 5,
   /** The store or identity provider is unavailable: worth trying again later. */
   unavailable: 6,
+  /** Something is already at the key and may not be replaced (products), or the key is a folder. */
+  conflict: 7,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof NotFoundError) return EXIT.notFound;
+  if (error instanceof ConflictError) return EXIT.conflict;
   if (error instanceof ForbiddenError) return EXIT.forbidden;
   if (error instanceof UnauthorizedError) return EXIT.unauthorized;
   if (error instanceof BadRequestError || error instanceof UsageError) return EXIT.usage;

@@ -23,6 +23,8 @@ export class BadRequestError extends StorageClientError {}
 export class UnauthorizedError extends StorageClientError {}
 export class ForbiddenError extends StorageClientError {}
 export class NotFoundError extends StorageClientError {}
+/** Something is already at the key and may not be replaced (a product), or the key is a folder. */
+export class ConflictError extends StorageClientError {}
 /** The store or the identity provider is down, or the network failed; worth retrying later. */
 export class UnavailableError extends StorageClientError {
   constructor(
@@ -43,6 +45,9 @@ const BY_STATUS: Record<number, new (message: string, status: number, code: stri
   401: UnauthorizedError,
   403: ForbiddenError,
   404: NotFoundError,
+  409: ConflictError,
+  // The store's answer to an upload URL that only creates (If-None-Match: *), when the key is taken.
+  412: ConflictError,
 };
 
 /** The error for a non-2xx answer; `body` is the response text (JSON from the gateway, XML from S3). */

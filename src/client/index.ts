@@ -15,6 +15,7 @@ export type {
 export type { DownloadResult } from './download';
 export {
   BadRequestError,
+  ConflictError,
   ForbiddenError,
   NotFoundError,
   StorageClientError,

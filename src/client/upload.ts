@@ -211,7 +211,7 @@ class Upload {
         })(),
       );
       try {
-        const headers: Record<string, string> = { 'content-length': String(part.size) };
+        const headers: Record<string, string> = { 'content-length': String(part.size), ...requiredUploadHeaders(url) };
         headers['content-type'] = this.settings.contentType ?? 'application/octet-stream';
         const response = await this.transport.direct('PUT', url, { headers, body: () => Readable.toWeb(stream) as ReadableStream, signal: this.settings.signal, retry: false });
         await response.body?.cancel();
@@ -353,4 +353,13 @@ async function md5Of(stream: Readable): Promise<string> {
   const hash = createHash('md5');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * Headers an upload URL was signed to require, beyond Content-Type: `If-None-Match: *` on a
+ * URL that may only create (products), so the store refuses to replace what is there.
+ */
+export function requiredUploadHeaders(url: string): Record<string, string> {
+  const signed = new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';') ?? [];
+  return signed.includes('if-none-match') ? { 'if-none-match': '*' } : {};
 }

@@ -12,6 +12,7 @@ import type { InFlight } from './inFlight';
 import { accessLog } from './middleware/accessLog';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFoundRoute } from './middleware/errors';
+import { transferLimit } from './middleware/transfers';
 import { named, observe } from './middleware/observe';
 import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
@@ -38,6 +39,10 @@ export interface AppDependencies {
   uploads: InFlight;
   /** False once the gateway is stopping, so /readyz sends load balancers elsewhere. */
   accepting: () => boolean;
+  /** Streams one caller may have under way at once. */
+  maxTransfersPerCaller: number;
+  /** A request on whose connection no byte moves for this long is cut. */
+  idleTimeoutMs: number;
 }
 
 export interface RouteSpec {
@@ -68,8 +73,10 @@ export function publicRoutes({ service, metrics, accepting }: AppDependencies): 
 }
 
 /** The Storage API, under API_BASE, every route behind a bearer token. Order matters. */
-export function apiRoutes({ service, uploads }: AppDependencies): RouteSpec[] {
+export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDependencies): RouteSpec[] {
   const doc = (path: string) => `${API_BASE}${path}`;
+  // One budget for GET and PUT bodies together.
+  const transfer = transferLimit(maxTransfersPerCaller);
   return [
     {
       method: 'post',
@@ -91,7 +98,7 @@ export function apiRoutes({ service, uploads }: AppDependencies): RouteSpec[] {
     { method: 'get', path: '/:type/list', documented: doc('/{type}/list'), name: 'list', handlers: [listKeys(service)] },
     // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
     { method: 'head', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'exists', handlers: [headObject(service)] },
-    { method: 'get', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'get', handlers: [getObject(service)] },
+    { method: 'get', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'get', handlers: [transfer, getObject(service)] },
     {
       method: 'get',
       path: '/:type/new_resumable_url{/*key}',
@@ -106,7 +113,7 @@ export function apiRoutes({ service, uploads }: AppDependencies): RouteSpec[] {
       name: 'download_url',
       handlers: [getSignedUrl(service)],
     },
-    { method: 'put', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'set', handlers: [putObject(service, uploads)] },
+    { method: 'put', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'set', handlers: [transfer, putObject(service, uploads)] },
     { method: 'delete', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'delete', handlers: [deleteObject(service)] },
   ];
 }
@@ -116,6 +123,12 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', parseQueryStrictly);
+  // Every request, also the second on a kept-alive connection (where Node leaves the socket
+  // with no timeout), is cut when nothing moves for the idle limit.
+  app.use((req, _res, next) => {
+    req.socket.setTimeout(deps.idleTimeoutMs);
+    next();
+  });
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(observe(deps.metrics));

@@ -44,6 +44,19 @@ export class NotFound extends StorageError {
   readonly code = 'not_found';
 }
 
+/** The write would replace or hide something it must not: an existing product, or a key that is also a folder. */
+export class Conflict extends StorageError {
+  readonly status = 409;
+  readonly code = 'conflict';
+}
+
+/** The caller already has as many transfers under way as it may. */
+export class TooManyTransfers extends StorageError {
+  readonly status = 429;
+  readonly code = 'too_many_transfers';
+  override readonly headers = { 'Retry-After': '1' };
+}
+
 export class RangeNotSatisfiable extends StorageError {
   readonly status = 416;
   readonly code = 'range_not_satisfiable';

@@ -16,6 +16,11 @@ export type Actor = (typeof ACTORS)[number];
 
 interface TypePolicy {
   allowed: Record<Actor, readonly Operation[]>;
+  /**
+   * Writes may only create: an object once stored is never replaced through any door (PUT,
+   * upload URL, multipart, copy). The store enforces it with a conditional write.
+   */
+  createOnly?: boolean;
   /** What to tell a caller who is refused, saying what to do instead. */
   refusal: string;
 }
@@ -43,6 +48,7 @@ export const POLICY: Record<StorageType, TypePolicy> = {
   data: ownerOnly('data'),
   tmp: ownerOnly('tmp'),
   products: {
+    createOnly: true,
     allowed: {
       owner: ['write', 'signUpload', 'exists', 'list'],
       tasks: NOTHING,

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject, UploadedPart } from '../store/objectStore';
-import { Forbidden, BadRequest } from './errors';
+import { BadRequest, Conflict, Forbidden, NotFound } from './errors';
 import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from './namespace';
 import { MAX_PARTS, partSizeFor } from './multipart';
@@ -29,6 +29,8 @@ export interface StorageSettings {
   signedUrlTtlSeconds: number;
   signedUrlMaxTtlSeconds: number;
   copySourceBuckets: readonly string[];
+  /** Types signed download URLs let a browser show in place; `type/*` allowed. */
+  inlineContentTypes: readonly string[];
 }
 
 /** What a caller may ask of a presigned URL. */
@@ -83,9 +85,16 @@ export class StorageService {
     return this.store.head(this.bucketFor(type), this.locate(caller, type, 'exists', key));
   }
 
-  async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string) {
+  async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string, contentLength: number | undefined) {
     const target = this.locate(caller, type, 'write', key);
-    return this.store.put(this.bucketFor(type), target, body, { contentType, metadata: ownerMetadata(caller) });
+    const bucket = this.bucketFor(type);
+    await this.refuseCollision(caller, bucket, target, key);
+    return this.store.put(bucket, target, body, {
+      contentType: checkContentType(contentType),
+      contentLength,
+      metadata: ownerMetadata(caller),
+      exclusive: POLICY[type].createOnly,
+    });
   }
 
   async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
@@ -116,16 +125,45 @@ export class StorageService {
     return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
   }
 
+  /**
+   * A URL for one PUT of this key. It always binds a Content-Type (by default
+   * application/octet-stream); on a create-only type the uploader must send If-None-Match: *,
+   * and a key already taken is refused now rather than at upload time.
+   */
   async uploadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
     const target = this.locate(caller, type, 'signUpload', key);
+    const bucket = this.bucketFor(type);
     const expiresIn = this.urlLifetime(options.expiresIn);
-    const contentType = options.contentType === undefined ? undefined : checkContentType(options.contentType);
-    return this.store.presignPut(this.bucketFor(type), target, expiresIn, ownerMetadata(caller), contentType);
+    const contentType = checkContentType(options.contentType ?? DEFAULT_CONTENT_TYPE);
+    await this.refuseCollision(caller, bucket, target, key);
+    const exclusive = POLICY[type].createOnly === true;
+    if (exclusive) await this.refuseExisting(bucket, target);
+    return this.store.presignPut(bucket, target, { expiresIn, metadata: ownerMetadata(caller), contentType, exclusive });
   }
 
+  /**
+   * A URL for one GET of this key. Types a browser could run as a page or script are sent as
+   * attachments, so a stored HTML or SVG file cannot act on the store's origin.
+   */
   async downloadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
     const target = this.locate(caller, type, 'signDownload', key);
-    return this.store.presignGet(this.bucketFor(type), target, this.urlLifetime(options.expiresIn));
+    const bucket = this.bucketFor(type);
+    const expiresIn = this.urlLifetime(options.expiresIn);
+    const stored = await this.store.head(bucket, target).catch((error: unknown) => {
+      // A URL for a key not (yet) there is still issued, as before; it downloads safely.
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    });
+    const attachment = !stored || !this.showsInline(stored.contentType);
+    return this.store.presignGet(bucket, target, { expiresIn, attachment });
+  }
+
+  /** Whether a browser may render this type in place (the operator's INLINE_CONTENT_TYPES). */
+  showsInline(contentType: string): boolean {
+    const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    return this.settings.inlineContentTypes.some((allowed) =>
+      allowed.endsWith('/*') ? type.startsWith(allowed.slice(0, -1)) : type === allowed,
+    );
   }
 
   /**
@@ -145,7 +183,9 @@ export class StorageService {
     }
     validateSourceKey(source.key);
     const target = this.locate(caller, type, 'write', key);
-    const copied = await this.store.copy(source, { bucket: this.bucketFor(type), key: target }, ownerMetadata(caller));
+    const bucket = this.bucketFor(type);
+    await this.refuseCollision(caller, bucket, target, key);
+    const copied = await this.store.copy(source, { bucket, key: target }, { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly });
     return { key, ...copied };
   }
 
@@ -163,21 +203,24 @@ export class StorageService {
   async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
     const partSize = partSizeFor(totalSize);
     const target = this.locate(caller, type, 'signUpload', key);
-    const uploadId = await this.store.createMultipart(this.bucketFor(type), target, {
-      contentType,
+    const bucket = this.bucketFor(type);
+    await this.refuseCollision(caller, bucket, target, key);
+    if (POLICY[type].createOnly) await this.refuseExisting(bucket, target);
+    const uploadId = await this.store.createMultipart(bucket, target, {
+      contentType: checkContentType(contentType),
       metadata: ownerMetadata(caller),
     });
     return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
   }
 
   async partUrls(caller: Caller, type: StorageType, key: string, uploadId: string, partNumbers: number[]) {
-    const target = this.locate(caller, type, 'signUpload', key);
-    const bucket = this.bucketFor(type);
-    // Signing is local, but an unknown or foreign upload id should fail here, not at PUT time.
-    await this.store.listParts(bucket, target, uploadId);
+    const session = await this.openSession(caller, type, key, uploadId);
     const ttl = this.settings.signedUrlTtlSeconds;
     const urls = await Promise.all(
-      partNumbers.map(async (partNumber) => ({ partNumber, url: await this.store.presignPart(bucket, target, uploadId, partNumber, ttl) })),
+      partNumbers.map(async (partNumber) => ({
+        partNumber,
+        url: await this.store.presignPart(session.bucket, session.target, session.uploadId, partNumber, ttl),
+      })),
     );
     return { uploadId, urls, expiresIn: ttl };
   }
@@ -188,7 +231,8 @@ export class StorageService {
   }
 
   async uploadedParts(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<UploadedPart[]> {
-    return this.store.listParts(this.bucketFor(type), this.locate(caller, type, 'signUpload', key), uploadId);
+    const session = await this.openSession(caller, type, key, uploadId);
+    return this.store.listParts(session.bucket, session.target, session.uploadId);
   }
 
   /** Completes with the parts named, or with every part uploaded when none are named. */
@@ -199,16 +243,56 @@ export class StorageService {
     uploadId: string,
     parts: { partNumber: number; etag: string }[] | undefined,
   ) {
-    const target = this.locate(caller, type, 'signUpload', key);
-    const bucket = this.bucketFor(type);
+    const { bucket, target } = await this.openSession(caller, type, key, uploadId);
     const chosen = parts ?? (await this.store.listParts(bucket, target, uploadId));
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
-    const stored = await this.store.completeMultipart(bucket, target, uploadId, chosen);
+    await this.refuseCollision(caller, bucket, target, key);
+    const stored = await this.store.completeMultipart(bucket, target, uploadId, chosen, { exclusive: POLICY[type].createOnly });
     return { key, ...stored };
   }
 
   async abortUpload(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
-    await this.store.abortMultipart(this.bucketFor(type), this.locate(caller, type, 'signUpload', key), uploadId);
+    const { bucket, target } = await this.openSession(caller, type, key, uploadId);
+    await this.store.abortMultipart(bucket, target, uploadId);
+  }
+
+  /**
+   * Proves that `uploadId` is an open upload of this caller's own key before it reaches the
+   * store in any call: the id must be one the store lists for exactly that key. An id from
+   * another key, another namespace, or crafted by hand is "no such session", never forwarded.
+   */
+  private async openSession(caller: Caller, type: StorageType, key: string, uploadId: string) {
+    const target = this.locate(caller, type, 'signUpload', key);
+    const bucket = this.bucketFor(type);
+    if (!UPLOAD_ID_PATTERN.test(uploadId)) throw new NotFound(NO_SUCH_SESSION);
+    const open = await this.store.listUploads(bucket, target);
+    if (!open.some((upload) => upload.uploadId === uploadId)) throw new NotFound(NO_SUCH_SESSION);
+    return { bucket, target, uploadId };
+  }
+
+  /** A key must not be both a file and a folder (see ObjectStore.collidingKey). */
+  private async refuseCollision(caller: Caller, bucket: string, target: string, key: string): Promise<void> {
+    const floor = objectKey(caller.namespace, '');
+    const colliding = await this.store.collidingKey(bucket, target, floor);
+    if (colliding === undefined) return;
+    const other = colliding.slice(floor.length);
+    throw new Conflict(
+      other.length < key.length
+        ? `'${other}' is an object, so '${key}' cannot be stored under it as a folder`
+        : `'${key}' is a folder (it holds '${other}'), so it cannot also be an object`,
+    );
+  }
+
+  /** Early refusal for create-only types; the store's conditional write is what guarantees it. */
+  private async refuseExisting(bucket: string, target: string): Promise<void> {
+    const exists = await this.store.head(bucket, target).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof NotFound) return false;
+        throw error;
+      },
+    );
+    if (exists) throw new Conflict(CREATE_ONLY_REFUSAL);
   }
 
   /** Checks the policy and the key, and returns where the key lives in its bucket. */
@@ -222,10 +306,19 @@ export class StorageService {
   }
 }
 
-/** A media type as `type/subtype` with optional parameters; it becomes a signed header. */
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const NO_SUCH_SESSION = 'No such upload session on this key: it was completed, aborted or has expired';
+const CREATE_ONLY_REFUSAL = 'A product is already stored at this key; products are never replaced (delete it through the catalog first)';
+/** Upload ids as S3 engines make them (base64 or hex, with a few separators), at most 1 KiB. */
+const UPLOAD_ID_PATTERN = /^[A-Za-z0-9+/=._~-]{1,1024}$/;
+
+/**
+ * A media type as `type/subtype` with optional parameters, printable ASCII only: it becomes a
+ * signed header and is stored with the object.
+ */
 function checkContentType(value: string): string {
-  if (!/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\r\n]*"|[\w.+-]+))*$/.test(value) || value.length > 200) {
-    throw new BadRequest('content_type must be a media type such as image/tiff');
+  if (value.length > 200 || !/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[\x20\x21\x23-\x7e]*"|[\w.+-]+))*$/.test(value)) {
+    throw new BadRequest('The content type must be a media type such as image/tiff (printable ASCII, at most 200 characters)');
   }
   return value;
 }

@@ -4,7 +4,7 @@
  * SDK errors are translated into the domain's errors at this seam, so nothing above it
  * imports the AWS SDK.
  */
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -25,13 +25,13 @@ import {
   S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
+  type CompletedPart,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
-import { BadRequest, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import { BadRequest, Conflict, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import type { UrlSigner } from './urlSigner';
 
 export interface ObjectInfo {
   contentType: string;
@@ -55,6 +55,13 @@ export interface ReadConditions {
 export interface WriteOptions {
   contentType: string;
   metadata: Record<string, string>;
+  /** Only create: refuse (Conflict) if an object is already at the key, atomically in the store. */
+  exclusive?: boolean;
+}
+
+export interface StreamOptions extends WriteOptions {
+  /** The body's length when the caller declared it; the body is then sent as one PUT. */
+  contentLength?: number | undefined;
 }
 
 export interface UploadedPart {
@@ -96,17 +103,25 @@ export class NotModified extends StorageError {
 }
 
 /**
- * Parts of a streamed upload of unknown length. Memory per upload is bounded by
- * PART_SIZE x PART_QUEUE; 10,000 parts of 16 MiB allow objects up to about 156 GiB.
+ * Parts of a streamed upload of unknown length (or over S3's 5 GiB single-PUT limit). One part
+ * fills while the one before it is sent, so such an upload holds at most 2 x PART_SIZE;
+ * 10,000 parts of 16 MiB allow objects up to about 156 GiB.
  */
 const PART_SIZE = 16 * 1024 * 1024;
-const PART_QUEUE = 2;
+/** S3's limit for one PutObject; larger bodies of known length go in parts. */
+const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
+/** Sockets for small calls, kept apart from streams so slow readers cannot starve them. */
+const CONTROL_SOCKETS = 64;
+/** Sockets for streamed bodies: bounded in practice by MAX_TRANSFERS_PER_CALLER per caller. */
+const TRANSFER_SOCKETS = 1024;
 
 /** S3 copies at most 5 GiB in one CopyObject; larger objects are copied part by part. */
 const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
 /** Parts of a server-side copy: large, as no bytes pass through the gateway. */
 const COPY_PART_SIZE = 512 * 1024 ** 2;
 const COPY_PARALLEL_PARTS = 4;
+
+const SILENT_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** Told of every call to the store: how long it took and, if it failed, the error's name. */
 export interface StoreObserver {
@@ -118,12 +133,16 @@ export interface StoreOptions {
   /** Objects larger than this are copied in parts (tests lower it to exercise that path). */
   singleCopyLimit?: number;
   copyPartSize?: number;
+  /** Signs presigned URLs with least-privilege credentials; without it no URL is issued. */
+  signer?: UrlSigner;
 }
 
 export class ObjectStore {
+  /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
   private readonly client: S3Client;
-  /** Signs URLs for the endpoint uploaders and downloaders reach, which may differ from ours. */
-  private readonly presigner: S3Client;
+  /** Streamed bodies, on their own sockets: an idle reader never holds a socket small calls need. */
+  private readonly transfers: S3Client;
+  private readonly signer: UrlSigner | undefined;
 
   private readonly singleCopyLimit: number;
   private readonly copyPartSize: number;
@@ -136,6 +155,7 @@ export class ObjectStore {
     this.singleCopyLimit = options.singleCopyLimit ?? SINGLE_COPY_LIMIT;
     this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
     this.observer = options.observer;
+    this.signer = options.signer;
     const common = {
       region: settings.region,
       credentials: settings.credentials,
@@ -149,11 +169,19 @@ export class ObjectStore {
       ...common,
       endpoint: settings.endpoint,
       maxAttempts: 3,
-      // No socket idle timeout: a streamed download to a slow reader pauses the S3 socket by
-      // back-pressure for as long as the reader needs.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000 }),
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
     });
-    this.presigner = new S3Client({ ...common, endpoint: settings.publicEndpoint });
+    this.transfers = new S3Client({
+      ...common,
+      endpoint: settings.endpoint,
+      // A stream cannot be replayed: the caller retries, not the SDK.
+      maxAttempts: 1,
+      // A stream cut by its client is expected and handled here; the SDK would warn on the console.
+      logger: SILENT_SDK_LOGGER,
+      // No socket idle timeout here: a download to a slow reader pauses the S3 socket by
+      // back-pressure; the HTTP layer cuts a caller that moves nothing for too long.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS } }),
+    });
   }
 
   /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
@@ -163,7 +191,8 @@ export class ObjectStore {
 
   close(): void {
     this.client.destroy();
-    this.presigner.destroy();
+    this.transfers.destroy();
+    this.signer?.close();
   }
 
   // ---- buckets ------------------------------------------------------------------------------
@@ -240,7 +269,7 @@ export class ObjectStore {
 
   async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
     return this.call('getObject', async () => {
-      const answer = await this.client.send(
+      const answer = await this.transfers.send(
         new GetObjectCommand({
           Bucket: bucket,
           Key: key,
@@ -273,31 +302,104 @@ export class ObjectStore {
   }
 
   /**
-   * Streams `body` to the object, in parts when it is large, so memory stays bounded whatever
-   * the size. If `body` fails before its end (a client that disconnects), nothing is stored and
-   * a multipart upload already begun is aborted: no half-written object, no orphaned parts.
+   * Streams `body` to the object. A body of declared length up to 5 GiB goes in one PUT with
+   * no buffering; otherwise in parts, at most two in memory. If `body` fails before its end (a
+   * client that disconnects or stalls), nothing is stored and a multipart upload already begun
+   * is aborted: no half-written object, no orphaned parts.
    */
-  async put(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
-    return this.call('putObject', async () => {
+  async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<{ etag: string; size: number }> {
+    const { contentLength } = options;
+    if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
+      return this.call('putObject', async () => {
+        const cut = new AbortController();
+        const onClose = () => {
+          if (!body.readableEnded) cut.abort();
+        };
+        body.once('close', onClose);
+        body.once('error', onClose);
+        try {
+          const answer = await this.transfers.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: body,
+              ContentLength: contentLength,
+              ContentType: options.contentType,
+              Metadata: options.metadata,
+              ...(options.exclusive && { IfNoneMatch: '*' }),
+            }),
+            { abortSignal: cut.signal },
+          );
+          return { etag: answer.ETag ?? '', size: contentLength };
+        } finally {
+          body.off('close', onClose);
+          body.off('error', onClose);
+        }
+      }, options.exclusive);
+    }
+    return this.putInParts(bucket, key, body, options);
+  }
+
+  private async putInParts(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
+    const uploadId = await this.createMultipart(bucket, key, options);
+    return this.call('putObjectInParts', async () => {
+      const parts: CompletedPart[] = [];
       let size = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          size += chunk.length;
-          done(null, chunk);
-        },
-      });
-      body.on('error', (error) => counted.destroy(error));
-      body.pipe(counted);
-      const upload = new Upload({
-        client: this.client,
-        params: { Bucket: bucket, Key: key, Body: counted, ContentType: options.contentType, Metadata: options.metadata },
-        partSize: PART_SIZE,
-        queueSize: PART_QUEUE,
-        leavePartsOnError: false,
-      });
-      const answer = await upload.done();
-      return { etag: answer.ETag ?? '', size };
-    });
+      let sending: Promise<void> = Promise.resolve();
+      const send = (partNumber: number, chunk: Buffer) =>
+        this.transfers
+          .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }))
+          .then((answer) => void parts.push({ PartNumber: partNumber, ETag: answer.ETag ?? '' }));
+      try {
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        let partNumber = 0;
+        const flush = async () => {
+          const chunk = Buffer.concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          // One part in flight while the next fills: memory stays at two parts.
+          await sending;
+          sending = send(++partNumber, chunk);
+        };
+        for await (const data of body as AsyncIterable<Buffer>) {
+          pending.push(data);
+          pendingBytes += data.length;
+          size += data.length;
+          if (pendingBytes >= PART_SIZE) await flush();
+        }
+        if (pendingBytes > 0 || partNumber === 0) await flush();
+        await sending;
+        parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+        const done = await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            ...(options.exclusive && { IfNoneMatch: '*' }),
+          }),
+        );
+        return { etag: done.ETag ?? '', size };
+      } catch (error) {
+        await sending.catch(() => undefined);
+        await this.abortQuietly(bucket, key, uploadId);
+        throw error;
+      }
+    }, options.exclusive);
+  }
+
+  /** Aborts a multipart upload of the gateway's own, retrying, so a failed stream leaves no parts. */
+  private async abortQuietly(bucket: string, key: string, uploadId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+        return;
+      } catch (error) {
+        if (nameOf(error) === 'NoSuchUpload') return;
+        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+      }
+    }
   }
 
   /** Idempotent, as in S3: deleting a missing key succeeds. */
@@ -320,12 +422,13 @@ export class ObjectStore {
 
   /**
    * Copies an object server-side, from any bucket the gateway can read, replacing its
-   * metadata with ours (keeping the content type). No bytes pass through the gateway.
+   * metadata with ours (keeping the content type). No bytes pass through the gateway. An
+   * exclusive copy goes through a multipart upload, whose completion S3 can make conditional.
    */
   async copy(
     source: { bucket: string; key: string },
     target: { bucket: string; key: string },
-    metadata: Record<string, string>,
+    options: Omit<WriteOptions, 'contentType'>,
   ): Promise<{ etag: string; size: number }> {
     let info: ObjectInfo;
     try {
@@ -336,9 +439,9 @@ export class ObjectStore {
       throw error;
     }
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
-    const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: metadata };
+    const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: options.metadata };
     return this.call('copyObject', async () => {
-      if (info.contentLength <= this.singleCopyLimit) {
+      if (info.contentLength <= this.singleCopyLimit && !options.exclusive) {
         const answer = await this.client.send(
           new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
         );
@@ -346,12 +449,15 @@ export class ObjectStore {
       }
       const partSize = Math.max(this.copyPartSize, Math.ceil(info.contentLength / 10_000));
       const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(written));
-      const ranges: { partNumber: number; range: string }[] = [];
+      if (!UploadId) throw new Error('the store created a multipart upload without an id');
+      const ranges: { partNumber: number; range: string | undefined }[] = [];
       for (let start = 0, n = 1; start < info.contentLength; start += partSize, n++) {
         ranges.push({ partNumber: n, range: `bytes=${start}-${Math.min(start + partSize, info.contentLength) - 1}` });
       }
+      // An empty source still needs one (empty) part.
+      if (ranges.length === 0) ranges.push({ partNumber: 1, range: undefined });
       try {
-        const parts: { PartNumber: number; ETag: string }[] = [];
+        const parts: CompletedPart[] = [];
         for (let i = 0; i < ranges.length; i += COPY_PARALLEL_PARTS) {
           const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
           const answers = await Promise.all(
@@ -364,13 +470,47 @@ export class ObjectStore {
           answers.forEach((answer, j) => parts.push({ PartNumber: batch[j]?.partNumber ?? 0, ETag: answer.CopyPartResult?.ETag ?? '' }));
         }
         const done = await this.client.send(
-          new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId, MultipartUpload: { Parts: parts } }),
+          new CompleteMultipartUploadCommand({
+            Bucket: target.bucket,
+            Key: target.key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+            ...(options.exclusive && { IfNoneMatch: '*' }),
+          }),
         );
         return { etag: done.ETag ?? '', size: info.contentLength };
       } catch (error) {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId })).catch(() => undefined);
+        await this.abortQuietly(target.bucket, target.key, UploadId);
         throw error;
       }
+    }, options.exclusive);
+  }
+
+  /**
+   * Whether the key would collide with another object, as a folder and a file of the same
+   * name: an object at one of its parent paths (`a` or `a/b` for `a/b/c`), or objects below
+   * it (`a/b/c/...`). Some engines (MinIO) store keys as paths and cannot hold both: one of
+   * the two becomes invisible to listing, or the write fails. Answers the colliding key.
+   */
+  async collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined> {
+    return this.call('checkCollision', async () => {
+      const segments = key.slice(floor.length).split('/');
+      const parents = segments.slice(0, -1).map((_, i) => floor + segments.slice(0, i + 1).join('/'));
+      const [below, ...above] = await Promise.all([
+        this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, MaxKeys: 1 })),
+        ...parents.map((parent) =>
+          this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: parent })).then(
+            () => true,
+            (error: unknown) => {
+              if (statusOf(error) === 404) return false;
+              throw error;
+            },
+          ),
+        ),
+      ]);
+      const parent = parents.find((_, i) => above[i]);
+      if (parent !== undefined) return parent;
+      return below.Contents?.[0]?.Key;
     });
   }
 
@@ -384,14 +524,6 @@ export class ObjectStore {
       if (!answer.UploadId) throw new Error('the store created a multipart upload without an id');
       return answer.UploadId;
     });
-  }
-
-  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
-    return getSignedUrl(
-      this.presigner,
-      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
-      { expiresIn },
-    );
   }
 
   /** The parts the store holds for an upload so far, in part order: what a resuming client skips. */
@@ -417,6 +549,7 @@ export class ObjectStore {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
+    options: { exclusive?: boolean } = {},
   ): Promise<{ etag: string; size: number }> {
     return this.call('completeMultipartUpload', async () => {
       const answer = await this.client.send(
@@ -425,14 +558,18 @@ export class ObjectStore {
           Key: key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          ...(options.exclusive && { IfNoneMatch: '*' }),
         }),
       );
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
-    });
+    }, options.exclusive);
   }
 
-  /** Unfinished uploads to exactly this key, oldest first. */
+  /**
+   * Unfinished uploads to exactly this key, oldest first. The store's own listing is the only
+   * proof that an upload id belongs to a key: ids are never taken on a caller's word.
+   */
   async listUploads(bucket: string, key: string): Promise<{ uploadId: string; initiated: Date }[]> {
     return this.call('listMultipartUploads', async () => {
       const uploads: { uploadId: string; initiated: Date }[] = [];
@@ -459,46 +596,69 @@ export class ObjectStore {
     await this.call('abortMultipartUpload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })));
   }
 
-  // ---- presigned URLs -----------------------------------------------------------------------
+  // ---- presigned URLs, signed by least-privilege identities (urlSigner.ts) --------------------
 
   /**
-   * A URL a plain HTTP PUT can store the object with, no further authentication. Metadata is
-   * carried in the URL's query (signed), so the uploader need not send any header.
+   * A URL a plain HTTP PUT can store the object with, no further authentication. Content-Type
+   * is bound (the uploader must send exactly it, or on MinIO nothing); metadata rides in the
+   * signed query; an exclusive URL only creates, so the uploader must send `If-None-Match: *`.
    */
   async presignPut(
     bucket: string,
     key: string,
-    expiresIn: number,
-    metadata: Record<string, string>,
-    contentType?: string,
+    options: { expiresIn: number; metadata: Record<string, string>; contentType: string; exclusive?: boolean },
   ): Promise<string> {
-    const command = new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: metadata, ContentType: contentType });
-    // The presigner leaves Content-Type unsigned by default; when one is asked for, sign it,
-    // so the uploader must send exactly it and the stored type is the one agreed.
-    return getSignedUrl(this.presigner, command, {
-      expiresIn,
-      ...(contentType !== undefined && { signableHeaders: new Set(['content-type']) }),
+    return this.requireSigner().upload({
+      bucket,
+      key,
+      expiresIn: options.expiresIn,
+      metadata: options.metadata,
+      contentType: options.contentType,
+      ...(options.exclusive && { headers: { 'if-none-match': '*' } }),
     });
   }
 
-  async presignGet(bucket: string, key: string, expiresIn: number): Promise<string> {
-    return getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
+    return this.requireSigner().upload({ bucket, key, expiresIn, query: { partNumber: String(partNumber), uploadId } });
   }
 
-  /** Runs one exchange with the store, times it, and translates its failures into domain errors. */
-  private async call<T>(operation: string, exchange: () => Promise<T>): Promise<T> {
+  /** A download URL; `attachment` makes browsers save the object rather than render it. */
+  async presignGet(bucket: string, key: string, options: { expiresIn: number; attachment: boolean }): Promise<string> {
+    return this.requireSigner().download({
+      bucket,
+      key,
+      expiresIn: options.expiresIn,
+      ...(options.attachment && { query: { 'response-content-disposition': 'attachment' } }),
+    });
+  }
+
+  private requireSigner(): UrlSigner {
+    if (!this.signer) throw new StoreUnavailable('This gateway issues no signed URLs: it has no URL-signing credentials');
+    return this.signer;
+  }
+
+  /**
+   * Runs one exchange with the store, times it, and translates its failures into domain
+   * errors. `exclusive`: the exchange was a create-only write, so a failed precondition means
+   * something is already at the key.
+   */
+  private async call<T>(operation: string, exchange: () => Promise<T>, exclusive = false): Promise<T> {
     const started = performance.now();
     let failure: string | undefined;
     try {
       return await exchange();
     } catch (error) {
-      const translated = translate(error);
+      const translated = exclusive && isPreconditionFailure(error) ? new Conflict('An object already exists at that key') : translate(error);
       failure = translated instanceof StorageError ? translated.code : (translated as Error).name || 'Error';
       throw translated;
     } finally {
       this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
   }
+}
+
+function isPreconditionFailure(error: unknown): boolean {
+  return nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412;
 }
 
 function toLifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
@@ -562,6 +722,8 @@ function translate(error: unknown): unknown {
   if (name === 'NoSuchUpload') return new NotFound('No such upload session: it was completed, aborted or has expired');
   if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
   if (PARTS_REFUSED[name]) return new BadRequest(PARTS_REFUSED[name]);
+  // A concurrent conditional write to the same key (AWS answers 409 to the loser).
+  if (status === 409 || name === 'ConditionalRequestConflict') return new Conflict('Another write to that key is under way; try again');
   if (KEY_REFUSED.has(name)) return new InvalidKey('The object store refused the key');
   // Callers never reach S3 with their own identity, so any 403 is about the gateway's
   // credentials or permissions. HEAD answers have no body to name the error: go by status.
@@ -572,6 +734,10 @@ function translate(error: unknown): unknown {
   // No answer at all (refused, reset, timed out), a 5xx, or buckets missing: retryable.
   if (isNetworkFailure(error) || (status !== undefined && status >= 500) || name === 'NoSuchBucket') {
     return new StoreUnavailable();
+  }
+  // Any other refusal of the request itself (a 4xx) is about what the caller sent.
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new BadRequest(`The object store refused the request${name ? ` (${name})` : ''}`);
   }
   return error;
 }

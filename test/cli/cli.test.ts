@@ -153,7 +153,7 @@ describe('ls, rm, url, cp, token', () => {
     expect(upload.code).toBe(0);
     const uploadUrl = upload.stdout.toString().trim();
     expect(new URL(uploadUrl).searchParams.get('X-Amz-Expires')).toBe('300');
-    expect((await fetch(uploadUrl, { method: 'PUT', body: 'sent to a URL' })).status).toBe(200);
+    expect((await fetch(uploadUrl, { method: 'PUT', body: Buffer.from('sent to a URL') })).status).toBe(200);
     const download = await storage(['--json', 'url', 'download', 'by-url.txt']);
     const { url } = json(download) as { url: string };
     expect(await (await fetch(url)).text()).toBe('sent to a URL');

@@ -23,8 +23,10 @@ const store = new ObjectStore({
   region: testStore().region,
   credentials: { accessKeyId: testStore().accessKeyId, secretAccessKey: testStore().secretAccessKey },
   forcePathStyle: true,
+  engine: 'minio',
+  signingRoleArn: undefined,
 });
-const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlSeconds: 60, copySourceBuckets: [] };
+const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlSeconds: 60, copySourceBuckets: [], inlineContentTypes: [] };
 const service = new StorageService(store, { ...settings, bucketPrefix: prefix });
 
 afterAll(async () => {

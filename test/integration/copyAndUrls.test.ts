@@ -68,11 +68,11 @@ describe('copy', () => {
   it('copies objects above the single-copy limit in parts', async () => {
     const store = testStore();
     const objects = new ObjectStore(
-      { endpoint: store.endpoint, publicEndpoint: store.endpoint, region: store.region, forcePathStyle: true, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } },
+      { endpoint: store.endpoint, publicEndpoint: store.endpoint, region: store.region, forcePathStyle: true, engine: 'minio', signingRoleArn: undefined, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } },
       { singleCopyLimit: 5 * MiB, copyPartSize: 5 * MiB },
     );
     try {
-      const copied = await objects.copy({ bucket: source, key: 'big.bin' }, { bucket: gw.bucket('tmp'), key: 'parts/big.bin' }, { owner: 'copier' });
+      const copied = await objects.copy({ bucket: source, key: 'big.bin' }, { bucket: gw.bucket('tmp'), key: 'parts/big.bin' }, { metadata: { owner: 'copier' } });
       expect(copied.size).toBe(big.length);
       expect(copied.etag).toMatch(/-3"$/); // three parts: 5 + 5 + 2 MiB
       const back = await objects.get(gw.bucket('tmp'), 'parts/big.bin');

@@ -1,6 +1,7 @@
 /**
- * Streamed uploads through the gateway: multipart for large bodies, unknown lengths, and
- * clients that hang up mid-upload leaving neither an object nor an unfinished upload.
+ * Streamed uploads through the gateway: one streamed PUT for a declared length, multipart for
+ * bodies of unknown length, and clients that hang up mid-upload leaving neither an object nor
+ * an unfinished upload.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -98,14 +99,25 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000) {
 
 const MiB = 1024 * 1024;
 
-it('streams a body larger than several parts and reads back the same bytes', async () => {
-  const size = 50 * MiB + 123; // four 16 MiB parts
+it('streams a body of declared length in one PUT, with no parts, and reads back the same bytes', async () => {
+  const size = 50 * MiB + 123;
   const answer = await streamPut('/data/large.bin', size);
   expect(answer).not.toBe('aborted');
   if (answer === 'aborted') return;
   expect(answer.status).toBe(200);
-  expect(JSON.parse(answer.body)).toMatchObject({ key: 'large.bin', size, etag: expect.stringMatching(/-4"$/) });
+  // A single PUT's ETag is the MD5 of the bytes; a multipart one ends in -<parts>.
+  expect(JSON.parse(answer.body)).toMatchObject({ key: 'large.bin', size, etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
   expect(await readBackSha256('large.bin')).toBe(sha256Of(size));
+});
+
+it('streams a chunked body larger than several parts in parts', async () => {
+  const size = 50 * MiB + 123; // four 16 MiB parts
+  const answer = await streamPut('/data/large-chunked.bin', size, { chunked: true });
+  expect(answer).not.toBe('aborted');
+  if (answer === 'aborted') return;
+  expect(answer.status).toBe(200);
+  expect(JSON.parse(answer.body)).toMatchObject({ key: 'large-chunked.bin', size, etag: expect.stringMatching(/-4"$/) });
+  expect(await readBackSha256('large-chunked.bin')).toBe(sha256Of(size));
 });
 
 it('takes a chunked body of unknown length', async () => {
@@ -116,11 +128,12 @@ it('takes a chunked body of unknown length', async () => {
 });
 
 it.each([
-  ['a small body (single PUT)', 4 * MiB, 2 * MiB],
-  ['a large body (multipart, after two parts went up)', 60 * MiB, 40 * MiB],
-])('leaves no object and no unfinished upload when the client hangs up during %s', async (_what, size, stopAfter) => {
-  const key = `aborted-${size}.bin`;
-  expect(await streamPut(`/data/${key}`, size, { stopAfter })).toBe('aborted');
+  ['a small body (single PUT)', 4 * MiB, 2 * MiB, false],
+  ['a large body of declared length (single PUT)', 60 * MiB, 40 * MiB, false],
+  ['a chunked body (multipart, after two parts went up)', 60 * MiB, 40 * MiB, true],
+])('leaves no object and no unfinished upload when the client hangs up during %s', async (_what, size, stopAfter, chunked) => {
+  const key = `aborted-${size}-${chunked}.bin`;
+  expect(await streamPut(`/data/${key}`, size, { stopAfter, chunked })).toBe('aborted');
   expect(await eventually(async () => (await storeState(key)).uploads === 0)).toBe(true);
   expect(await storeState(key)).toEqual({ objects: 0, uploads: 0 });
   expect((await fetch(`${gw.apiUrl}/data/get/${key}`, { headers })).status).toBe(404);

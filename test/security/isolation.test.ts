@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { requiredUploadHeaders } from '../../src/client/upload';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 
 const SEED = Number(process.env.ISOLATION_SEED ?? 20261125);
@@ -74,14 +75,21 @@ it(`keeps ${USERS.length} users apart over ${STEPS} random operations (seed ${SE
 
     if (op === 'put' || op === 'urlPut') {
       const content = `${user}/${type}/${key}/${step}`;
+      // Products only create: a second write to the same key is refused, and the first stays.
+      const refused = type === 'products' && mine.has(key);
       if (op === 'put') {
         const response = await fetch(`${api}/${type}/${path(key)}`, { method: 'PUT', headers: writer(user, type), body: content });
-        expect([where, response.status]).toEqual([where, 200]);
+        expect([where, response.status]).toEqual([where, refused ? 409 : 200]);
       } else {
-        const url = await (await fetch(`${api}/${type}/new_resumable_url/${path(key)}`, { headers: writer(user, type) })).text();
-        expect([where, (await fetch(url, { method: 'PUT', body: content })).status]).toEqual([where, 200]);
+        const answer = await fetch(`${api}/${type}/new_resumable_url/${path(key)}`, { headers: writer(user, type) });
+        expect([where, answer.status]).toEqual([where, refused ? 409 : 200]);
+        if (!refused) {
+          const url = await answer.text();
+          const put = await fetch(url, { method: 'PUT', body: Buffer.from(content), headers: requiredUploadHeaders(url) });
+          expect([where, put.status]).toEqual([where, 200]);
+        }
       }
-      mine.set(key, content);
+      if (!refused) mine.set(key, content);
     } else if (op === 'head') {
       const response = await fetch(`${api}/${type}/get/${path(key)}`, { method: 'HEAD', headers: owner[user] });
       const expected = mine.get(key);

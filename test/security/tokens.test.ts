@@ -82,8 +82,13 @@ describe('refused tokens', () => {
     ['a token not valid yet', async () => local({ sub: 'alice', nbf: now() + 3600, exp: now() + 7200 }), /not valid yet/],
     ['no subject', async () => local({ exp: now() + 60 }), /subject/],
     ['an empty subject', async () => local({ sub: '', exp: now() + 60 }), /subject/],
-    ['another issuer', async () => new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://evil.example/').setAudience(idp.audience).sign(secret), /issuer/],
-    ['another audience', async () => new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(idp.issuer).setAudience('someone-else').sign(secret), /audience/],
+    ['another issuer', async () => new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://evil.example/').setAudience(idp.audience).setExpirationTime('1m').sign(secret), /issuer/],
+    ['another audience', async () => new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(idp.issuer).setAudience('someone-else').setExpirationTime('1m').sign(secret), /audience/],
+    ['a token without exp (it would never expire)', async () => local({ sub: 'alice' }), /no expiry/],
+    ['a provider token without exp', async () => idp.sign('RS256', { sub: 'alice' }, { expiresIn: null }), /no expiry/],
+    ['a token issued in the future (iat beyond the clock skew)', async () => local({ sub: 'alice', iat: now() + 3600, exp: now() + 7200 }), /future/],
+    ['a token living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS', async () => local({ sub: 'alice', iat: now(), exp: now() + 31 * 24 * 3600 }), /longer/],
+    ['a token without iat whose exp is beyond the maximum lifetime from now', async () => local({ sub: 'alice', exp: now() + 31 * 24 * 3600 }), /longer/],
   ];
 
   it.each(cases)('refuses %s with 401 and says why', async (_what, make, reason) => {

@@ -7,7 +7,8 @@ export interface TestIdentityProvider {
   url: string;
   issuer: string;
   audience: string;
-  sign(alg: 'RS256' | 'ES256', claims: JWTPayload, options?: { kid?: string; expiresIn?: string | number }): Promise<string>;
+  /** `expiresIn: null` leaves `exp` out. */
+  sign(alg: 'RS256' | 'ES256', claims: JWTPayload, options?: { kid?: string; expiresIn?: string | number | null }): Promise<string>;
   /** A key pair the provider does not publish: its tokens must be refused. */
   signWithUnpublishedKey(claims: JWTPayload): Promise<string>;
   close(): Promise<void>;
@@ -33,14 +34,10 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
   const issuer = `http://127.0.0.1:${port}/`;
   const audience = 'storage-gateway';
 
-  const sign = (key: CryptoKey, alg: string, kid: string, claims: JWTPayload, expiresIn: string | number = '10m') =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg, kid, typ: 'JWT' })
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime(expiresIn)
-      .sign(key);
+  const sign = (key: CryptoKey, alg: string, kid: string, claims: JWTPayload, expiresIn: string | number | null = '10m') => {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'JWT' }).setIssuer(issuer).setAudience(audience).setIssuedAt();
+    return (expiresIn === null ? jwt : jwt.setExpirationTime(expiresIn)).sign(key);
+  };
 
   return {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,

@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       endpoint: 'http://minio:9000',
       publicEndpoint: 'http://minio:9000',
       region: 'us-east-1',
+      engine: 'minio',
+      signingRoleArn: undefined,
       credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
       forcePathStyle: true,
     });

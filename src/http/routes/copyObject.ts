@@ -22,6 +22,9 @@ export function splitCopyPath(rest: string): { sourceKey: string; type: string; 
 export function copyObject(service: StorageService): RequestHandler {
   return async (req, res) => {
     const { sourceKey, type, destKey } = splitCopyPath(keyOf(req));
+    // A server-side copy of a large object moves no byte on this connection for minutes:
+    // the idle limit on transfers does not apply to it.
+    req.socket.setTimeout(0);
     const copied = await service.copyFrom(
       callerOf(res),
       String(req.params.namespace),

@@ -1,0 +1,242 @@
+/**
+ * Presigned URLs, signed with least-privilege credentials, never with the gateway's own.
+ *
+ * A presigned URL carries the rights of whoever signed it, and the store honours headers the
+ * holder adds (x-amz-copy-source turns a PUT into a copy). So each kind of URL is signed by
+ * its own temporary identity, assumed through the store's STS with a session policy:
+ *   - upload:   s3:PutObject on the gateway's buckets, nothing else (no read of any object,
+ *               so a copy-source header is refused; no tagging, ACL, retention or listing);
+ *   - download: s3:GetObject on the gateway's buckets, nothing else.
+ * The signature binds the method, the bucket, the key and every query parameter, so a URL
+ * does exactly one thing to exactly one object.
+ *
+ * Upload URLs also bind the headers that decide how a browser treats the object: Content-Type
+ * (the uploader must send exactly it) and, on MinIO, an empty Content-Disposition and
+ * Content-Encoding, so a holder cannot store an object that a download renders as a page.
+ * (Cache-Control is left free: fetch and browsers add it themselves to conditional requests.) MinIO reads a signed header's value from the query when the request lacks the
+ * header, so each bound value is repeated in the (signed) query and a bare `curl -T` still works.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { S3Settings } from '../config';
+import { StoreUnavailable } from '../storage/errors';
+
+export type UrlPurpose = 'upload' | 'download';
+
+export interface SignedRequest {
+  method: 'GET' | 'PUT';
+  bucket: string;
+  key: string;
+  expiresIn: number;
+  /** Headers the holder must send with exactly these values. */
+  headers?: Record<string, string>;
+  /** Signed query parameters (uploadId, partNumber, response-content-disposition, ...). */
+  query?: Record<string, string>;
+  /** x-amz-meta-* values, carried in the signed query. */
+  metadata?: Record<string, string>;
+}
+
+/** Content headers an upload URL binds to empty on MinIO, so no holder can set them. */
+const CLEARED_UPLOAD_HEADERS = ['content-disposition', 'content-encoding'];
+
+/** MinIO accepts 15 minutes to a year; AWS a role's session length (12 h at most). */
+const MINIO_SESSION_SECONDS = 365 * 24 * 3600;
+const AWS_SESSION_SECONDS = 12 * 3600;
+
+export class UrlSigner {
+  private readonly signers: Record<UrlPurpose, SignatureV4>;
+  private readonly credentials: Record<UrlPurpose, ScopedCredentials>;
+  private readonly sts: STSClient;
+  private readonly endpoint: URL;
+
+  constructor(
+    private readonly settings: S3Settings,
+    buckets: readonly string[],
+    /** The longest URL lifetime: credentials are renewed while they still outlive it. */
+    maxUrlTtlSeconds: number,
+  ) {
+    this.endpoint = new URL(settings.publicEndpoint ?? `https://s3.${settings.region}.amazonaws.com`);
+    // MinIO serves STS on its S3 endpoint; AWS has its own regional STS endpoint.
+    this.sts = new STSClient({
+      region: settings.region,
+      credentials: settings.credentials,
+      ...(settings.engine === 'minio' && { endpoint: settings.endpoint }),
+      maxAttempts: 3,
+    });
+    const session = settings.engine === 'aws' ? AWS_SESSION_SECONDS : Math.min(MINIO_SESSION_SECONDS, 2 * maxUrlTtlSeconds + 3600);
+    const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
+    const scoped = (purpose: UrlPurpose, action: string) =>
+      new ScopedCredentials(this.sts, purpose, sessionPolicy(action, resources), settings.signingRoleArn, session, maxUrlTtlSeconds + 300);
+    this.credentials = { upload: scoped('upload', 's3:PutObject'), download: scoped('download', 's3:GetObject') };
+    const signer = (purpose: UrlPurpose) =>
+      new SignatureV4({
+        service: 's3',
+        region: settings.region,
+        credentials: () => this.credentials[purpose].get(),
+        sha256: NodeSha256,
+        // The path is escaped once, here, the way S3 expects; the signer must not do it again.
+        uriEscapePath: false,
+        applyChecksum: false,
+      });
+    this.signers = { upload: signer('upload'), download: signer('download') };
+  }
+
+  /** Obtains both identities now, so a store without STS or a missing role fails at start-up. */
+  async prepare(): Promise<void> {
+    await Promise.all([this.credentials.upload.get(), this.credentials.download.get()]);
+  }
+
+  close(): void {
+    this.sts.destroy();
+  }
+
+  /** A URL for one PUT of a whole object or of one part. */
+  upload(request: Omit<SignedRequest, 'method'> & { contentType?: string }): Promise<string> {
+    const headers: Record<string, string> = { ...request.headers };
+    const query: Record<string, string> = { ...request.query };
+    if (request.contentType !== undefined) {
+      headers['content-type'] = request.contentType;
+      const bound = this.settings.engine === 'minio' ? { 'content-type': request.contentType } : {};
+      Object.assign(query, bound);
+      if (this.settings.engine === 'minio') {
+        for (const name of CLEARED_UPLOAD_HEADERS) {
+          headers[name] = '';
+          query[name] = '';
+        }
+      }
+    }
+    return this.sign('upload', { ...request, method: 'PUT', headers, query });
+  }
+
+  download(request: Omit<SignedRequest, 'method'>): Promise<string> {
+    return this.sign('download', { ...request, method: 'GET' });
+  }
+
+  private async sign(purpose: UrlPurpose, request: SignedRequest): Promise<string> {
+    const { bucket, key } = request;
+    const pathStyle = this.settings.forcePathStyle;
+    const host = pathStyle ? this.endpoint.host : `${bucket}.${this.endpoint.host}`;
+    const path = `${pathStyle ? `/${bucket}` : ''}/${escapeKey(key)}`;
+    const headers: Record<string, string> = {
+      host,
+      // The body is not hashed into a URL: the uploader's bytes are unknown when signing.
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      ...request.headers,
+    };
+    for (const [name, value] of Object.entries(request.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
+    const unsigned = new HttpRequest({
+      method: request.method,
+      protocol: this.endpoint.protocol,
+      hostname: host,
+      path,
+      headers,
+      query: request.query ?? {},
+    });
+    let signed;
+    try {
+      signed = await this.signers[purpose].presign(unsigned, {
+        expiresIn: request.expiresIn,
+        signableHeaders: new Set(Object.keys(headers)),
+      });
+    } catch (error) {
+      if (error instanceof StoreUnavailable) throw error;
+      throw new StoreUnavailable('Signed URLs cannot be issued right now: the store did not grant signing credentials; try again shortly');
+    }
+    const query = Object.entries(signed.query ?? {})
+      .map(([name, value]) => `${escapeQuery(name)}=${escapeQuery(String(value))}`)
+      .join('&');
+    return `${this.endpoint.protocol}//${host}${path}?${query}`;
+  }
+}
+
+/** Temporary credentials for one purpose, renewed before they could cut a URL short. */
+class ScopedCredentials {
+  private current: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date } | undefined;
+  private renewing: Promise<void> | undefined;
+
+  constructor(
+    private readonly sts: STSClient,
+    private readonly purpose: UrlPurpose,
+    private readonly policy: string,
+    private readonly roleArn: string | undefined,
+    private readonly sessionSeconds: number,
+    /** Renew when less than this is left: a URL signed now must not outlive its credentials. */
+    private readonly minRemainingSeconds: number,
+  ) {}
+
+  async get() {
+    if (!this.current || this.current.expiration.getTime() - Date.now() < this.minRemainingSeconds * 1000) {
+      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+      await this.renewing;
+    }
+    return this.current as NonNullable<typeof this.current>;
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      const answer = await this.sts.send(
+        new AssumeRoleCommand({
+          // MinIO ignores the role (the session policy alone narrows the caller's own rights).
+          RoleArn: this.roleArn ?? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing',
+          RoleSessionName: `storage-gateway-${this.purpose}`,
+          Policy: this.policy,
+          DurationSeconds: this.sessionSeconds,
+        }),
+      );
+      const c = answer.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+        throw new Error('the STS answer carried no credentials');
+      }
+      this.current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    } catch (error) {
+      throw new SigningCredentialsRefused(this.purpose, error);
+    }
+  }
+}
+
+/** The store's STS would not issue URL-signing credentials (no STS, no role, or no right to assume it). */
+export class SigningCredentialsRefused extends Error {
+  override name = 'SigningCredentialsRefused';
+  constructor(
+    readonly purpose: UrlPurpose,
+    override readonly cause: unknown,
+  ) {
+    super(`The store's STS refused ${purpose}-URL credentials: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+function sessionPolicy(action: string, resources: string[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [action], Resource: resources }] });
+}
+
+/** RFC 3986 escaping, as SigV4 wants it: everything but unreserved characters. */
+function escapeQuery(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** An object key in a URL path: each segment escaped, `/` kept. */
+export function escapeKey(key: string): string {
+  return key.split('/').map(escapeQuery).join('/');
+}
+
+function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+/** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the SigV4 signer takes. */
+class NodeSha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
