@@ -163,7 +163,11 @@ program
     const config = loadConfig();
     const secret = config.auth.jwtSecret ?? readLocalSecrets(config.dataDir)?.jwtSecret;
     if (!secret) throw new UsageError(`no secret to sign with: set AUTH_JWT_SECRET, or run npm start once to create one in ${config.dataDir}`);
-    const token = await mintToken(secret, subject, { expiresIn: options.expiresIn });
+    const longest = config.auth.maxTokenLifetimeSeconds;
+    if (options.expiresIn !== undefined && options.expiresIn > longest) {
+      throw new UsageError(`--expires-in may be at most ${longest} seconds: the gateway refuses longer-lived tokens (AUTH_MAX_TOKEN_LIFETIME_SECONDS)`);
+    }
+    const token = await mintToken(secret, subject, { expiresIn: options.expiresIn ?? Math.min(longest, 30 * 24 * 3600) });
     answer({ token }, token);
   });
 

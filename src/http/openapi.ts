@@ -87,7 +87,7 @@ export const openApiDocument: Json = {
             'Content-Range': { required: true, schema: { type: 'string' } },
           }),
           '304': reply('Not modified since the given ETag or date'),
-          ...errors(404, 416),
+          ...errors(404, 416, 429),
           ...common,
         },
       },
@@ -103,7 +103,7 @@ export const openApiDocument: Json = {
         summary: 'Store the request body at the key (extension); streamed, any size',
         parameters: [...storageOperation(), { name: 'Content-Type', in: 'header', schema: { type: 'string' }, description: 'Stored with the blob; default application/octet-stream' }],
         requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-        responses: { '200': reply('Stored', json(ref('Stored'))), ...common },
+        responses: { '200': reply('Stored', json(ref('Stored'))), ...errors(409, 429), ...common },
       },
       delete: {
         summary: 'Delete a blob (idempotent)',
@@ -136,7 +136,7 @@ export const openApiDocument: Json = {
           param('ExpiresIn'),
           { name: 'content_type', in: 'query', schema: { type: 'string' }, description: 'The uploader must send this Content-Type' },
         ],
-        responses: { '200': reply('The URL', text), ...common },
+        responses: { '200': reply('The URL', text), ...errors(409), ...common },
       },
     },
     '/storage/v1/{type}/get_signed_url/{key}': {
@@ -157,7 +157,7 @@ export const openApiDocument: Json = {
           { name: 'dest', in: 'path', required: true, schema: { type: 'string' }, description: 'Destination key; may contain /' },
           param('ActAs'),
         ],
-        responses: { '200': reply('Copied', json(ref('Stored'))), ...errors(404), ...common },
+        responses: { '200': reply('Copied', json(ref('Stored'))), ...errors(404, 409), ...common },
       },
     },
     '/storage/v1/multipart/{type}/{key}': {
@@ -173,7 +173,7 @@ export const openApiDocument: Json = {
         responses: {
           '201': reply('Started', json(ref('UploadStarted'))),
           '200': reply('Completed', json(ref('Stored'))),
-          ...errors(404, 413),
+          ...errors(404, 409, 413),
           ...common,
         },
       },
@@ -226,8 +226,12 @@ export const openApiDocument: Json = {
       Error401: reply('Missing, expired or invalid token', json(ref('Error')), { 'WWW-Authenticate': { required: true, schema: { type: 'string' } } }),
       Error403: reply('Forbidden by the storage type\'s rules; the message says what to do instead', json(ref('Error'))),
       Error404: reply('Not found', json(ref('Error'))),
+      Error409: reply('Conflict: a product is already stored at the key (products only create), or the key is also a folder or under an object', json(ref('Error'))),
       Error413: reply('Request body too large', json(ref('Error'))),
       Error416: reply('Range not satisfiable', json(ref('Error'))),
+      Error429: reply('Too many uploads and downloads under way for this caller (MAX_TRANSFERS_PER_CALLER)', json(ref('Error')), {
+        'Retry-After': { required: true, schema: { type: 'string' } },
+      }),
       Error500: reply('Internal error', json(ref('Error'))),
       Error503: reply('The object store or identity provider is unavailable', json(ref('Error')), {
         'Retry-After': { required: true, schema: { type: 'string' } },

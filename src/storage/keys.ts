@@ -54,11 +54,16 @@ export function validatePrefix(prefix: string): string {
 
 /**
  * A key in a bucket outside the gateway (a copy source). It is not placed in a namespace, so
- * the namespace rules do not apply; it still must be non-empty and free of control characters.
+ * the length rule for our keys does not apply; it must still be a plain path: no empty, `.`
+ * or `..` segment and no backslash, which S3 engines that store keys as files refuse or resolve.
  */
 export function validateSourceKey(key: string): string {
   if (key === '') throw new InvalidKey('The source key is empty');
   checkText(key, 'key');
+  if (key.includes('\\')) throw new InvalidKey('The source key contains a backslash');
+  if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new InvalidKey("The source key has an empty, '.' or '..' segment");
+  }
   return key;
 }
 
