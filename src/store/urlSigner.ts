@@ -38,8 +38,14 @@ export interface SignedRequest {
   metadata?: Record<string, string>;
 }
 
-/** Content headers an upload URL binds to empty on MinIO, so no holder can set them. */
-const CLEARED_UPLOAD_HEADERS = ['content-disposition', 'content-encoding'];
+/**
+ * Headers an upload URL binds to empty on MinIO, so no holder can set them: the two that decide
+ * how a browser treats a download, and object tags (MinIO stores x-amz-tagging on a PUT with
+ * only the PutObject right; operators may key lifecycle or replication rules on tags).
+ */
+const CLEARED_UPLOAD_HEADERS = ['content-disposition', 'content-encoding', 'x-amz-tagging'];
+/** x-amz-* headers are moved into the query when presigning; these must stay headers to bind. */
+const UNHOISTABLE = new Set(['x-amz-tagging']);
 
 /** MinIO accepts 15 minutes to a year; AWS a role's session length (12 h at most). */
 const MINIO_SESSION_SECONDS = 365 * 24 * 3600;
@@ -139,6 +145,7 @@ export class UrlSigner {
       signed = await this.signers[purpose].presign(unsigned, {
         expiresIn: request.expiresIn,
         signableHeaders: new Set(Object.keys(headers)),
+        unhoistableHeaders: UNHOISTABLE,
       });
     } catch (error) {
       if (error instanceof StoreUnavailable) throw error;
