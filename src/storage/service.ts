@@ -149,11 +149,8 @@ export class StorageService {
     const target = this.locate(caller, type, 'signDownload', key);
     const bucket = this.bucketFor(type);
     const expiresIn = this.urlLifetime(options.expiresIn);
-    const stored = await this.store.head(bucket, target).catch((error: unknown) => {
-      // A URL for a key not (yet) there is still issued, as before; it downloads safely.
-      if (error instanceof NotFound) return undefined;
-      throw error;
-    });
+    // A URL for a key not (yet) there is still issued, as before, as an attachment.
+    const stored = await this.headIfStored(bucket, target);
     const attachment = !stored || !this.showsInline(stored.contentType);
     return this.store.presignGet(bucket, target, { expiresIn, attachment });
   }
@@ -285,14 +282,17 @@ export class StorageService {
 
   /** Early refusal for create-only types; the store's conditional write is what guarantees it. */
   private async refuseExisting(bucket: string, target: string): Promise<void> {
-    const exists = await this.store.head(bucket, target).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof NotFound) return false;
-        throw error;
-      },
-    );
-    if (exists) throw new Conflict(CREATE_ONLY_REFUSAL);
+    if (await this.headIfStored(bucket, target)) throw new Conflict(CREATE_ONLY_REFUSAL);
+  }
+
+  /** The object's headers, or undefined when nothing is stored at the key. */
+  private async headIfStored(bucket: string, target: string): Promise<ObjectInfo | undefined> {
+    try {
+      return await this.store.head(bucket, target);
+    } catch (error) {
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    }
   }
 
   /** Checks the policy and the key, and returns where the key lives in its bucket. */

@@ -103,15 +103,14 @@ export class UrlSigner {
     const headers: Record<string, string> = { ...request.headers };
     const query: Record<string, string> = { ...request.query };
     if (request.contentType !== undefined) {
-      headers['content-type'] = request.contentType;
-      const bound = this.settings.engine === 'minio' ? { 'content-type': request.contentType } : {};
-      Object.assign(query, bound);
+      const bound: Record<string, string> = { 'content-type': request.contentType };
+      // MinIO takes a missing signed header's value from the query: repeat each bound value
+      // there, so a bare PUT still satisfies the signature (and gets exactly these values).
       if (this.settings.engine === 'minio') {
-        for (const name of CLEARED_UPLOAD_HEADERS) {
-          headers[name] = '';
-          query[name] = '';
-        }
+        for (const name of CLEARED_UPLOAD_HEADERS) bound[name] = '';
+        Object.assign(query, bound);
       }
+      Object.assign(headers, bound);
     }
     return this.sign('upload', { ...request, method: 'PUT', headers, query });
   }
@@ -147,8 +146,8 @@ export class UrlSigner {
         signableHeaders: new Set(Object.keys(headers)),
         unhoistableHeaders: UNHOISTABLE,
       });
-    } catch (error) {
-      if (error instanceof StoreUnavailable) throw error;
+    } catch {
+      // The store would not renew the signing credentials: a retryable 503, never a fallback.
       throw new StoreUnavailable('Signed URLs cannot be issued right now: the store did not grant signing credentials; try again shortly');
     }
     const query = Object.entries(signed.query ?? {})
