@@ -1,114 +1,264 @@
 /**
- * `npm run bench [-- --mib N] [--via gateway|cli]`: moves N MiB (default 1024) and prints
- * throughput and the gateway's memory.
- *   --via gateway (default): PUT /data/{key} streamed through the gateway, read back with GET.
- *   --via cli: `storage put` of a file (presigned multipart, straight to the store; the progress
- *              bar shows when run on a terminal), then `storage get` into a file.
- * The gateway runs as its own process in embedded mode on a throw-away data folder, so its
- * peak resident memory (VmHWM) is its own and comparable between runs.
+ * `npm run bench [-- --seconds S --big-mib N --parallel-mib N --quick]`: the gateway beside the
+ * same MinIO used directly, measured in one run with the same clients, printed as one table.
+ *
+ * The stack is thrown away afterwards: the gateway runs as its own process in embedded mode
+ * (its MinIO as its child) on a temporary data folder. "Direct" means presigned URLs made
+ * before timing starts, so both sides pay a signature check per request. Small requests use
+ * one node:http client with keep-alive; large transfers use curl on both sides. CPU and
+ * memory come from /proc: the gateway's figures are its whole process tree except MinIO.
+ * Every loop is bounded by time or count; nothing here asserts a speed.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { mintToken } from '../auth/tokens';
+import { readLocalSecrets } from '../local/secrets';
 
 const MiB = 1024 * 1024;
+const CLOCK_TICKS = 100;
+
+interface Options {
+  seconds: number;
+  bigMib: number;
+  parallelMib: number;
+  streams: number;
+  concurrency: number;
+}
+
+interface Row {
+  metric: string;
+  gateway: number;
+  direct?: number;
+  unit: string;
+  /** How the goal reads: a ratio of gateway to direct, or an absolute bound. */
+  goal: string;
+  met: boolean | undefined;
+  /** Lower is better (latency, CPU, memory): the ratio is gateway / direct all the same. */
+  lowerIsBetter?: boolean;
+}
 
 async function run(): Promise<void> {
-  const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, via: { type: 'string', default: 'gateway' } } });
-  const total = Number(values.mib) * MiB;
-  if (!Number.isInteger(total) || total <= 0) throw new Error('--mib must be a positive whole number');
-  if (values.via !== 'gateway' && values.via !== 'cli') throw new Error('--via must be gateway or cli');
-
+  const options = readOptions();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-bench-'));
   const gateway = spawn(process.execPath, [path.join(__dirname, '..', 'main.js')], {
     env: { ...process.env, STORAGE_DATA_DIR: dataDir, PORT: '0', LOCAL_MINIO_PORT: '0', LOG_LEVEL: 'warn', S3_ENDPOINT: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   try {
     const { api, token } = await welcome(gateway.stdout);
-    const pid = gateway.pid ?? 0;
-    if (values.via === 'cli') {
-      await throughCli(api, token, total, pid, dataDir);
-      return;
-    }
-    const headers = { authorization: `Bearer ${token}` };
-    const idle = memory(pid);
+    const auth = { authorization: `Bearer ${token}` };
+    // One caller per concurrent loop, as real load is: the gateway bounds streams per caller.
+    const secret = readLocalSecrets(dataDir)?.jwtSecret ?? '';
+    const callers = await Promise.all(
+      Array.from({ length: options.concurrency }, async (_, i) => ({ authorization: `Bearer ${await mintToken(secret, `bench-${i}`)}` })),
+    );
+    const client = new Client(agent);
+    const tree = processTree(gateway.pid ?? 0);
+    console.log(`gateway pid ${gateway.pid}, MinIO pid ${tree.minio}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB`);
+    const rows: Row[] = [];
+    const n = options.concurrency;
+    const small = Buffer.alloc(1024, 7);
 
-    const sent = createHash('sha256');
-    const started = performance.now();
-    const put = await fetch(`${api}/data/bench.bin`, {
-      method: 'PUT',
-      headers: { ...headers, 'content-length': String(total) },
-      body: Readable.toWeb(Readable.from(pattern(total, sent))) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    if (put.status !== 200) throw new Error(`PUT answered ${put.status}: ${await put.text()}`);
-    const putSeconds = (performance.now() - started) / 1000;
-    const afterPut = memory(pid);
+    // ---- set-up, not timed: each caller's small object, and direct URLs for them
+    const as = (i: number) => callers[i % n] ?? auth;
+    for (let i = 0; i < n; i++) await expectStatus(client.send('PUT', `${api}/data/bench/small`, as(i), small), 200, 'seed PUT');
+    const getUrls = await Promise.all(callers.map((caller) => urlFor(client, api, caller, 'get_signed_url', 'bench/small')));
+    const putUrls = await Promise.all(callers.map((caller) => urlFor(client, api, caller, 'new_resumable_url', 'bench/direct')));
+    const octet = { 'content-type': 'application/octet-stream' };
 
-    const received = createHash('sha256');
-    const readStart = performance.now();
-    const got = await fetch(`${api}/data/get/bench.bin`, { headers });
-    let bytes = 0;
-    for await (const chunk of got.body as unknown as AsyncIterable<Uint8Array>) {
-      received.update(chunk);
-      bytes += chunk.length;
-    }
-    const getSeconds = (performance.now() - readStart) / 1000;
-    const afterGet = memory(pid);
+    // ---- 1 KiB GET, concurrent
+    const gwCpu0 = cpuSeconds(tree.gateway());
+    const gwGet = await load(n, options.seconds, (loop) => client.send('GET', `${api}/data/get/bench/small`, as(loop)));
+    const gwCpuPerGet = (cpuSeconds(tree.gateway()) - gwCpu0) / gwGet.ops;
+    const minioCpu0 = cpuSeconds([tree.minio]);
+    const directGet = await load(n, options.seconds, (loop) => client.send('GET', getUrls[loop] ?? '', {}));
+    const minioCpuPerGet = (cpuSeconds([tree.minio]) - minioCpu0) / directGet.ops;
+    rows.push(ratioRow(`1 KiB GET, ${n} concurrent`, gwGet.rate, directGet.rate, 'ops/s', 0.5));
 
-    const same = bytes === total && received.digest('hex') === sent.digest('hex');
-    const mib = total / MiB;
-    console.log(`streamed ${mib} MiB through the gateway (embedded MinIO, one machine)`);
-    console.log(`  PUT  ${(mib / putSeconds).toFixed(1)} MiB/s  (${putSeconds.toFixed(1)} s)`);
-    console.log(`  GET  ${(mib / getSeconds).toFixed(1)} MiB/s  (${getSeconds.toFixed(1)} s)`);
-    console.log(`  read back identical: ${same ? 'yes' : 'NO'}`);
-    console.log(`  gateway RSS: idle ${idle.rss} MiB, after PUT ${afterPut.rss} MiB, after GET ${afterGet.rss} MiB`);
-    console.log(`  gateway peak RSS (VmHWM): ${afterGet.peak} MiB`);
-    if (!same) process.exitCode = 1;
+    // ---- 1 KiB PUT, concurrent
+    const gwPut = await load(n, options.seconds, (loop) => client.send('PUT', `${api}/data/bench/put`, { ...as(loop), ...octet }, small));
+    const directPut = await load(n, options.seconds, (loop) => client.send('PUT', putUrls[loop] ?? '', octet, small));
+    rows.push(ratioRow(`1 KiB PUT, ${n} concurrent`, gwPut.rate, directPut.rate, 'ops/s', 0.75));
+
+    // ---- 1 KiB GET, one at a time
+    const gwSerial = await load(1, options.seconds / 2, () => client.send('GET', `${api}/data/get/bench/small`, as(0)));
+    const directSerial = await load(1, options.seconds / 2, () => client.send('GET', getUrls[0] ?? '', {}));
+    rows.push({
+      metric: '1 KiB GET, one at a time, p50',
+      gateway: gwSerial.p50,
+      direct: directSerial.p50,
+      unit: 'ms',
+      goal: '≤ ×2',
+      met: gwSerial.p50 <= 2 * directSerial.p50,
+      lowerIsBetter: true,
+    });
+
+    // ---- presigned upload URLs
+    const urls = await load(n, options.seconds, (loop, i) => client.send('GET', `${api}/data/new_resumable_url/bench/url-${i % 1000}`, as(loop)));
+    rows.push({ metric: `presigned upload URLs, ${n} concurrent`, gateway: urls.rate, unit: 'per s', goal: '≥ 5,000', met: urls.rate >= 5000 });
+    rows.push({
+      metric: 'CPU per 1 KiB GET (MinIO direct beside)',
+      gateway: gwCpuPerGet * 1000,
+      direct: minioCpuPerGet * 1000,
+      unit: 'ms',
+      goal: '≤ 0.35 ms',
+      met: gwCpuPerGet * 1000 <= 0.35,
+      lowerIsBetter: true,
+    });
+
+    // ---- large transfers with curl on both sides
+    const big = path.join(dataDir, 'big.bin');
+    await writePattern(big, options.bigMib * MiB);
+    resetPeak(tree.gateway());
+    const gwBigPut = await curl(['-T', big, '-H', `authorization: ${auth.authorization}`, '-H', 'content-type: application/octet-stream', `${api}/data/bench/big`]);
+    const gwBigGet = await curl(['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/bench/big`]);
+    const bigPeak = peakMib(tree.gateway());
+    const directBigUrl = await urlFor(client, api, auth, 'new_resumable_url', 'bench/big-direct');
+    const directBigPut = await curl(['-T', big, '-H', 'content-type: application/octet-stream', directBigUrl]);
+    const directBigGet = await curl(['-o', '/dev/null', await urlFor(client, api, auth, 'get_signed_url', 'bench/big-direct')]);
+    const bigMib = options.bigMib;
+    rows.push(ratioRow(`${bigMib} MiB GET (curl)`, bigMib / gwBigGet, bigMib / directBigGet, 'MiB/s', 0.6));
+    rows.push(ratioRow(`${bigMib} MiB PUT, one stream (curl)`, bigMib / gwBigPut, bigMib / directBigPut, 'MiB/s', 0.8));
+    rows.push({ metric: `peak RSS, ${bigMib} MiB up and back`, gateway: bigPeak, unit: 'MiB', goal: '≤ 150 MiB (2 GiB)', met: bigPeak <= 150, lowerIsBetter: true });
+
+    const part = path.join(dataDir, 'part.bin');
+    await writePattern(part, options.parallelMib * MiB);
+    resetPeak(tree.gateway());
+    const s = options.streams;
+    const gwParallel = await timedAll(
+      Array.from({ length: s }, (_, i) => ['-T', part, '-H', `authorization: ${auth.authorization}`, '-H', 'content-type: application/octet-stream', `${api}/data/bench/parallel-${i}`]),
+    );
+    const parallelPeak = peakMib(tree.gateway());
+    const directParallelUrls = await Promise.all(Array.from({ length: s }, (_, i) => urlFor(client, api, auth, 'new_resumable_url', `bench/parallel-direct-${i}`)));
+    const directParallel = await timedAll(directParallelUrls.map((url) => ['-T', part, '-H', 'content-type: application/octet-stream', url]));
+    const totalMib = s * options.parallelMib;
+    rows.push(ratioRow(`${s} × ${options.parallelMib} MiB PUT, concurrent`, totalMib / gwParallel, totalMib / directParallel, 'MiB/s', 0.7));
+    rows.push({ metric: `peak RSS, ${s} concurrent ${options.parallelMib} MiB PUTs`, gateway: parallelPeak, unit: 'MiB', goal: '≤ 200 MiB', met: parallelPeak <= 200, lowerIsBetter: true });
+
+    printTable(rows, options);
   } finally {
+    agent.destroy();
     gateway.kill('SIGTERM');
     await new Promise((r) => gateway.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** `storage put` of an N MiB file, then `storage get`, as a user would run them. */
-async function throughCli(api: string, token: string, total: number, pid: number, dataDir: string): Promise<void> {
-  const file = path.join(dataDir, 'bench-upload.bin');
-  const sent = createHash('sha256');
-  await pipeline(Readable.from(pattern(total, sent)), createWriteStream(file));
-  const idle = memory(pid);
-  const cli = (args: string[]) => timed(path.join(__dirname, '..', 'cli', 'main.js'), args, { STORAGE_URL: api, STORAGE_TOKEN: token });
-  const putSeconds = await cli(['put', file, 'bench.bin']);
-  const afterPut = memory(pid);
-  const copy = path.join(dataDir, 'bench-download.bin');
-  const getSeconds = await cli(['get', 'bench.bin', copy]);
-  const afterGet = memory(pid);
-  const received = createHash('sha256');
-  await pipeline(createReadStream(copy), received);
-  const same = received.digest('hex') === sent.digest('hex');
-  const mib = total / MiB;
-  console.log(`moved ${mib} MiB with the storage CLI (presigned, straight to the embedded MinIO)`);
-  console.log(`  storage put  ${(mib / putSeconds).toFixed(1)} MiB/s  (${putSeconds.toFixed(1)} s)`);
-  console.log(`  storage get  ${(mib / getSeconds).toFixed(1)} MiB/s  (${getSeconds.toFixed(1)} s)`);
-  console.log(`  read back identical (SHA-256): ${same ? 'yes' : 'NO'}`);
-  console.log(`  gateway RSS: idle ${idle.rss} MiB, after put ${afterPut.rss} MiB, after get ${afterGet.rss} MiB`);
-  console.log(`  gateway peak RSS (VmHWM): ${afterGet.peak} MiB`);
-  if (!same) process.exitCode = 1;
+function readOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string' },
+      'big-mib': { type: 'string' },
+      'parallel-mib': { type: 'string' },
+      streams: { type: 'string', default: '8' },
+      concurrency: { type: 'string', default: '32' },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const quick = values.quick === true;
+  const number = (name: string, text: string | undefined, fallback: number) => {
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+    return value;
+  };
+  return {
+    seconds: number('seconds', values.seconds, quick ? 3 : 8),
+    bigMib: Math.round(number('big-mib', values['big-mib'], quick ? 256 : 1024)),
+    parallelMib: Math.round(number('parallel-mib', values['parallel-mib'], quick ? 64 : 256)),
+    streams: Math.round(number('streams', values.streams, 8)),
+    concurrency: Math.round(number('concurrency', values.concurrency, 32)),
+  };
 }
 
-/** Runs a script with node, its output on this terminal; resolves with the seconds it took. */
-async function timed(script: string, args: string[], env: Record<string, string>): Promise<number> {
+/** A small keep-alive HTTP client whose requests resolve with the status once the body is read. */
+class Client {
+  constructor(private readonly agent: http.Agent) {}
+
+  send(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(url, { method, agent: this.agent, headers: { ...headers, ...(body && { 'content-length': String(body.length) }) } });
+      request.setTimeout(30_000, () => request.destroy(new Error(`${method} timed out`)));
+      request.on('error', reject);
+      request.on('response', (response) => {
+        response.on('data', () => undefined);
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      });
+      request.end(body);
+    });
+  }
+
+  async text(url: string, headers: Record<string, string>): Promise<string> {
+    return new Promise((resolve, reject) => {
+      http
+        .get(url, { agent: this.agent, headers }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`${url} answered ${response.statusCode}: ${text}`))));
+        })
+        .on('error', reject);
+    });
+  }
+}
+
+async function urlFor(client: Client, api: string, auth: Record<string, string>, route: string, key: string): Promise<string> {
+  return client.text(`${api}/data/${route}/${key}?expires_in=3600`, auth);
+}
+
+async function expectStatus(answer: Promise<number>, status: number, what: string): Promise<void> {
+  const got = await answer;
+  if (got !== status) throw new Error(`${what} answered ${got}`);
+}
+
+/**
+ * `concurrency` loops, each sending one request after another, for `seconds`; `send` gets the
+ * loop's index and a running request count. A non-2xx answer fails the run.
+ */
+async function load(concurrency: number, seconds: number, send: (loop: number, i: number) => Promise<number>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let counter = 0;
+  const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`${path.basename(script)} ${args[0]} exited with ${code}`);
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, loop) => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const status = await send(loop, counter++);
+        latencies.push(performance.now() - t0);
+        if (status < 200 || status > 299) errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  if (errors > 0) throw new Error(`${errors} of ${latencies.length} requests failed`);
+  latencies.sort((a, b) => a - b);
+  return { ops: latencies.length, rate: latencies.length / elapsed, p50: latencies[Math.floor(latencies.length / 2)] ?? 0 };
+}
+
+/** Runs curl once; resolves with the seconds the transfer took. */
+function curl(args: string[]): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-sS', '--fail-with-body', '-o', '/dev/null', ...args], { maxBuffer: MiB }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`curl failed: ${stderr || error.message}`));
+      else resolve((performance.now() - started) / 1000);
+    });
+  });
+}
+
+/** Several curls at once; resolves with the seconds until the last one finished. */
+async function timedAll(argsList: string[][]): Promise<number> {
+  const started = performance.now();
+  await Promise.all(argsList.map((args) => curl(args)));
   return (performance.now() - started) / 1000;
 }
 
@@ -124,25 +274,75 @@ async function welcome(stdout: Readable | null): Promise<{ api: string; token: s
   throw new Error(`the gateway stopped before it was ready:\n${text}`);
 }
 
-/** Repeating pseudo-random bytes, 1 MiB at a time, hashed as they are produced. */
-function* pattern(total: number, hash: ReturnType<typeof createHash>): Generator<Buffer> {
+/** A file of repeating pseudo-random bytes, written 1 MiB at a time. */
+async function writePattern(file: string, total: number): Promise<void> {
   const block = Buffer.alloc(MiB);
   for (let i = 0; i < MiB; i += 32) createHash('sha256').update(String(i)).digest().copy(block, i);
-  for (let sent = 0; sent < total; sent += MiB) {
-    const chunk = total - sent >= MiB ? block : block.subarray(0, total - sent);
-    hash.update(chunk);
-    yield chunk;
+  async function* blocks() {
+    for (let sent = 0; sent < total; sent += MiB) yield total - sent >= MiB ? block : block.subarray(0, total - sent);
   }
+  await pipeline(Readable.from(blocks()), createWriteStream(file));
 }
 
-/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
-function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kib('VmRSS') / 1024), peak: Math.round(kib('VmHWM') / 1024) };
+/** The gateway's processes (itself and any workers) and its MinIO, found under /proc. */
+function processTree(root: number): { minio: number; gateway: () => number[] } {
+  const children = (pid: number): number[] => {
+    try {
+      return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+        readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+      );
+    } catch {
+      return [];
+    }
+  };
+  const name = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  const minio = children(root).find((pid) => name(pid) === 'minio') ?? 0;
+  return { minio, gateway: () => [root, ...children(root).filter((pid) => pid !== minio && name(pid) !== 'minio')] };
+}
+
+/** User and system CPU seconds used so far by these processes. */
+function cpuSeconds(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return sum + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  }, 0);
+}
+
+/** Starts a fresh peak-memory (VmHWM) measurement for these processes. */
+function resetPeak(pids: number[]): void {
+  for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** The sum of the processes' peak resident memory since resetPeak, in MiB. */
+function peakMib(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return sum + kib / 1024;
+  }, 0);
+}
+
+function ratioRow(metric: string, gateway: number, direct: number, unit: string, goal: number): Row {
+  return { metric, gateway, direct, unit, goal: `≥ ${goal}`, met: gateway / direct >= goal };
+}
+
+function printTable(rows: Row[], options: Options): void {
+  const format = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(2));
+  const lines = [
+    `| metric | gateway | MinIO direct | ratio | goal | met |`,
+    `| --- | --- | --- | --- | --- | --- |`,
+    ...rows.map((row) => {
+      const ratio = row.direct ? (row.lowerIsBetter ? `×${(row.gateway / row.direct).toFixed(2)}` : (row.gateway / row.direct).toFixed(2)) : '–';
+      const direct = row.direct === undefined ? '–' : `${format(row.direct)} ${row.unit}`;
+      return `| ${row.metric} | ${format(row.gateway)} ${row.unit} | ${direct} | ${ratio} | ${row.goal} | ${row.met ? 'yes' : 'no'} |`;
+    }),
+  ];
+  console.log(`\n${options.seconds} s per load phase, ${options.concurrency} concurrent; large transfers: ${options.bigMib} MiB and ${options.streams} × ${options.parallelMib} MiB\n`);
+  console.log(lines.join('\n'));
 }
 
 run().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
+
