@@ -11,16 +11,13 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
-  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
-  PutObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -31,6 +28,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
 import { BadRequest, Conflict, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import { headerOf, SignedHttp, StoreHttpError, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
 
 export interface ObjectInfo {
@@ -114,6 +112,8 @@ const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
 const CONTROL_SOCKETS = 64;
 /** Sockets for streamed bodies: bounded in practice by MAX_TRANSFERS_PER_CALLER per caller. */
 const TRANSFER_SOCKETS = 1024;
+/** How long the store may take to start answering a hot call (its body may then take longer). */
+const STORE_HEADERS_TIMEOUT_MS = 30_000;
 
 /** S3 copies at most 5 GiB in one CopyObject; larger objects are copied part by part. */
 const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
@@ -140,8 +140,10 @@ export interface StoreOptions {
 export class ObjectStore {
   /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
   private readonly client: S3Client;
-  /** Streamed bodies, on their own sockets: an idle reader never holds a socket small calls need. */
+  /** Parts of a streamed upload of unknown length, on their own sockets. */
   private readonly transfers: S3Client;
+  /** The hot calls (GET, HEAD, single PUT, DELETE) as signed HTTP, without the SDK's stack. */
+  private readonly http: SignedHttp;
   private readonly signer: UrlSigner | undefined;
 
   private readonly singleCopyLimit: number;
@@ -171,6 +173,15 @@ export class ObjectStore {
       maxAttempts: 3,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
     });
+    this.http = new SignedHttp({
+      endpoint: settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`,
+      region: settings.region,
+      forcePathStyle: settings.forcePathStyle,
+      // The SDK client's provider: static keys, or the default chain with its refreshes.
+      credentials: this.client.config.credentials,
+      connections: TRANSFER_SOCKETS,
+      headersTimeoutMs: STORE_HEADERS_TIMEOUT_MS,
+    });
     this.transfers = new S3Client({
       ...common,
       endpoint: settings.endpoint,
@@ -189,10 +200,11 @@ export class ObjectStore {
     return this.settings.endpoint ?? `AWS S3 (${this.settings.region})`;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.client.destroy();
     this.transfers.destroy();
     this.signer?.close();
+    await this.http.close();
   }
 
   // ---- buckets ------------------------------------------------------------------------------
@@ -269,35 +281,29 @@ export class ObjectStore {
 
   async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
     return this.call('getObject', async () => {
-      const answer = await this.transfers.send(
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Range: conditions.range,
-          IfNoneMatch: conditions.ifNoneMatch,
-          IfModifiedSince: conditions.ifModifiedSince,
-        }),
-      );
-      return {
-        body: answer.Body as Readable,
-        contentType: answer.ContentType ?? 'application/octet-stream',
-        contentLength: answer.ContentLength ?? 0,
-        etag: answer.ETag ?? '',
-        lastModified: answer.LastModified ?? new Date(0),
-        contentRange: answer.ContentRange,
-      };
+      const answer = await this.http.send({
+        method: 'GET',
+        bucket,
+        key,
+        headers: {
+          range: conditions.range,
+          'if-none-match': conditions.ifNoneMatch,
+          'if-modified-since': conditions.ifModifiedSince?.toUTCString(),
+        },
+      });
+      if (answer.status === 304) {
+        await answer.body.dump();
+        throw new NotModified('Not modified');
+      }
+      return { body: answer.body, ...objectInfo(answer.headers), contentRange: headerOf(answer.headers, 'content-range') };
     });
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
     return this.call('headObject', async () => {
-      const answer = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return {
-        contentType: answer.ContentType ?? 'application/octet-stream',
-        contentLength: answer.ContentLength ?? 0,
-        etag: answer.ETag ?? '',
-        lastModified: answer.LastModified ?? new Date(0),
-      };
+      const answer = await this.http.send({ method: 'HEAD', bucket, key });
+      await answer.body.dump();
+      return objectInfo(answer.headers);
     });
   }
 
@@ -318,19 +324,21 @@ export class ObjectStore {
         body.once('close', onClose);
         body.once('error', onClose);
         try {
-          const answer = await this.transfers.send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: key,
-              Body: body,
-              ContentLength: contentLength,
-              ContentType: options.contentType,
-              Metadata: options.metadata,
-              ...(options.exclusive && { IfNoneMatch: '*' }),
-            }),
-            { abortSignal: cut.signal },
-          );
-          return { etag: answer.ETag ?? '', size: contentLength };
+          const answer = await this.http.send({
+            method: 'PUT',
+            bucket,
+            key,
+            headers: {
+              'content-length': String(contentLength),
+              'content-type': options.contentType,
+              ...metadataHeaders(options.metadata),
+              ...(options.exclusive && { 'if-none-match': '*' }),
+            },
+            body,
+            signal: cut.signal,
+          });
+          await answer.body.dump();
+          return { etag: headerOf(answer.headers, 'etag') ?? '', size: contentLength };
         } finally {
           body.off('close', onClose);
           body.off('error', onClose);
@@ -404,7 +412,10 @@ export class ObjectStore {
 
   /** Idempotent, as in S3: deleting a missing key succeeds. */
   async delete(bucket: string, key: string): Promise<void> {
-    await this.call('deleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+    await this.call('deleteObject', async () => {
+      const answer = await this.http.send({ method: 'DELETE', bucket, key });
+      await answer.body.dump();
+    });
   }
 
   /** Keys under `prefix` in key order, starting after `startAfter`. */
@@ -657,6 +668,22 @@ export class ObjectStore {
   }
 }
 
+/** The object's own headers, as S3 answers a GET or HEAD. */
+function objectInfo(headers: SignedAnswer['headers']): ObjectInfo {
+  const modified = headerOf(headers, 'last-modified');
+  return {
+    contentType: headerOf(headers, 'content-type') ?? 'application/octet-stream',
+    contentLength: Number(headerOf(headers, 'content-length') ?? 0),
+    etag: headerOf(headers, 'etag') ?? '',
+    lastModified: modified ? new Date(modified) : new Date(0),
+  };
+}
+
+/** User metadata as S3 headers; values are printable ASCII (ownerMetadata encodes the rest). */
+function metadataHeaders(metadata: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).map(([name, value]) => [`x-amz-meta-${name}`, value]));
+}
+
 function isPreconditionFailure(error: unknown): boolean {
   return nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412;
 }
@@ -688,6 +715,7 @@ function nameOf(error: unknown): string {
 }
 
 function statusOf(error: unknown): number | undefined {
+  if (error instanceof StoreHttpError) return error.status;
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
 
@@ -704,6 +732,8 @@ const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'XMin
 function isNetworkFailure(error: unknown): boolean {
   const { code, $metadata } = (error ?? {}) as { code?: unknown; $metadata?: { httpStatusCode?: number } };
   if (typeof code === 'string' && NETWORK_FAILURES.has(code)) return true;
+  // undici's own failures (socket closed, connect or headers timeout), but not an abort.
+  if (typeof code === 'string' && code.startsWith('UND_ERR_') && code !== 'UND_ERR_ABORTED') return true;
   if (nameOf(error) === 'TimeoutError') return true;
   // The SDK marks every failed exchange with $metadata; no HTTP status there means the store
   // never answered (its retry layer may have re-wrapped the socket error and dropped `code`).

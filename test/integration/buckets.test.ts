@@ -30,7 +30,7 @@ const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlS
 const service = new StorageService(store, { ...settings, bucketPrefix: prefix });
 
 afterAll(async () => {
-  store.close();
+  await store.close();
   await removeBuckets(s3, prefix);
   s3.destroy();
 });

@@ -80,7 +80,7 @@ describe('copy', () => {
       for await (const chunk of back.body) hash.update(chunk as Buffer);
       expect(hash.digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
     } finally {
-      objects.close();
+      await objects.close();
     }
   });
 });

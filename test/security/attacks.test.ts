@@ -736,15 +736,17 @@ describe('door: many downloads opened and never read', () => {
     ];
     for (const other of others) expect([other.what, other.status >= 200 && other.status < 300, other.ms < 10_000]).toEqual([other.what, true, true]);
 
-    // The gateway cuts the 8 once nothing has moved for the idle limit: bob's budget comes back.
+    // The gateway cuts the 8 once nothing has moved for the idle limit: bob's whole budget comes
+    // back, which it does only when all 8 responses are closed on the gateway's side.
     let freedAfterMs: number | undefined;
     while (freedAfterMs === undefined && Date.now() - pausedAt < 12_000) {
-      const probe = await openResponse(url, bobAuth);
-      held.push(probe);
-      if (probe.status === 200) freedAfterMs = Date.now() - pausedAt;
-      else await readRest(probe.response);
-      probe.response.destroy();
-      probe.request.destroy();
+      const probes = await Promise.all(Array.from({ length: 8 }, () => openResponse(url, bobAuth)));
+      held.push(...probes);
+      if (probes.every((probe) => probe.status === 200)) freedAfterMs = Date.now() - pausedAt;
+      for (const probe of probes) {
+        probe.response.destroy();
+        probe.request.destroy();
+      }
       if (freedAfterMs === undefined) await new Promise((r) => setTimeout(r, 250));
     }
     expect(freedAfterMs).toBeDefined();

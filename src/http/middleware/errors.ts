@@ -53,6 +53,7 @@ function sendError(res: Parameters<RequestHandler>[1], status: number, code: str
 }
 
 function isClientGone(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED';
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  // AbortError: the store call was cancelled because the caller's own stream ended early.
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED' || name === 'AbortError';
 }

@@ -1,0 +1,122 @@
+/**
+ * The store's hot calls (GET, HEAD, a single PUT, DELETE) as plain SigV4-signed HTTP on pooled
+ * undici connections, without an SDK command per request: the SDK's middleware stack was the
+ * largest share of the gateway's CPU on small requests. Signing is the SDK's own
+ * (@smithy/signature-v4, which caches signing keys); credentials come from the SDK client's
+ * provider, so the default chain and its refreshes still apply. Everything else (buckets,
+ * lifecycle, listing, multipart bookkeeping, copies) stays on the SDK in objectStore.ts.
+ */
+import type { Readable } from 'node:stream';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, Provider } from '@smithy/types';
+import { Agent, type Dispatcher } from 'undici';
+import { escapeKey, NodeSha256 } from './urlSigner';
+
+export interface SignedCall {
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE';
+  bucket: string;
+  key: string;
+  headers?: Record<string, string | undefined>;
+  body?: Readable;
+  signal?: AbortSignal;
+}
+
+export interface SignedAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/** A refusal from the store, named by its S3 error code (or by status for bodiless answers). */
+export class StoreHttpError extends Error {
+  constructor(
+    override readonly name: string,
+    readonly status: number,
+  ) {
+    super(`The object store answered ${status} ${name}`);
+  }
+}
+
+export interface SignedHttpSettings {
+  endpoint: string;
+  region: string;
+  forcePathStyle: boolean;
+  credentials: Provider<AwsCredentialIdentity>;
+  /** Connections per store origin for bodies (GET, PUT); small calls have their own. */
+  connections: number;
+  /** Limit for the store's response headers; a body may then take as long as its reader. */
+  headersTimeoutMs: number;
+}
+
+/** Connections per store origin for HEAD and DELETE, apart from streams. */
+const SMALL_CALL_CONNECTIONS = 64;
+
+export class SignedHttp {
+  /** Streams (GET and PUT bodies) and small calls on separate connections: idle readers never hold what a HEAD needs. */
+  private readonly streams: Agent;
+  private readonly small: Agent;
+  private readonly signer: SignatureV4;
+  private readonly endpoint: URL;
+
+  constructor(private readonly settings: SignedHttpSettings) {
+    this.endpoint = new URL(settings.endpoint);
+    const agent = (connections: number) =>
+      new Agent({
+        connections,
+        headersTimeout: settings.headersTimeoutMs,
+        // A download to a slow reader pauses the socket by back-pressure; the HTTP layer cuts a
+        // caller who moves nothing, so no body timeout here.
+        bodyTimeout: 0,
+        connect: { timeout: 3000 },
+      });
+    this.streams = agent(settings.connections);
+    this.small = agent(SMALL_CALL_CONNECTIONS);
+    this.signer = new SignatureV4({
+      service: 's3',
+      region: settings.region,
+      credentials: settings.credentials,
+      sha256: NodeSha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.streams.close(), this.small.close()]);
+  }
+
+  /**
+   * Sends one signed request. A 2xx or 3xx (304) answer is returned with its body unread; any
+   * other answer is read (S3 sends a small XML error) and thrown as a StoreHttpError.
+   */
+  async send(call: SignedCall): Promise<SignedAnswer> {
+    const pathStyle = this.settings.forcePathStyle;
+    const host = pathStyle ? this.endpoint.host : `${call.bucket}.${this.endpoint.host}`;
+    const path = `${pathStyle ? `/${call.bucket}` : ''}/${escapeKey(call.key)}`;
+    const headers: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    for (const [name, value] of Object.entries(call.headers ?? {})) if (value !== undefined) headers[name] = value;
+    const signed = await this.signer.sign(
+      new HttpRequest({ method: call.method, protocol: this.endpoint.protocol, hostname: host, path, headers }),
+    );
+    const dispatcher = call.method === 'GET' || call.method === 'PUT' ? this.streams : this.small;
+    const answer = await dispatcher.request({
+      origin: `${this.endpoint.protocol}//${host}`,
+      method: call.method,
+      path,
+      headers: signed.headers,
+      body: call.body,
+      signal: call.signal,
+    });
+    if (answer.statusCode < 400) return { status: answer.statusCode, headers: answer.headers, body: answer.body };
+    const text = await answer.body.text().catch(() => '');
+    const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? (answer.statusCode === 404 ? 'NotFound' : `Http${answer.statusCode}`);
+    throw new StoreHttpError(code, answer.statusCode);
+  }
+}
+
+/** One header's value as a string (undici gives arrays for repeated headers). */
+export function headerOf(headers: SignedAnswer['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
