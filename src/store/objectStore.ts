@@ -28,7 +28,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
 import { BadRequest, Conflict, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
-import { headerOf, SignedHttp, StoreHttpError, type SignedAnswer } from './signedHttp';
+import { firstListedKey, headerOf, SignedHttp, StoreHttpError, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
 
 export interface ObjectInfo {
@@ -508,10 +508,12 @@ export class ObjectStore {
       const segments = key.slice(floor.length).split('/');
       const parents = segments.slice(0, -1).map((_, i) => floor + segments.slice(0, i + 1).join('/'));
       const [below, ...above] = await Promise.all([
-        this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, MaxKeys: 1 })),
+        this.http
+          .send({ method: 'GET', bucket, key: '', query: { 'list-type': '2', prefix: `${key}/`, 'max-keys': '1' } })
+          .then((answer) => answer.body.text()),
         ...parents.map((parent) =>
-          this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: parent })).then(
-            () => true,
+          this.http.send({ method: 'HEAD', bucket, key: parent }).then(
+            (answer) => answer.body.dump().then(() => true),
             (error: unknown) => {
               if (statusOf(error) === 404) return false;
               throw error;
@@ -521,7 +523,7 @@ export class ObjectStore {
       ]);
       const parent = parents.find((_, i) => above[i]);
       if (parent !== undefined) return parent;
-      return below.Contents?.[0]?.Key;
+      return firstListedKey(below);
     });
   }
 

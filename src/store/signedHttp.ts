@@ -11,12 +11,14 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { Agent, type Dispatcher } from 'undici';
-import { escapeKey, NodeSha256 } from './urlSigner';
+import { escapeKey, escapeQuery, NodeSha256 } from './urlSigner';
 
 export interface SignedCall {
   method: 'GET' | 'HEAD' | 'PUT' | 'DELETE';
   bucket: string;
+  /** Empty for a call on the bucket itself (a listing). */
   key: string;
+  query?: Record<string, string>;
   headers?: Record<string, string | undefined>;
   body?: Readable;
   signal?: AbortSignal;
@@ -93,17 +95,22 @@ export class SignedHttp {
   async send(call: SignedCall): Promise<SignedAnswer> {
     const pathStyle = this.settings.forcePathStyle;
     const host = pathStyle ? this.endpoint.host : `${call.bucket}.${this.endpoint.host}`;
-    const path = `${pathStyle ? `/${call.bucket}` : ''}/${escapeKey(call.key)}`;
+    const objectPath = call.key === '' ? (pathStyle ? '' : '/') : `/${escapeKey(call.key)}`;
+    const path = `${pathStyle ? `/${call.bucket}` : ''}${objectPath}`;
+    const query = call.query ?? {};
+    const search = Object.entries(query)
+      .map(([name, value]) => `${escapeQuery(name)}=${escapeQuery(value)}`)
+      .join('&');
     const headers: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
     for (const [name, value] of Object.entries(call.headers ?? {})) if (value !== undefined) headers[name] = value;
     const signed = await this.signer.sign(
-      new HttpRequest({ method: call.method, protocol: this.endpoint.protocol, hostname: host, path, headers }),
+      new HttpRequest({ method: call.method, protocol: this.endpoint.protocol, hostname: host, path, headers, query }),
     );
     const dispatcher = call.method === 'GET' || call.method === 'PUT' ? this.streams : this.small;
     const answer = await dispatcher.request({
       origin: `${this.endpoint.protocol}//${host}`,
       method: call.method,
-      path,
+      path: search ? `${path}?${search}` : path,
       headers: signed.headers,
       body: call.body,
       signal: call.signal,
@@ -119,4 +126,22 @@ export class SignedHttp {
 export function headerOf(headers: SignedAnswer['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The first `<Key>` of a ListObjectsV2 answer, XML entities decoded. */
+export function firstListedKey(xml: string): string | undefined {
+  const raw = /<Key>([^<]*)<\/Key>/.exec(xml)?.[1];
+  return raw === undefined ? undefined : decodeXmlText(raw);
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeXmlText(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, entity: string) =>
+    entity.startsWith('#x')
+      ? String.fromCodePoint(parseInt(entity.slice(2), 16))
+      : entity.startsWith('#')
+        ? String.fromCodePoint(Number(entity.slice(1)))
+        : (XML_ENTITIES[entity] ?? ''),
+  );
 }

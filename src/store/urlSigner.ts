@@ -218,7 +218,7 @@ function sessionPolicy(action: string, resources: string[]): string {
 }
 
 /** RFC 3986 escaping, as SigV4 wants it: everything but unreserved characters. */
-function escapeQuery(text: string): string {
+export function escapeQuery(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

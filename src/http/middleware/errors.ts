@@ -15,8 +15,8 @@ export function notFoundRoute(): RequestHandler {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    // pino-http's per-request logger carries the request id.
-    const log = (req as { log?: Logger }).log ?? logger;
+    // Lines about one request carry its id, as the access log line does.
+    const log = logger.child({ req: { id: res.locals.requestId as string | undefined, method: req.method } });
     if (res.headersSent) {
       // Mid-stream: the status is gone; cut the response so the client sees it incomplete.
       if (!isClientGone(error)) log.warn({ err: error }, 'response failed mid-stream');

@@ -1,9 +1,9 @@
 /** GET /{type}/get/{key}: the blob, streamed, with Range (206) and conditional requests (304). */
 import type { RequestHandler } from 'express';
-import { pipeline } from 'node:stream/promises';
 import type { StorageService } from '../../storage/service';
 import { readConditions } from '../conditions';
 import { callerOf, keyOf, storageTypeOf } from '../request';
+import { sendBody } from '../sendBody';
 import { setObjectHeaders } from './objectHeaders';
 
 export function getObject(service: StorageService): RequestHandler {
@@ -14,8 +14,6 @@ export function getObject(service: StorageService): RequestHandler {
     if (object.contentRange) res.setHeader('Content-Range', object.contentRange);
     // A type a browser could run (HTML, SVG, script) is saved, never rendered in place.
     if (!service.showsInline(object.contentType)) res.setHeader('Content-Disposition', 'attachment');
-    // pipeline applies back-pressure both ways and destroys the store's stream when the
-    // client goes away, so the S3 connection is not left draining into nowhere.
-    await pipeline(object.body, res);
+    await sendBody(object.body, res);
   };
 }
