@@ -28,6 +28,7 @@ export interface RunningGateway {
   /** The configuration in force, with embedded mode's generated settings filled in. */
   config: Config;
   service: StorageService;
+  metrics: Metrics;
   /** Set in embedded mode. */
   localMinio: LocalMinio | undefined;
   close(): Promise<void>;
@@ -43,36 +44,53 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+export interface GatewayOptions {
+  /** Worker processes: /metrics answers with every worker's figures, summed by the primary. */
+  metricsSource?: () => Promise<string>;
+}
+
+/**
+ * Embedded mode: starts the local MinIO (building it if needed) with the secrets kept in the
+ * data folder, and answers the configuration pointing at it. Otherwise answers it unchanged.
+ */
+export async function startEmbeddedStore(config: Config): Promise<{ config: Config; localMinio: LocalMinio | undefined }> {
+  if (!config.embeddedMinio) return { config, localMinio: undefined };
+  const secrets = loadOrCreateLocalSecrets(config.dataDir);
+  await ensureMinioBinary();
+  const localMinio = await startLocalMinio({
+    dataDir: path.join(config.dataDir, 'minio'),
+    port: config.localMinioPort,
+    credentials: secrets.minio,
+  }).catch((error: Error) => {
+    throw new StartupError(`Could not start the local MinIO: ${error.message}`);
+  });
+  return {
+    localMinio,
+    config: {
+      ...config,
+      embeddedMinio: false,
+      s3: { ...config.s3, endpoint: localMinio.endpoint, publicEndpoint: localMinio.endpoint, credentials: secrets.minio, forcePathStyle: true },
+      auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? secrets.jwtSecret },
+    },
+  };
+}
+
+export async function startGateway(config: Config, logger: Logger, options: GatewayOptions = {}): Promise<RunningGateway> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step();
   };
   try {
-    let localMinio: LocalMinio | undefined;
-    if (config.embeddedMinio) {
-      const secrets = loadOrCreateLocalSecrets(config.dataDir);
-      await ensureMinioBinary();
-      localMinio = await startLocalMinio({
-        dataDir: path.join(config.dataDir, 'minio'),
-        port: config.localMinioPort,
-        credentials: secrets.minio,
-      }).catch((error: Error) => {
-        throw new StartupError(`Could not start the local MinIO: ${error.message}`);
-      });
-      cleanups.push(() => localMinio?.stop());
-      config = {
-        ...config,
-        s3: { ...config.s3, endpoint: localMinio.endpoint, publicEndpoint: localMinio.endpoint, credentials: secrets.minio, forcePathStyle: true },
-        auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? secrets.jwtSecret },
-      };
-    }
+    const embedded = await startEmbeddedStore(config);
+    const localMinio = embedded.localMinio;
+    if (localMinio) cleanups.push(() => localMinio.stop());
+    config = embedded.config;
     if (!config.auth.jwtSecret && !config.auth.jwksUrl) {
       throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required when S3_ENDPOINT is set');
     }
 
     const uploads = new InFlight();
-    const metrics = new Metrics(() => uploads.size);
+    const metrics = new Metrics(() => uploads.size, options.metricsSource);
     const signer = new UrlSigner(
       config.s3,
       STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
@@ -119,7 +137,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    return { url, apiUrl: `${url}${API_BASE}`, config, service, localMinio, close: cleanup };
+    return { url, apiUrl: `${url}${API_BASE}`, config, service, metrics, localMinio, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,24 +1,46 @@
-/** `npm start`: parse the configuration, start the gateway, stop it cleanly on SIGTERM/SIGINT. */
+/**
+ * `npm start`: parse the configuration, start the gateway, stop it cleanly on SIGTERM/SIGINT.
+ * With WEB_CONCURRENCY > 1 (the default on a machine with several cores) this process is the
+ * primary of that many workers (src/cluster.ts); each worker runs this file too.
+ */
+import cluster from 'node:cluster';
 import { mintToken } from './auth/tokens';
-import { ConfigError, loadConfig } from './config';
-import { startGateway, StartupError, type RunningGateway } from './gateway';
-import { createLogger } from './log';
+import { startPrimary, startWorker } from './cluster';
+import { ConfigError, loadConfig, type Config } from './config';
+import { startGateway, StartupError } from './gateway';
+import type { LocalMinio } from './local/minio';
+import { createLogger, type Logger } from './log';
 
 const DEMO_SUBJECT = 'local-user';
+
+interface Running {
+  apiUrl: string;
+  config: Config;
+  localMinio: LocalMinio | undefined;
+  close(): Promise<void>;
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, logger);
-  logger.info({ api: gateway.apiUrl, store: gateway.config.s3.endpoint ?? 'AWS S3' }, 'storage gateway listening');
-  if (gateway.localMinio) process.stdout.write(await welcome(gateway));
+  if (cluster.isWorker) {
+    const worker = await startWorker(logger);
+    stopOnSignals(worker, logger);
+    return;
+  }
+  const running: Running = config.webConcurrency > 1 ? await startPrimary(config, logger) : await startGateway(config, logger);
+  logger.info({ api: running.apiUrl, store: running.config.s3.endpoint ?? 'AWS S3', workers: config.webConcurrency }, 'storage gateway listening');
+  if (running.localMinio) process.stdout.write(await welcome(running));
+  stopOnSignals(running, logger);
+}
 
+function stopOnSignals(running: { close(): Promise<void> }, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    gateway.close().then(
+    running.close().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'error while stopping');
@@ -31,12 +53,12 @@ async function main(): Promise<void> {
 }
 
 /** What a new user needs to try the embedded gateway right away. */
-async function welcome(gateway: RunningGateway): Promise<string> {
-  const secret = gateway.config.auth.jwtSecret ?? '';
+async function welcome(running: Running): Promise<string> {
+  const secret = running.config.auth.jwtSecret ?? '';
   const token = await mintToken(secret, DEMO_SUBJECT);
-  const api = gateway.apiUrl;
+  const api = running.apiUrl;
   return `
-Storage gateway ready (local MinIO at ${gateway.localMinio?.endpoint}, data in ${gateway.config.dataDir})
+Storage gateway ready (local MinIO at ${running.localMinio?.endpoint}, data in ${running.config.dataDir})
 
   API:    ${api}
   Token:  for subject "${DEMO_SUBJECT}", valid 30 days (more: npm run token -- <subject>)

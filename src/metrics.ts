@@ -47,7 +47,14 @@ export class Metrics implements StoreObserver {
     registers: [this.registry],
   });
 
-  constructor(uploadsInFlight: () => number) {
+  /**
+   * `aggregate`: where the text for /metrics comes from when this process is one of several
+   * workers (the primary sums every worker's registry); by default this registry alone.
+   */
+  constructor(
+    uploadsInFlight: () => number,
+    private readonly aggregate?: () => Promise<string>,
+  ) {
     new Gauge({
       name: 'storage_uploads_in_flight',
       help: 'Uploads streaming through the gateway right now',
@@ -57,6 +64,11 @@ export class Metrics implements StoreObserver {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The Prometheus text for /metrics. */
+  render(): Promise<string> {
+    return this.aggregate ? this.aggregate() : this.registry.metrics();
   }
 
   observeStoreCall(operation: string, seconds: number, failure: string | undefined): void {

@@ -10,8 +10,7 @@ import path from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mintToken } from '../../src/auth/tokens';
 import { freePort } from '../../src/local/minio';
-import { operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
-import { testStore } from '../support/testStore';
+import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
 
 const root = path.resolve(__dirname, '..', '..');
 const s3 = operatorClient();
@@ -22,24 +21,11 @@ afterAll(async () => {
 });
 
 async function startGatewayProcess(graceSeconds: number) {
-  const store = testStore();
   const prefix = `t-${randomBytes(5).toString('hex')}`;
   prefixes.push(prefix);
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      S3_ENDPOINT: store.endpoint,
-      S3_ACCESS_KEY_ID: store.accessKeyId,
-      S3_SECRET_ACCESS_KEY: store.secretAccessKey,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      STORAGE_BUCKET_PREFIX: prefix,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
-      LOG_LEVEL: 'warn',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    env: gatewayProcessEnv(prefix, port, { SHUTDOWN_GRACE_SECONDS: String(graceSeconds) }),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -93,3 +93,24 @@ export async function removeBuckets(s3: S3Client, prefix: string): Promise<void>
     await s3.send(new DeleteBucketCommand({ Bucket: Name }));
   }
 }
+
+/**
+ * The environment for the built gateway (dist/main.js) run as its own process against the
+ * test store, with a bucket prefix and port of its own; `extra` adds or overrides settings.
+ */
+export function gatewayProcessEnv(prefix: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  const store = testStore();
+  return {
+    PATH: process.env.PATH ?? '',
+    S3_ENDPOINT: store.endpoint,
+    S3_ACCESS_KEY_ID: store.accessKeyId,
+    S3_SECRET_ACCESS_KEY: store.secretAccessKey,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    STORAGE_BUCKET_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  };
+}

@@ -28,6 +28,6 @@ export function readyz(service: StorageService, accepting: () => boolean): Reque
 export function metricsRoute(metrics: Metrics): RequestHandler {
   return async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.status(200).send(await metrics.registry.metrics());
+    res.status(200).send(await metrics.render());
   };
 }
