@@ -40,6 +40,7 @@ const envSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: booleanString.optional(),
   S3_ENGINE: z.enum(['minio', 'aws'], { message: 'must be minio or aws' }).optional(),
+  S3_RESPONSE_TIMEOUT_SECONDS: int(1, 300).default(10),
   S3_SIGNING_ROLE_ARN: z.string().regex(/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN' }).optional(),
   STORAGE_BUCKET_PREFIX: z
     .string()
@@ -95,6 +96,8 @@ export interface S3Settings {
   engine: StoreEngine;
   /** AWS: the role URL-signing credentials are assumed from (see docs/security.md). */
   signingRoleArn: string | undefined;
+  /** A call on which the store stays silent this long fails as unavailable (a frozen node). */
+  responseTimeoutMs: number;
 }
 
 export type StoreEngine = 'minio' | 'aws';
@@ -219,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? (e.S3_ENDPOINT !== undefined && engine !== 'aws'),
       engine,
       signingRoleArn: e.S3_SIGNING_ROLE_ARN,
+      responseTimeoutMs: e.S3_RESPONSE_TIMEOUT_SECONDS * 1000,
     },
     bucketPrefix: e.STORAGE_BUCKET_PREFIX,
     dataDir: path.resolve(e.STORAGE_DATA_DIR),

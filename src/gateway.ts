@@ -96,11 +96,14 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
       config.signedUrlMaxTtlSeconds,
     );
-    const store = new ObjectStore(config.s3, { observer: metrics, signer });
+    const store = new ObjectStore(config.s3, { observer: metrics, signer, responseTimeoutMs: config.s3.responseTimeoutMs });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
-    await prepare(service, store, logger);
-    await prepareSigning(signer);
+    // A store that does not answer yet is no reason to exit (under an orchestrator that is a
+    // crash loop): serve unready and keep preparing. Wrong credentials or a refused role are.
+    const preparation = new Preparation(() => prepare(service, store, signer, logger), logger);
+    cleanups.push(() => preparation.stop());
+    await preparation.first(store.describe());
 
     let accepting = true;
     const app = createApp({
@@ -110,6 +113,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       metrics,
       uploads,
       accepting: () => accepting,
+      prepared: () => preparation.done,
       maxTransfersPerCaller: config.maxTransfersPerCaller,
       idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
     });
@@ -144,7 +148,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   }
 }
 
-async function prepare(service: StorageService, store: ObjectStore, logger: Logger): Promise<void> {
+/** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
+async function prepare(service: StorageService, store: ObjectStore, signer: UrlSigner, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
     for (const report of reports) {
@@ -152,31 +157,67 @@ async function prepare(service: StorageService, store: ObjectStore, logger: Logg
       const changed = report.created || report.rulesWritten.length > 0;
       logger[changed ? 'info' : 'debug'](report, changed ? 'bucket prepared' : 'bucket ready');
     }
+    await signer.prepare();
   } catch (error) {
-    if (error instanceof StoreUnavailable) {
-      throw new StartupError(
-        `Cannot reach the object store at ${store.describe()}: check S3_ENDPOINT and that the store is running`,
-      );
-    }
     if (error instanceof StoreAccessDenied) {
       throw new StartupError(`${error.message}: check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`);
     }
-    throw error;
-  }
-}
-
-/** Fails start-up, with what to fix, when the store will not issue URL-signing credentials. */
-async function prepareSigning(signer: UrlSigner): Promise<void> {
-  try {
-    await signer.prepare();
-  } catch (error) {
-    if (error instanceof SigningCredentialsRefused) {
+    if (error instanceof SigningCredentialsRefused && error.answered) {
       throw new StartupError(
         `${error.message}. Signed URLs are signed with temporary least-privilege credentials from the store's STS ` +
           '(AssumeRole); see docs/security.md for the role and permissions the gateway needs',
       );
     }
+    if (error instanceof SigningCredentialsRefused) throw new StoreUnavailable(undefined, `STS did not answer at ${store.describe()}`);
     throw error;
+  }
+}
+
+/**
+ * Runs `prepare` at start and, while the store does not answer, again with backoff until it
+ * does; `done` tells /readyz. Anything but "unavailable" at the first try stops start-up.
+ */
+class Preparation {
+  done = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly prepare: () => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  async first(where: string): Promise<void> {
+    try {
+      await this.prepare();
+      this.done = true;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      this.logger.warn({ store: where, reason: error.reason }, 'the object store does not answer; serving unready until it does');
+      this.retry(1000);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private retry(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      if (this.stopped) return;
+      this.prepare().then(
+        () => {
+          this.done = true;
+          this.logger.info('the object store answers; buckets prepared, ready');
+        },
+        (error: unknown) => {
+          if (!(error instanceof StoreUnavailable)) this.logger.error({ err: error }, 'preparing the store failed; retrying');
+          this.retry(Math.min(delayMs * 2, 5_000));
+        },
+      );
+    }, delayMs);
+    this.timer.unref();
   }
 }
 

@@ -39,6 +39,8 @@ export interface AppDependencies {
   uploads: InFlight;
   /** False once the gateway is stopping, so /readyz sends load balancers elsewhere. */
   accepting: () => boolean;
+  /** True once the buckets and signing identities are in place (the store may have been down at start). */
+  prepared: () => boolean;
   /** Streams one caller may have under way at once. */
   maxTransfersPerCaller: number;
   /** A request on whose connection no byte moves for this long is cut. */
@@ -57,10 +59,10 @@ export interface RouteSpec {
 }
 
 /** Served without a token: probes, metrics and the API description. */
-export function publicRoutes({ service, metrics, accepting }: AppDependencies): RouteSpec[] {
+export function publicRoutes({ service, metrics, accepting, prepared }: AppDependencies): RouteSpec[] {
   return [
     { method: 'get', path: '/healthz', documented: '/healthz', name: 'healthz', handlers: [healthz()] },
-    { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting)] },
+    { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting, prepared)] },
     { method: 'get', path: '/metrics', documented: '/metrics', name: 'metrics', handlers: [metricsRoute(metrics)] },
     {
       method: 'get',

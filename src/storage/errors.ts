@@ -66,7 +66,14 @@ export class StoreUnavailable extends StorageError {
   readonly status = 503;
   readonly code = 'store_unavailable';
   override readonly headers = { 'Retry-After': '5' };
-  constructor(message = 'The object store is unavailable; try again shortly') {
+  /**
+   * @param reason what failed and where (e.g. `ECONNREFUSED at http://minio-2:9000`): for the
+   *   log line, never for the caller.
+   */
+  constructor(
+    message = 'The object store is unavailable; try again shortly',
+    readonly reason?: string,
+  ) {
     super(message);
   }
 }

@@ -112,8 +112,8 @@ const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
 const CONTROL_SOCKETS = 64;
 /** Sockets for streamed bodies: bounded in practice by MAX_TRANSFERS_PER_CALLER per caller. */
 const TRANSFER_SOCKETS = 1024;
-/** How long the store may take to start answering a hot call (its body may then take longer). */
-const STORE_HEADERS_TIMEOUT_MS = 30_000;
+/** How long the store may stay silent on a call unless told otherwise (S3_RESPONSE_TIMEOUT_SECONDS). */
+const DEFAULT_RESPONSE_TIMEOUT_MS = 10_000;
 
 /** S3 copies at most 5 GiB in one CopyObject; larger objects are copied part by part. */
 const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
@@ -135,6 +135,8 @@ export interface StoreOptions {
   copyPartSize?: number;
   /** Signs presigned URLs with least-privilege credentials; without it no URL is issued. */
   signer?: UrlSigner;
+  /** How long the store may stay silent on a call before it counts as unavailable. */
+  responseTimeoutMs?: number;
 }
 
 export class ObjectStore {
@@ -142,6 +144,11 @@ export class ObjectStore {
   private readonly client: S3Client;
   /** Parts of a streamed upload of unknown length, on their own sockets. */
   private readonly transfers: S3Client;
+  /**
+   * Server-side copies: the store answers a large CopyObject or UploadPartCopy only when it is
+   * done, silent meanwhile, so these calls have no inactivity limit.
+   */
+  private readonly copies: S3Client;
   /** The hot calls (GET, HEAD, single PUT, DELETE) as signed HTTP, without the SDK's stack. */
   private readonly http: SignedHttp;
   private readonly signer: UrlSigner | undefined;
@@ -158,6 +165,7 @@ export class ObjectStore {
     this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
     this.observer = options.observer;
     this.signer = options.signer;
+    const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     const common = {
       region: settings.region,
       credentials: settings.credentials,
@@ -171,7 +179,8 @@ export class ObjectStore {
       ...common,
       endpoint: settings.endpoint,
       maxAttempts: 3,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
+      // A socket silent for this long (a frozen node) fails the call; each attempt has its own.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: responseTimeoutMs, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
     });
     this.http = new SignedHttp({
       endpoint: settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`,
@@ -180,7 +189,13 @@ export class ObjectStore {
       // The SDK client's provider: static keys, or the default chain with its refreshes.
       credentials: this.client.config.credentials,
       connections: TRANSFER_SOCKETS,
-      headersTimeoutMs: STORE_HEADERS_TIMEOUT_MS,
+      headersTimeoutMs: responseTimeoutMs,
+    });
+    this.copies = new S3Client({
+      ...common,
+      endpoint: settings.endpoint,
+      maxAttempts: 3,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
     });
     this.transfers = new S3Client({
       ...common,
@@ -191,7 +206,7 @@ export class ObjectStore {
       logger: SILENT_SDK_LOGGER,
       // No socket idle timeout here: a download to a slow reader pauses the S3 socket by
       // back-pressure; the HTTP layer cuts a caller that moves nothing for too long.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS } }),
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: responseTimeoutMs, httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS } }),
     });
   }
 
@@ -202,6 +217,7 @@ export class ObjectStore {
 
   async close(): Promise<void> {
     this.client.destroy();
+    this.copies.destroy();
     this.transfers.destroy();
     this.signer?.close();
     await this.http.close();
@@ -453,7 +469,7 @@ export class ObjectStore {
     const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: options.metadata };
     return this.call('copyObject', async () => {
       if (info.contentLength <= this.singleCopyLimit && !options.exclusive) {
-        const answer = await this.client.send(
+        const answer = await this.copies.send(
           new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
         );
         return { etag: answer.CopyObjectResult?.ETag ?? '', size: info.contentLength };
@@ -473,7 +489,7 @@ export class ObjectStore {
           const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
           const answers = await Promise.all(
             batch.map(({ partNumber, range }) =>
-              this.client.send(
+              this.copies.send(
                 new UploadPartCopyCommand({ Bucket: target.bucket, Key: target.key, UploadId, PartNumber: partNumber, CopySource: copySource, CopySourceRange: range }),
               ),
             ),
@@ -661,7 +677,10 @@ export class ObjectStore {
     try {
       return await exchange();
     } catch (error) {
-      const translated = exclusive && isPreconditionFailure(error) ? new Conflict('An object already exists at that key') : translate(error);
+      let translated = exclusive && isPreconditionFailure(error) ? new Conflict('An object already exists at that key') : translate(error);
+      if (translated instanceof StoreUnavailable && translated.reason) {
+        translated = new StoreUnavailable(translated.message, `${translated.reason} at ${this.describe()} (${operation})`);
+      }
       failure = translated instanceof StorageError ? translated.code : (translated as Error).name || 'Error';
       throw translated;
     } finally {
@@ -742,6 +761,15 @@ function isNetworkFailure(error: unknown): boolean {
   return $metadata !== undefined && $metadata.httpStatusCode === undefined;
 }
 
+/** A short cause for the log: the network error's code, a timeout, or the store's answer. */
+function failureOf(error: unknown): string {
+  const { code, name, $metadata } = (error ?? {}) as { code?: unknown; name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = statusOf(error) ?? $metadata?.httpStatusCode;
+  if (typeof code === 'string') return code;
+  if (status !== undefined) return `HTTP ${status}${name ? ` ${name}` : ''}`;
+  return name || 'no answer';
+}
+
 function translate(error: unknown): unknown {
   if (error instanceof StorageError) return error;
   const name = nameOf(error);
@@ -765,7 +793,7 @@ function translate(error: unknown): unknown {
   }
   // No answer at all (refused, reset, timed out), a 5xx, or buckets missing: retryable.
   if (isNetworkFailure(error) || (status !== undefined && status >= 500) || name === 'NoSuchBucket') {
-    return new StoreUnavailable();
+    return new StoreUnavailable(undefined, failureOf(error));
   }
   // Any other refusal of the request itself (a 4xx) is about what the caller sent.
   if (status !== undefined && status >= 400 && status < 500) {

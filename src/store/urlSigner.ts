@@ -18,6 +18,7 @@
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../config';
@@ -70,6 +71,7 @@ export class UrlSigner {
       credentials: settings.credentials,
       ...(settings.engine === 'minio' && { endpoint: settings.endpoint }),
       maxAttempts: 3,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: settings.responseTimeoutMs }),
     });
     const session = settings.engine === 'aws' ? AWS_SESSION_SECONDS : Math.min(MINIO_SESSION_SECONDS, 2 * maxUrlTtlSeconds + 3600);
     const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
@@ -210,6 +212,11 @@ export class SigningCredentialsRefused extends Error {
     override readonly cause: unknown,
   ) {
     super(`The store's STS refused ${purpose}-URL credentials: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+
+  /** The STS answered (and said no), as opposed to not answering at all: retrying will not help. */
+  get answered(): boolean {
+    return (this.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode !== undefined;
   }
 }
 

@@ -25,6 +25,7 @@ const store = new ObjectStore({
   forcePathStyle: true,
   engine: 'minio',
   signingRoleArn: undefined,
+  responseTimeoutMs: 10_000,
 });
 const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlSeconds: 60, copySourceBuckets: [], inlineContentTypes: [] };
 const service = new StorageService(store, { ...settings, bucketPrefix: prefix });

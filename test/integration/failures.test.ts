@@ -3,7 +3,7 @@
  * a clear message at start-up, and nothing internal in what callers see.
  */
 import { loadConfig } from '../../src/config';
-import { startGateway, StartupError } from '../../src/gateway';
+import { startGateway } from '../../src/gateway';
 import { freePort, startLocalMinio, type LocalMinio } from '../../src/local/minio';
 import { createLogger } from '../../src/log';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
@@ -15,12 +15,16 @@ import path from 'node:path';
 const silent = createLogger('silent');
 
 describe('at start-up', () => {
-  it('stops with a clear message when the store cannot be reached', async () => {
+  it('starts unready rather than exiting when the store cannot be reached (it may come later)', async () => {
     const port = await freePort();
-    const config = loadConfig({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', AUTH_JWT_SECRET: TEST_JWT_SECRET, PORT: '0' });
-    const started = startGateway(config, silent);
-    await expect(started).rejects.toThrow(StartupError);
-    await expect(started).rejects.toThrow(`Cannot reach the object store at http://127.0.0.1:${port}`);
+    const config = loadConfig({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', AUTH_JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1' });
+    const gateway = await startGateway(config, silent);
+    try {
+      expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('stops with a clear message when the credentials are wrong, without echoing the secret', async () => {

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       region: 'us-east-1',
       engine: 'minio',
       signingRoleArn: undefined,
+      responseTimeoutMs: 10_000,
       credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
       forcePathStyle: true,
     });

@@ -1,7 +1,8 @@
 /**
  * One JSON log line per request: request id, method, path, route, storage type, status, bytes
- * and duration. Never headers (tokens), query strings or bodies. Written once, when the
- * response closes, and only when its level is enabled: no per-request child logger.
+ * and duration, and for a refusal its error code (an outage: its cause and the store endpoint).
+ * Never headers (tokens), query strings or bodies. Written once, when the response closes,
+ * and only when its level is enabled: no per-request child logger.
  */
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../log';
@@ -16,8 +17,11 @@ export function accessLog(logger: Logger): RequestHandler {
     const started = performance.now();
     const path = req.originalUrl.split('?')[0];
     res.once('close', () => {
-      // A 5xx is the gateway's failure; a response cut before its end is the caller leaving.
-      const level = res.statusCode >= 500 ? 'error' : res.writableFinished ? 'info' : 'warn';
+      // A 503 is an outage someone else has (the store, the identity provider): one warn line
+      // with its cause. Any other 5xx is the gateway's own failure. A response cut before its
+      // end is the caller leaving.
+      const failure = res.locals.failure as { code: string; reason?: string } | undefined;
+      const level = res.statusCode === 503 ? 'warn' : res.statusCode >= 500 ? 'error' : res.writableFinished ? 'info' : 'warn';
       if (!logger.isLevelEnabled(level)) return;
       const { route, storageType, bytesIn, bytesOut } = factsOf(req, res);
       logger[level](
@@ -29,6 +33,7 @@ export function accessLog(logger: Logger): RequestHandler {
           bytesIn,
           bytesOut,
           responseTime: Math.round(performance.now() - started),
+          ...(failure && { error: failure }),
         },
         `${req.method} ${res.statusCode}${level === 'info' ? '' : ' failed'}`,
       );

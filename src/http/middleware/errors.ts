@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../log';
-import { StorageError } from '../../storage/errors';
+import { StorageError, StoreUnavailable } from '../../storage/errors';
 
 export function notFoundRoute(): RequestHandler {
   return (req, res) => {
@@ -24,6 +24,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof StorageError) {
+      // For the access log line: what failed, and for an outage why and where (never sent).
+      res.locals.failure = { code: error.code, ...(error instanceof StoreUnavailable && error.reason && { reason: error.reason }) };
       if (error.status === 304) {
         res.status(304).end();
         return;

@@ -11,14 +11,24 @@ export function healthz(): RequestHandler {
   };
 }
 
+/** /readyz answers within this, whatever the store does (a frozen node must not hang probes). */
+const READY_CHECK_MS = 1500;
+
 /** The object store answers, every bucket is in place, and the gateway is not stopping. */
-export function readyz(service: StorageService, accepting: () => boolean): RequestHandler {
+export function readyz(service: StorageService, accepting: () => boolean, prepared: () => boolean): RequestHandler {
   return async (_req, res) => {
     if (!accepting()) throw new StoreUnavailable('The gateway is shutting down');
+    if (!prepared()) throw new StoreUnavailable('The object store has not answered since start-up; the buckets are not prepared yet');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer in time')), READY_CHECK_MS);
+    });
     try {
-      await service.checkReady();
+      await Promise.race([service.checkReady(), late]);
     } catch {
       throw new StoreUnavailable('The object store is not reachable or its buckets are not ready');
+    } finally {
+      clearTimeout(timer);
     }
     res.status(200).json({ status: 'ready' });
   };
