@@ -15,6 +15,8 @@ interface GlobalOptions {
   url: string;
   token?: string;
   actFor?: string;
+  /** Seconds to keep retrying an unanswered call (STORAGE_RETRY_SECONDS). */
+  retryFor: number;
   json?: boolean;
 }
 
@@ -29,6 +31,15 @@ const program = new Command('storage')
   .addOption(new Option('--url <url>', 'gateway URL').env('STORAGE_URL').default('http://localhost:8080'))
   .addOption(new Option('--token <jwt>', 'bearer token').env('STORAGE_TOKEN'))
   .addOption(new Option('--act-for <namespace>', 'namespace a service token acts for').env('STORAGE_NAMESPACE'))
+  .addOption(
+    new Option('--retry-for <seconds>', 'keep retrying a call the gateway or store could not answer for this long (0: no retries)')
+      .env('STORAGE_RETRY_SECONDS')
+      .default(60)
+      .argParser((value: string) => {
+        if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
+        return Number(value);
+      }),
+  )
   .option('--json', 'machine-readable output on stdout, errors as JSON on stderr, no progress bar')
   .showHelpAfterError()
   .exitOverride();
@@ -44,8 +55,8 @@ function globals(): GlobalOptions {
 }
 
 function client(): StorageClient {
-  const { url, token, actFor } = globals();
-  return new StorageClient({ url, token, actFor });
+  const { url, token, actFor, retryFor } = globals();
+  return new StorageClient({ url, token, actFor, retry: retryFor === 0 ? { retries: 0 } : { budgetMs: retryFor * 1000 } });
 }
 
 /** Writes the command's answer: `json` for --json, else `text` (if any). */

@@ -22,7 +22,7 @@ export interface StorageClientOptions {
   token?: TokenSource;
   /** For service tokens: the namespace to act for (sent as X-Storage-Namespace). */
   actFor?: string;
-  /** Retries for network errors, 5xx and 429 answers (default: 4 retries from 250 ms, at most 10 s apart). */
+  /** Retries for network errors, 5xx and 429 answers (default: for up to 60 s, from 250 ms apart to 10 s apart, at most 30). */
   retry?: Partial<RetryPolicy>;
   /** Sizes from this up go through a multipart session in setFile (default 64 MiB). */
   multipartThreshold?: number;

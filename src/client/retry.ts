@@ -1,18 +1,22 @@
 /**
  * Retries with exponential backoff and full jitter, for failures worth another try: the
  * network, 5xx and 429 answers (UnavailableError). A Retry-After from the gateway is honoured.
+ * Retrying goes on for a time budget (a minute by default), long enough to ride out a gateway
+ * restart or a store failover, and stops early only at the attempt cap.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from './errors';
 
 export interface RetryPolicy {
-  /** Attempts after the first. */
+  /** Attempts after the first, at most. */
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** No retry starts later than this after the first attempt began. */
+  budgetMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 4, baseDelayMs: 250, maxDelayMs: 10_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 30, baseDelayMs: 250, maxDelayMs: 10_000, budgetMs: 60_000 };
 
 export function isRetryable(error: unknown): error is UnavailableError {
   return error instanceof UnavailableError;
@@ -24,12 +28,15 @@ export async function withRetries<T>(
   signal: AbortSignal | undefined,
   attempt: (attemptNumber: number) => Promise<T>,
 ): Promise<T> {
+  const started = Date.now();
   for (let attemptNumber = 0; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
     } catch (error) {
       if (!isRetryable(error) || attemptNumber >= policy.retries || signal?.aborted) throw error;
-      await sleep(delayBefore(policy, attemptNumber, error), undefined, { signal });
+      const delay = delayBefore(policy, attemptNumber, error);
+      if (Date.now() - started + delay > policy.budgetMs) throw error;
+      await sleep(delay, undefined, { signal });
     }
   }
 }

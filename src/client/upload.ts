@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { MAX_PARTS, partSizeFor } from '../storage/multipart';
 import type { StorageType } from '../storage/types';
-import { ForbiddenError, UnavailableError } from './errors';
+import { ForbiddenError, NotFoundError, UnavailableError } from './errors';
 import { withRetries } from './retry';
 import { encodeKey, type Transport } from './transport';
 
@@ -120,7 +120,7 @@ class Upload {
     const nextPart = async () => (next < pending.length ? partAt(pending[next++] as number) : undefined);
     try {
       await this.runParts(uploadId, nextPart, done);
-      return { ...(await this.complete(uploadId, done)), parts: partCount, resumedBytes };
+      return { ...(await this.complete(uploadId, done, size)), parts: partCount, resumedBytes };
     } catch (error) {
       // Left open, the session is what the next attempt resumes; the buckets' lifecycle rule
       // removes it if nobody does.
@@ -135,6 +135,7 @@ class Upload {
     // The head already read is sliced into the first parts; the rest is read part by part.
     let carried: Buffer | undefined = head;
     let partNumber = 0;
+    let total = 0;
     let reading = Promise.resolve<Part | undefined>(undefined);
     const readPart = async (): Promise<Part | undefined> => {
       let bytes: Buffer;
@@ -148,13 +149,14 @@ class Upload {
       }
       if (bytes.length === 0) return undefined;
       const part = bytes;
+      total += part.length;
       return { partNumber: ++partNumber, size: part.length, open: () => bufferStream(part) };
     };
     // One reader at a time: parts must come off the stream in order.
     const nextPart = () => (reading = reading.then(readPart, readPart));
     try {
       await this.runParts(session.uploadId, nextPart, done);
-      return { ...(await this.complete(session.uploadId, done)), parts: done.size, resumedBytes: 0 };
+      return { ...(await this.complete(session.uploadId, done, total)), parts: done.size, resumedBytes: 0 };
     } catch (error) {
       // A stream cannot be read again, so its session could never be resumed.
       await this.abort(session.uploadId);
@@ -235,17 +237,43 @@ class Upload {
     return (await response.json()) as Session;
   }
 
-  private async complete(uploadId: string, done: Map<number, string>): Promise<{ key: string; size: number; etag: string }> {
+  /**
+   * Completes the session. Completion is retried like the other calls, so an answer lost on
+   * the way back (a gateway restarting after it completed) makes the retry find no session:
+   * then the object itself says whether it was stored. An object of the expected size whose
+   * ETag is a multipart one of as many parts is ours; anything else is a real failure.
+   */
+  private async complete(uploadId: string, done: Map<number, string>, expectedSize?: number): Promise<{ key: string; size: number; etag: string }> {
     const parts = [...done].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
     const body = JSON.stringify({ parts });
-    const response = await this.transport.api('POST', this.path, {
-      query: { uploadId },
-      headers: { 'content-type': 'application/json' },
-      body: () => body,
-      signal: this.settings.signal,
-    });
-    const stored = (await response.json()) as { etag: string; size: number };
-    return { key: this.key, size: stored.size, etag: stored.etag };
+    try {
+      const response = await this.transport.api('POST', this.path, {
+        query: { uploadId },
+        headers: { 'content-type': 'application/json' },
+        body: () => body,
+        signal: this.settings.signal,
+      });
+      const stored = (await response.json()) as { etag: string; size: number };
+      return { key: this.key, size: stored.size, etag: stored.etag };
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || expectedSize === undefined) throw error;
+      const stored = await this.storedAs(expectedSize, parts.length);
+      if (!stored) throw error;
+      return stored;
+    }
+  }
+
+  /** The object at the key, if it is the one a completion of `partCount` parts would have stored. */
+  private async storedAs(size: number, partCount: number): Promise<{ key: string; size: number; etag: string } | undefined> {
+    const response = await this.transport
+      .api('HEAD', `/${this.settings.type}/get/${encodeKey(this.key)}`, { signal: this.settings.signal })
+      .catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+    const etag = response?.headers.get('etag') ?? '';
+    const sameSize = Number(response?.headers.get('content-length')) === size;
+    return sameSize && etag.endsWith(`-${partCount}"`) ? { key: this.key, size, etag } : undefined;
   }
 
   /** Best effort: if this fails too, the buckets' lifecycle rule removes the session later. */

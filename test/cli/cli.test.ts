@@ -210,9 +210,14 @@ describe('exit codes', () => {
     expect((await storage(['put', '-', 'a//b'], { input: 'x' })).code).toBe(2);
   });
 
-  it('6 when the gateway cannot be reached, and 1 for a local failure', async () => {
-    const unreachable = await storage(['ls'], { env: { STORAGE_URL: 'http://127.0.0.1:9' } });
+  it('6 when the gateway cannot be reached (after --retry-for), and 1 for a local failure', async () => {
+    // STORAGE_RETRY_SECONDS bounds how long the CLI keeps trying; the default is a minute.
+    const started = Date.now();
+    const unreachable = await storage(['ls'], { env: { STORAGE_URL: 'http://127.0.0.1:9', STORAGE_RETRY_SECONDS: '2' } });
     expect(unreachable.code).toBe(6);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const noRetries = await storage(['--retry-for', '0', 'ls'], { env: { STORAGE_URL: 'http://127.0.0.1:9' } });
+    expect(noRetries.code).toBe(6);
     const missing = await storage(['put', path.join(dir, 'no-such-file')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no such file/);

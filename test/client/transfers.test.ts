@@ -238,3 +238,41 @@ describe('getFile', () => {
     expect(await digest).toBe(bigSha);
   });
 });
+
+describe('riding out a gateway that is briefly gone', () => {
+  const unavailable = () =>
+    new Response(JSON.stringify({ error: { code: 'store_unavailable', message: 'restarting' } }), {
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+    });
+
+  it('treats a completion whose answer was lost as done when the object is there (no NotFound)', async () => {
+    const key = 'lost-answer.bin';
+    let lost = 0;
+    // The gateway completes the upload, but its answer never reaches the client.
+    const losing: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const answer = await fetch(input, init);
+      if (init?.method === 'POST' && url.includes('/multipart/') && url.includes('uploadId=') && lost++ === 0) {
+        await answer.arrayBuffer();
+        return unavailable();
+      }
+      return answer;
+    };
+    const result = await client({ fetch: losing, retry: { ...fastRetries, budgetMs: 10_000 } }).setFile(key, bigFile);
+    expect(lost).toBe(2); // the lost answer, then the retry that found no session
+    expect(result).toMatchObject({ key, size: BIG, etag: expect.stringMatching(/-3"$/) });
+    expect(await sha256Of(await client().getStream(key))).toBe(bigSha);
+  });
+
+  it('keeps retrying through an outage shorter than its budget, and gives up after a shorter budget', async () => {
+    const outageUntil = (ms: number): typeof fetch => {
+      const end = Date.now() + ms;
+      return async (input, init) => (Date.now() < end ? unavailable() : fetch(input, init));
+    };
+    const started = Date.now();
+    await expect(client({ fetch: outageUntil(2_500), retry: { retries: 30, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 10_000 } }).exists('anything')).resolves.toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+    await expect(client({ fetch: outageUntil(5_000), retry: { retries: 30, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 1_500 } }).exists('anything')).rejects.toBeInstanceOf(UnavailableError);
+  });
+});
