@@ -97,6 +97,10 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
 
 /** A worker: waits for its configuration, runs a whole gateway, and tells the primary where. */
 export async function startWorker(logger: Logger): Promise<RunningGateway> {
+  // Answer the primary's metrics requests from the first moment, with nothing until the
+  // gateway is up: the primary waits for every worker, so a starting one must not stay silent.
+  AggregatorRegistry.setRegistries([]);
+  new AggregatorRegistry();
   const config = await new Promise<Config>((resolve) => {
     const onMessage = (message: ToWorker) => {
       if (message.kind !== 'config') return;
@@ -106,10 +110,7 @@ export async function startWorker(logger: Logger): Promise<RunningGateway> {
     process.on('message', onMessage);
   });
   const gateway = await startGateway(config, logger, { metricsSource: summedMetrics });
-  // The primary's AggregatorRegistry asks each worker for this registry's figures; a worker
-  // answers once an AggregatorRegistry exists in it (its constructor adds the listener).
   AggregatorRegistry.setRegistries([gateway.metrics.registry]);
-  new AggregatorRegistry();
   process.send?.({ kind: 'ready', url: gateway.url, apiUrl: gateway.apiUrl } satisfies ToPrimary);
   return gateway;
 }

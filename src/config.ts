@@ -73,6 +73,7 @@ const envSchema = z.object({
   TRANSFER_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
   MAX_TRANSFERS_PER_CALLER: int(1, 10_000).default(16),
   WEB_CONCURRENCY: int(1, 256).optional(),
+  ORPHAN_UPLOAD_AGE_SECONDS: int(1, 30 * 24 * 3600).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -156,6 +157,8 @@ export interface Config {
   maxTransfersPerCaller: number;
   /** Worker processes serving HTTP on one port (1: the gateway runs in one process). */
   webConcurrency: number;
+  /** The gateway's own streamed uploads left this long by a dead process are aborted. */
+  orphanUploadAgeSeconds: number;
   logLevel: string;
   /** On SIGTERM/SIGINT, in-flight requests get this long before connections are cut. */
   shutdownGraceSeconds: number;
@@ -239,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Every core by default, as one Node thread is the gateway's limit long before the store's;
     // but one process in local mode, where MinIO needs the same cores (measured: two workers
     // beside an embedded MinIO on 2 cores were slower and held three times the memory).
+    orphanUploadAgeSeconds: e.ORPHAN_UPLOAD_AGE_SECONDS,
     webConcurrency: e.WEB_CONCURRENCY ?? (embeddedMinio ? 1 : os.availableParallelism()),
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,

@@ -96,7 +96,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
       config.signedUrlMaxTtlSeconds,
     );
-    const store = new ObjectStore(config.s3, { observer: metrics, signer, responseTimeoutMs: config.s3.responseTimeoutMs });
+    const orphanAgeMs = config.orphanUploadAgeSeconds * 1000;
+    const store = new ObjectStore(config.s3, { observer: metrics, signer, responseTimeoutMs: config.s3.responseTimeoutMs, orphanAgeMs });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
@@ -104,6 +105,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const preparation = new Preparation(() => prepare(service, store, signer, logger), logger);
     cleanups.push(() => preparation.stop());
     await preparation.first(store.describe());
+    const sweeper = sweepOrphans(store, STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)), orphanAgeMs, () => preparation.done, logger);
+    cleanups.push(() => clearInterval(sweeper));
 
     let accepting = true;
     const app = createApp({
@@ -219,6 +222,27 @@ class Preparation {
     }, delayMs);
     this.timer.unref();
   }
+}
+
+/**
+ * Aborts the streamed uploads a crashed gateway left behind, at start and then every half
+ * orphan age (at most 10 minutes). Several replicas may sweep at once: aborting twice is harmless.
+ */
+function sweepOrphans(store: ObjectStore, buckets: string[], orphanAgeMs: number, ready: () => boolean, logger: Logger): NodeJS.Timeout {
+  const sweep = async () => {
+    if (!ready()) return;
+    for (const bucket of buckets) {
+      const swept = await store.sweepOrphanedStreams(bucket, orphanAgeMs).catch((error: unknown) => {
+        logger.warn({ bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message }, 'could not sweep orphaned uploads; will retry');
+        return 0;
+      });
+      if (swept > 0) logger.info({ bucket, swept }, 'aborted uploads left by a gateway that stopped mid-stream');
+    }
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), Math.min(orphanAgeMs / 2, 10 * 60_000));
+  timer.unref();
+  return timer;
 }
 
 /** Stops accepting connections, lets in-flight requests finish for `graceMs`, then cuts the rest. */

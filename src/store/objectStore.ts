@@ -4,6 +4,7 @@
  * SDK errors are translated into the domain's errors at this seam, so nothing above it
  * imports the AWS SDK.
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -11,6 +12,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -106,6 +108,13 @@ export class NotModified extends StorageError {
  * 10,000 parts of 16 MiB allow objects up to about 156 GiB.
  */
 const PART_SIZE = 16 * 1024 * 1024;
+/**
+ * Where the gateway records its own streamed multipart uploads while they run: outside every
+ * namespace (those are 40 hex characters), so no caller's key can reach it.
+ */
+export const STREAM_ENTRY_PREFIX = '.storage-gateway/streams/';
+/** By default a stream entry not refreshed for an hour is a dead gateway's (ORPHAN_UPLOAD_AGE_SECONDS). */
+const DEFAULT_ORPHAN_AGE_MS = 3600_000;
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
 const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
 /** Sockets for small calls, kept apart from streams so slow readers cannot starve them. */
@@ -137,6 +146,8 @@ export interface StoreOptions {
   signer?: UrlSigner;
   /** How long the store may stay silent on a call before it counts as unavailable. */
   responseTimeoutMs?: number;
+  /** A streamed upload whose entry was not refreshed for this long belongs to a dead process. */
+  orphanAgeMs?: number;
 }
 
 export class ObjectStore {
@@ -152,6 +163,8 @@ export class ObjectStore {
   /** The hot calls (GET, HEAD, single PUT, DELETE) as signed HTTP, without the SDK's stack. */
   private readonly http: SignedHttp;
   private readonly signer: UrlSigner | undefined;
+  /** A live stream refreshes its entry four times per orphan age, so it never looks dead. */
+  private readonly streamHeartbeatMs: number;
 
   private readonly singleCopyLimit: number;
   private readonly copyPartSize: number;
@@ -165,6 +178,7 @@ export class ObjectStore {
     this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
     this.observer = options.observer;
     this.signer = options.signer;
+    this.streamHeartbeatMs = (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4;
     const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     const common = {
       region: settings.region,
@@ -366,6 +380,26 @@ export class ObjectStore {
 
   private async putInParts(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
     const uploadId = await this.createMultipart(bucket, key, options);
+    // Recorded until the stream ends, so a crash leaves something the sweep can find.
+    const entry = streamEntryKey(key, uploadId);
+    const record = Buffer.from(JSON.stringify({ key, uploadId }));
+    try {
+      await this.writeStreamEntry(bucket, entry, record);
+    } catch (error) {
+      await this.abortQuietly(bucket, key, uploadId);
+      throw error;
+    }
+    const heartbeat = setInterval(() => void this.writeStreamEntry(bucket, entry, record).catch(() => undefined), this.streamHeartbeatMs);
+    heartbeat.unref();
+    try {
+      return await this.streamParts(bucket, key, uploadId, body, options);
+    } finally {
+      clearInterval(heartbeat);
+      await this.call('deleteObject', () => this.http.send({ method: 'DELETE', bucket, key: entry }).then((a) => a.body.dump())).catch(() => undefined);
+    }
+  }
+
+  private async streamParts(bucket: string, key: string, uploadId: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
     return this.call('putObjectInParts', async () => {
       const parts: CompletedPart[] = [];
       let size = 0;
@@ -411,6 +445,39 @@ export class ObjectStore {
         throw error;
       }
     }, options.exclusive);
+  }
+
+  /** Marks a streamed upload of the gateway's own as alive (its entry's modified time). */
+  private async writeStreamEntry(bucket: string, entry: string, record: Buffer): Promise<void> {
+    await this.call('putObject', async () => {
+      const answer = await this.http.send({ method: 'PUT', bucket, key: entry, headers: { 'content-length': String(record.length) }, body: record });
+      await answer.body.dump();
+    });
+  }
+
+  /**
+   * Aborts the gateway's own streamed uploads whose process died: their entry under
+   * STREAM_ENTRY_PREFIX has not been refreshed for `staleAfterMs`. Callers' resumable sessions
+   * have no entry and are never touched. Answers how many were aborted.
+   */
+  async sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number> {
+    return this.call('sweepOrphanedStreams', async () => {
+      let swept = 0;
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: STREAM_ENTRY_PREFIX, ContinuationToken: token }));
+        for (const entry of page.Contents ?? []) {
+          if (!entry.Key || !entry.LastModified || Date.now() - entry.LastModified.getTime() < staleAfterMs) continue;
+          const answer = await this.http.send({ method: 'GET', bucket, key: entry.Key }).catch(() => undefined);
+          const stream = answer ? parseStreamRecord(await answer.body.text()) : undefined;
+          if (stream) await this.abortQuietly(bucket, stream.key, stream.uploadId);
+          await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: entry.Key }));
+          swept++;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return swept;
+    });
   }
 
   /** Aborts a multipart upload of the gateway's own, retrying, so a failed stream leaves no parts. */
@@ -686,6 +753,21 @@ export class ObjectStore {
     } finally {
       this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
+  }
+}
+
+/** The entry recording one streamed upload, named by a hash (keys may be 1 KiB); its body says which. */
+function streamEntryKey(key: string, uploadId: string): string {
+  return STREAM_ENTRY_PREFIX + createHash('sha256').update(`${key}\n${uploadId}`).digest('hex');
+}
+
+function parseStreamRecord(text: string): { key: string; uploadId: string } | undefined {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    const { key, uploadId } = (parsed ?? {}) as { key?: unknown; uploadId?: unknown };
+    return typeof key === 'string' && typeof uploadId === 'string' ? { key, uploadId } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -20,7 +20,7 @@ export interface SignedCall {
   key: string;
   query?: Record<string, string>;
   headers?: Record<string, string | undefined>;
-  body?: Readable;
+  body?: Readable | Buffer;
   signal?: AbortSignal;
 }
 

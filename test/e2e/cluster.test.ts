@@ -11,6 +11,7 @@ import path from 'node:path';
 import { mintToken } from '../../src/auth/tokens';
 import { freePort } from '../../src/local/minio';
 import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
+import { until } from '../support/wait';
 
 const root = path.resolve(__dirname, '..', '..');
 const prefix = `t-${randomBytes(5).toString('hex')}`;
@@ -37,15 +38,6 @@ function request(method: string, path: string, body?: string): Promise<{ status:
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 beforeAll(async () => {

@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import path from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mintToken } from '../../src/auth/tokens';
 import { freePort } from '../../src/local/minio';
+import { pacedPut } from '../support/hostileHttp';
 import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -40,31 +40,10 @@ async function startGatewayProcess(graceSeconds: number) {
 
 /** A PUT that sends `chunks` of 1 MiB, one every `pauseMs`, and calls `midway` halfway. */
 function slowUpload(url: string, token: string, key: string, chunks: number, pauseMs: number, midway: () => void) {
-  const { hostname, port } = new URL(url);
-  return new Promise<number | 'cut'>((resolve) => {
-    const request = http.request({
-      agent: false,
-      hostname,
-      port,
-      method: 'PUT',
-      path: `/storage/v1/data/${key}`,
-      headers: { authorization: `Bearer ${token}`, 'content-length': String(chunks * 1024 * 1024) },
-    });
-    request.on('response', (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('error', () => resolve('cut'));
-    let sent = 0;
-    const tick = () => {
-      if (request.destroyed) return;
-      request.write(randomBytes(1024 * 1024));
-      sent++;
-      if (sent === Math.floor(chunks / 2)) midway();
-      if (sent < chunks) setTimeout(tick, pauseMs);
-      else request.end();
-    };
-    tick();
+  return pacedPut(`${url}/storage/v1/data/${key}`, token, {
+    chunks,
+    everyMs: pauseMs,
+    onChunk: (sent) => sent === Math.floor(chunks / 2) && midway(),
   });
 }
 

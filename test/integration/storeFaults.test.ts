@@ -12,6 +12,7 @@ import { createLogger } from '../../src/log';
 import { freePort, MINIO_BINARY, startLocalMinio, type LocalMinio } from '../../src/local/minio';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { testStore } from '../support/testStore';
+import { until } from '../support/wait';
 
 // Needs the MinIO binary to run a store of its own (absent when tests use an external S3).
 const maybe = existsSync(MINIO_BINARY) ? describe : describe.skip;
@@ -53,14 +54,6 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
     if (!minio || minio.pid <= 0) throw new Error('the test store is not running');
     process.kill(minio.pid, name);
   };
-  const eventually = async (check: () => Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return true;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return false;
-  };
 
   it('starts with no store: alive, not ready, and answers 503 with Retry-After', async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
@@ -85,7 +78,7 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
   it('prepares the buckets and becomes ready once the store answers', async () => {
     const store = testStore();
     minio = await startLocalMinio({ dataDir, port, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
-    expect(await eventually(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 20_000)).toBe(true);
+    expect(await until(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 20_000)).toBe(true);
     expect((await fetch(`${gw.apiUrl}/data/late.txt`, { method: 'PUT', headers, body: 'stored late' })).status).toBe(200);
     const url = await (await fetch(`${gw.apiUrl}/data/get_signed_url/late.txt`, { headers })).text();
     expect(await (await fetch(url)).text()).toBe('stored late');
@@ -107,7 +100,7 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
     } finally {
       signal('SIGCONT');
     }
-    expect(await eventually(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 10_000)).toBe(true);
+    expect(await until(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 10_000)).toBe(true);
     expect(await (await fetch(`${gw.apiUrl}/data/get/late.txt`, { headers })).text()).toBe('stored late');
   });
 });

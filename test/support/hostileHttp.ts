@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * HTTP as an attacker writes it, with node:http: the path exactly as given (fetch resolves
  * `..`), any Latin-1 header value (fetch refuses some), bodies as bytes, and connections held
@@ -154,4 +155,38 @@ export function stalledUpload(url: string, headers: Record<string, string>, decl
     request.on('close', cut);
     request.write(Buffer.alloc(sent, 0x62), () => (wroteAt = Date.now()));
   });
+}
+
+/**
+ * A PUT of `chunks` random MiB, one every `everyMs`: with a Content-Length, or chunked (a body
+ * of unknown length). `onChunk` is told the count after each; resolves with the status, or
+ * 'cut' when the connection broke first.
+ */
+export function pacedPut(
+  url: string,
+  token: string,
+  options: { chunks: number; everyMs: number; chunked?: boolean; onChunk?: (sent: number) => void },
+): Promise<number | 'cut'> {
+  const { hostname, port, path } = target(url);
+  const length = options.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(options.chunks * 1024 * 1024) };
+  const request = http.request({ agent: false, hostname, port, path, method: 'PUT', headers: { authorization: `Bearer ${token}`, ...length } });
+  const answered = new Promise<number | 'cut'>((resolve) => {
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', () => resolve('cut'));
+  });
+  let sent = 0;
+  const tick = () => {
+    if (request.destroyed) return;
+    request.write(randomBytes(1024 * 1024));
+    // Counted apart from the call: `onChunk?.(++sent)` skips the increment when there is no onChunk.
+    sent++;
+    options.onChunk?.(sent);
+    if (sent < options.chunks) setTimeout(tick, options.everyMs);
+    else request.end();
+  };
+  tick();
+  return answered;
 }
