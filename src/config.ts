@@ -23,6 +23,13 @@ const url = z
   .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
   .transform((v) => v.replace(/\/+$/, ''));
 
+/** One URL, or several separated by commas (the nodes of one cluster). */
+const urlList = z
+  .string()
+  .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+  .pipe(z.array(url).min(1, { message: 'must name at least one URL' }))
+  .refine((urls) => new Set(urls).size === urls.length, { message: 'must not list a URL twice' });
+
 const int = (min: number, max: number) =>
   z.coerce
     .number({ message: 'must be a whole number' })
@@ -33,8 +40,8 @@ const int = (min: number, max: number) =>
 const envSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).optional(),
-  S3_ENDPOINT: url.optional(),
-  S3_PUBLIC_ENDPOINT: url.optional(),
+  S3_ENDPOINT: urlList.optional(),
+  S3_PUBLIC_ENDPOINT: urlList.optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -81,10 +88,16 @@ const envSchema = z.object({
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 export interface S3Settings {
-  /** Where the gateway itself talks to the store. */
-  endpoint: string | undefined;
-  /** The host presigned URLs are signed for: what uploaders and downloaders can reach. */
-  publicEndpoint: string | undefined;
+  /**
+   * Where the gateway itself talks to the store: one URL, or the nodes of one cluster (calls
+   * go round the healthy ones). Empty: AWS S3's regional endpoint.
+   */
+  endpoints: string[];
+  /**
+   * The hosts presigned URLs are signed for, what uploaders and downloaders can reach: one (a
+   * load balancer), or one per endpoint in the same order (each node's public face).
+   */
+  publicEndpoints: string[];
   region: string;
   /** Absent: the AWS SDK's default chain (environment, profile, instance or task role). */
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
@@ -174,7 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    // A list's bad entry is named by its place: `S3_ENDPOINT: ... (entry 2)`.
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${String(issue.path[0])}: ${issue.message}${issue.path.length > 1 ? ` (entry ${Number(issue.path[1]) + 1})` : ''}`,
+    );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -183,7 +199,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither',
     );
   }
-  const engine: StoreEngine = e.S3_ENGINE ?? (e.S3_ENDPOINT && /\.amazonaws\.com$/.test(new URL(e.S3_ENDPOINT).hostname) ? 'aws' : 'minio');
+  const endpoints = e.S3_ENDPOINT ?? [];
+  const publicEndpoints = e.S3_PUBLIC_ENDPOINT ?? endpoints;
+  if (publicEndpoints.length > 1 && publicEndpoints.length !== endpoints.length) {
+    throw new ConfigError(
+      'Invalid configuration:\n  S3_PUBLIC_ENDPOINT: must be one URL, or one per S3_ENDPOINT URL in the same order',
+    );
+  }
+  const engine: StoreEngine = e.S3_ENGINE ?? (endpoints.some((u) => /\.amazonaws\.com$/.test(new URL(u).hostname)) ? 'aws' : 'minio');
   const ttlCeiling = engine === 'aws' ? AWS_MAX_URL_TTL_SECONDS : MAX_PRESIGN_SECONDS;
   const maxTtl = e.SIGNED_URL_MAX_TTL_SECONDS ?? ttlCeiling;
   if (maxTtl > ttlCeiling) {
@@ -214,8 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedMinio,
     localMinioPort: e.LOCAL_MINIO_PORT,
     s3: {
-      endpoint: e.S3_ENDPOINT,
-      publicEndpoint: e.S3_PUBLIC_ENDPOINT ?? e.S3_ENDPOINT,
+      endpoints,
+      publicEndpoints,
       region: e.S3_REGION,
       credentials:
         e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY

@@ -16,6 +16,7 @@ import type { Logger } from './log';
 import { Metrics } from './metrics';
 import { StoreUnavailable } from './storage/errors';
 import { StorageService } from './storage/service';
+import { endpointsFor } from './store/endpoints';
 import { ObjectStore, StoreAccessDenied } from './store/objectStore';
 import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
 import { bucketName, STORAGE_TYPES } from './storage/types';
@@ -69,7 +70,7 @@ export async function startEmbeddedStore(config: Config): Promise<{ config: Conf
     config: {
       ...config,
       embeddedMinio: false,
-      s3: { ...config.s3, endpoint: localMinio.endpoint, publicEndpoint: localMinio.endpoint, credentials: secrets.minio, forcePathStyle: true },
+      s3: { ...config.s3, endpoints: [localMinio.endpoint], publicEndpoints: [localMinio.endpoint], credentials: secrets.minio, forcePathStyle: true },
       auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? secrets.jwtSecret },
     },
   };
@@ -91,13 +92,23 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 
     const uploads = new InFlight();
     const metrics = new Metrics(() => uploads.size, options.metricsSource);
+    const endpoints = endpointsFor(config.s3, {
+      onChange: (state) =>
+        state.up
+          ? logger.info({ endpoint: state.url }, 'store endpoint is back')
+          : logger.warn({ endpoint: state.url, reason: state.reason }, 'store endpoint is down; sending work to the others'),
+    });
+    endpoints.start();
+    cleanups.push(() => endpoints.close());
+    metrics.watchEndpoints(endpoints);
     const signer = new UrlSigner(
       config.s3,
+      endpoints,
       STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
       config.signedUrlMaxTtlSeconds,
     );
     const orphanAgeMs = config.orphanUploadAgeSeconds * 1000;
-    const store = new ObjectStore(config.s3, { observer: metrics, signer, responseTimeoutMs: config.s3.responseTimeoutMs, orphanAgeMs });
+    const store = new ObjectStore(config.s3, { observer: metrics, signer, endpoints, responseTimeoutMs: config.s3.responseTimeoutMs, orphanAgeMs });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
@@ -117,6 +128,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       uploads,
       accepting: () => accepting,
       prepared: () => preparation.done,
+      endpoints,
       maxTransfersPerCaller: config.maxTransfersPerCaller,
       idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
     });

@@ -4,6 +4,7 @@
  * `none`), statuses are numbers.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreEndpoints } from './store/endpoints';
 import type { StoreObserver } from './store/objectStore';
 
 export class Metrics implements StoreObserver {
@@ -64,6 +65,21 @@ export class Metrics implements StoreObserver {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One gauge per store endpoint: 1 while it is up (answers health checks), 0 while down. */
+  watchEndpoints(endpoints: StoreEndpoints): void {
+    new Gauge({
+      name: 'storage_store_endpoint_up',
+      help: 'Whether each store endpoint answers its health checks (1) or not (0)',
+      labelNames: ['endpoint'] as const,
+      registers: [this.registry],
+      // Across worker processes: up only while every worker sees it up.
+      aggregator: 'min',
+      collect() {
+        for (const state of endpoints.list()) this.set({ endpoint: state.url }, state.up ? 1 : 0);
+      },
+    });
   }
 
   /** The Prometheus text for /metrics. */

@@ -8,6 +8,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { StorageService } from '../storage/service';
+import type { StoreEndpoints } from '../store/endpoints';
 import type { InFlight } from './inFlight';
 import { accessLog } from './middleware/accessLog';
 import { authenticate } from './middleware/authenticate';
@@ -41,6 +42,8 @@ export interface AppDependencies {
   accepting: () => boolean;
   /** True once the buckets and signing identities are in place (the store may have been down at start). */
   prepared: () => boolean;
+  /** The store's endpoints, whose states /readyz shows. */
+  endpoints: StoreEndpoints;
   /** Streams one caller may have under way at once. */
   maxTransfersPerCaller: number;
   /** A request on whose connection no byte moves for this long is cut. */
@@ -59,10 +62,10 @@ export interface RouteSpec {
 }
 
 /** Served without a token: probes, metrics and the API description. */
-export function publicRoutes({ service, metrics, accepting, prepared }: AppDependencies): RouteSpec[] {
+export function publicRoutes({ service, metrics, accepting, prepared, endpoints }: AppDependencies): RouteSpec[] {
   return [
     { method: 'get', path: '/healthz', documented: '/healthz', name: 'healthz', handlers: [healthz()] },
-    { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting, prepared)] },
+    { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting, prepared, endpoints)] },
     { method: 'get', path: '/metrics', documented: '/metrics', name: 'metrics', handlers: [metricsRoute(metrics)] },
     {
       method: 'get',

@@ -58,7 +58,7 @@ export const openApiDocument: Json = {
       get: {
         summary: 'The object store is reachable, the buckets exist, and the gateway is not stopping',
         security: [],
-        responses: { '200': reply('Ready', json(ref('Status'))), ...errors(503) },
+        responses: { '200': reply('Ready, with each store endpoint\'s health', json(ref('Readiness'))), ...errors(503) },
       },
     },
     '/metrics': {
@@ -240,6 +240,27 @@ export const openApiDocument: Json = {
     schemas: {
       StorageType: { type: 'string', enum: [...STORAGE_TYPES] },
       Status: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+      Readiness: {
+        type: 'object',
+        required: ['status', 'endpoints'],
+        properties: {
+          status: { type: 'string', enum: ['ready'] },
+          endpoints: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['url', 'up', 'since'],
+              additionalProperties: false,
+              properties: {
+                url: { type: 'string', description: 'A store endpoint from S3_ENDPOINT' },
+                up: { type: 'boolean', description: 'Whether it answers its health checks' },
+                since: { type: 'string', format: 'date-time', description: 'When its state last changed' },
+                reason: { type: 'string', description: 'Why it is down (ECONNREFUSED, no answer in time, HTTP 503)' },
+              },
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         required: ['error'],

@@ -21,7 +21,6 @@ import {
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
   type CompletedPart,
@@ -30,7 +29,9 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
 import { BadRequest, Conflict, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
-import { firstListedKey, headerOf, SignedHttp, StoreHttpError, type SignedAnswer } from './signedHttp';
+import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
+import { endpointOf, failureOf, isNetworkFailure, nameOf, statusOf } from './failures';
+import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
 
 export interface ObjectInfo {
@@ -148,6 +149,8 @@ export interface StoreOptions {
   responseTimeoutMs?: number;
   /** A streamed upload whose entry was not refreshed for this long belongs to a dead process. */
   orphanAgeMs?: number;
+  /** The store's endpoints and their health (shared with the URL signer); by default from the settings. */
+  endpoints?: StoreEndpoints;
 }
 
 export class ObjectStore {
@@ -163,6 +166,9 @@ export class ObjectStore {
   /** The hot calls (GET, HEAD, single PUT, DELETE) as signed HTTP, without the SDK's stack. */
   private readonly http: SignedHttp;
   private readonly signer: UrlSigner | undefined;
+  readonly endpoints: StoreEndpoints;
+  /** Endpoints made here (not handed in) are closed here. */
+  private readonly ownsEndpoints: boolean;
   /** A live stream refreshes its entry four times per orphan age, so it never looks dead. */
   private readonly streamHeartbeatMs: number;
 
@@ -178,6 +184,9 @@ export class ObjectStore {
     this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
     this.observer = options.observer;
     this.signer = options.signer;
+    this.ownsEndpoints = options.endpoints === undefined;
+    this.endpoints = options.endpoints ?? endpointsFor(settings);
+    const endpoint = settings.endpoints[0];
     this.streamHeartbeatMs = (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4;
     const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     const common = {
@@ -191,13 +200,13 @@ export class ObjectStore {
     };
     this.client = new S3Client({
       ...common,
-      endpoint: settings.endpoint,
+      endpoint,
       maxAttempts: 3,
       // A socket silent for this long (a frozen node) fails the call; each attempt has its own.
       requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: responseTimeoutMs, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
     });
     this.http = new SignedHttp({
-      endpoint: settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`,
+      endpoints: this.endpoints,
       region: settings.region,
       forcePathStyle: settings.forcePathStyle,
       // The SDK client's provider: static keys, or the default chain with its refreshes.
@@ -207,26 +216,28 @@ export class ObjectStore {
     });
     this.copies = new S3Client({
       ...common,
-      endpoint: settings.endpoint,
+      endpoint,
       maxAttempts: 3,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
     });
     this.transfers = new S3Client({
       ...common,
-      endpoint: settings.endpoint,
-      // A stream cannot be replayed: the caller retries, not the SDK.
-      maxAttempts: 1,
+      endpoint,
+      // Parts are buffers, so an attempt can be sent again (to another endpoint after a failure).
+      maxAttempts: 3,
       // A stream cut by its client is expected and handled here; the SDK would warn on the console.
       logger: SILENT_SDK_LOGGER,
       // No socket idle timeout here: a download to a slow reader pauses the S3 socket by
       // back-pressure; the HTTP layer cuts a caller that moves nothing for too long.
       requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: responseTimeoutMs, httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS } }),
     });
+    // Configured endpoints (not AWS's own, which the SDK resolves): each attempt to a healthy one.
+    if (endpoint !== undefined) for (const client of [this.client, this.copies, this.transfers]) routeByHealth(client, this.endpoints);
   }
 
   /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
   describe(): string {
-    return this.settings.endpoint ?? `AWS S3 (${this.settings.region})`;
+    return this.settings.endpoints.length > 0 ? this.settings.endpoints.join(',') : `AWS S3 (${this.settings.region})`;
   }
 
   async close(): Promise<void> {
@@ -235,6 +246,7 @@ export class ObjectStore {
     this.transfers.destroy();
     this.signer?.close();
     await this.http.close();
+    if (this.ownsEndpoints) await this.endpoints.close();
   }
 
   // ---- buckets ------------------------------------------------------------------------------
@@ -744,9 +756,10 @@ export class ObjectStore {
     try {
       return await exchange();
     } catch (error) {
+      const where = endpointOf(error) ?? this.describe();
       let translated = exclusive && isPreconditionFailure(error) ? new Conflict('An object already exists at that key') : translate(error);
       if (translated instanceof StoreUnavailable && translated.reason) {
-        translated = new StoreUnavailable(translated.message, `${translated.reason} at ${this.describe()} (${operation})`);
+        translated = new StoreUnavailable(translated.message, `${translated.reason} at ${where} (${operation})`);
       }
       failure = translated instanceof StorageError ? translated.code : (translated as Error).name || 'Error';
       throw translated;
@@ -813,44 +826,13 @@ function sameRule(have: LifecycleRule, want: LifecycleRule): boolean {
   );
 }
 
-function nameOf(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (error instanceof StoreHttpError) return error.status;
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
-}
-
 const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
-const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 const PARTS_REFUSED: Record<string, string> = {
   InvalidPart: 'A listed part was not uploaded, or its ETag does not match',
   InvalidPartOrder: 'Parts must be listed in ascending part-number order',
   EntityTooSmall: 'Every part but the last must be at least 5 MiB',
 };
 const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'XMinioInvalidResourceName', 'InvalidObjectName']);
-
-function isNetworkFailure(error: unknown): boolean {
-  const { code, $metadata } = (error ?? {}) as { code?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof code === 'string' && NETWORK_FAILURES.has(code)) return true;
-  // undici's own failures (socket closed, connect or headers timeout), but not an abort.
-  if (typeof code === 'string' && code.startsWith('UND_ERR_') && code !== 'UND_ERR_ABORTED') return true;
-  if (nameOf(error) === 'TimeoutError') return true;
-  // The SDK marks every failed exchange with $metadata; no HTTP status there means the store
-  // never answered (its retry layer may have re-wrapped the socket error and dropped `code`).
-  return $metadata !== undefined && $metadata.httpStatusCode === undefined;
-}
-
-/** A short cause for the log: the network error's code, a timeout, or the store's answer. */
-function failureOf(error: unknown): string {
-  const { code, name, $metadata } = (error ?? {}) as { code?: unknown; name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = statusOf(error) ?? $metadata?.httpStatusCode;
-  if (typeof code === 'string') return code;
-  if (status !== undefined) return `HTTP ${status}${name ? ` ${name}` : ''}`;
-  return name || 'no answer';
-}
 
 function translate(error: unknown): unknown {
   if (error instanceof StorageError) return error;

@@ -11,6 +11,8 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { Agent, type Dispatcher } from 'undici';
+import type { StoreEndpoints } from './endpoints';
+import { failureOf, isNetworkFailure, markEndpoint, StoreHttpError } from './failures';
 import { escapeKey, escapeQuery, NodeSha256 } from './urlSigner';
 
 export interface SignedCall {
@@ -30,18 +32,9 @@ export interface SignedAnswer {
   body: Dispatcher.ResponseData['body'];
 }
 
-/** A refusal from the store, named by its S3 error code (or by status for bodiless answers). */
-export class StoreHttpError extends Error {
-  constructor(
-    override readonly name: string,
-    readonly status: number,
-  ) {
-    super(`The object store answered ${status} ${name}`);
-  }
-}
-
 export interface SignedHttpSettings {
-  endpoint: string;
+  /** Where calls go; a call that finds one dead moves to the next if it can be replayed. */
+  endpoints: StoreEndpoints;
   region: string;
   forcePathStyle: boolean;
   credentials: Provider<AwsCredentialIdentity>;
@@ -59,10 +52,8 @@ export class SignedHttp {
   private readonly streams: Agent;
   private readonly small: Agent;
   private readonly signer: SignatureV4;
-  private readonly endpoint: URL;
 
   constructor(private readonly settings: SignedHttpSettings) {
-    this.endpoint = new URL(settings.endpoint);
     const agent = (connections: number) =>
       new Agent({
         connections,
@@ -90,11 +81,30 @@ export class SignedHttp {
 
   /**
    * Sends one signed request. A 2xx or 3xx (304) answer is returned with its body unread; any
-   * other answer is read (S3 sends a small XML error) and thrown as a StoreHttpError.
+   * other answer is read (S3 sends a small XML error) and thrown as a StoreHttpError. An
+   * endpoint that does not answer is marked down, and a call without a streamed body (which
+   * cannot be sent twice) moves to the next endpoint.
    */
   async send(call: SignedCall): Promise<SignedAnswer> {
+    const replayable = call.body === undefined || Buffer.isBuffer(call.body);
+    const tried = new Set<string>();
+    for (;;) {
+      const endpoint = this.settings.endpoints.pick(tried) as string;
+      try {
+        return await this.sendTo(new URL(endpoint), call);
+      } catch (error) {
+        if (!isNetworkFailure(error) || call.signal?.aborted) throw error;
+        markEndpoint(error, endpoint);
+        this.settings.endpoints.markDown(endpoint, failureOf(error));
+        tried.add(endpoint);
+        if (!replayable || this.settings.endpoints.pick(tried) === undefined) throw error;
+      }
+    }
+  }
+
+  private async sendTo(endpoint: URL, call: SignedCall): Promise<SignedAnswer> {
     const pathStyle = this.settings.forcePathStyle;
-    const host = pathStyle ? this.endpoint.host : `${call.bucket}.${this.endpoint.host}`;
+    const host = pathStyle ? endpoint.host : `${call.bucket}.${endpoint.host}`;
     const objectPath = call.key === '' ? (pathStyle ? '' : '/') : `/${escapeKey(call.key)}`;
     const path = `${pathStyle ? `/${call.bucket}` : ''}${objectPath}`;
     const query = call.query ?? {};
@@ -104,11 +114,11 @@ export class SignedHttp {
     const headers: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
     for (const [name, value] of Object.entries(call.headers ?? {})) if (value !== undefined) headers[name] = value;
     const signed = await this.signer.sign(
-      new HttpRequest({ method: call.method, protocol: this.endpoint.protocol, hostname: host, path, headers, query }),
+      new HttpRequest({ method: call.method, protocol: endpoint.protocol, hostname: host, path, headers, query }),
     );
     const dispatcher = call.method === 'GET' || call.method === 'PUT' ? this.streams : this.small;
     const answer = await dispatcher.request({
-      origin: `${this.endpoint.protocol}//${host}`,
+      origin: `${endpoint.protocol}//${host}`,
       method: call.method,
       path: search ? `${path}?${search}` : path,
       headers: signed.headers,

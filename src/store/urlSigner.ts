@@ -23,6 +23,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../config';
 import { StoreUnavailable } from '../storage/errors';
+import { routeByHealth, type StoreEndpoints } from './endpoints';
 
 export type UrlPurpose = 'upload' | 'download';
 
@@ -56,23 +57,26 @@ export class UrlSigner {
   private readonly signers: Record<UrlPurpose, SignatureV4>;
   private readonly credentials: Record<UrlPurpose, ScopedCredentials>;
   private readonly sts: STSClient;
-  private readonly endpoint: URL;
+  /** Parsed public endpoints, by URL: one is picked per signature, paired with a healthy node. */
+  private readonly publicUrls = new Map<string, URL>();
 
   constructor(
     private readonly settings: S3Settings,
+    private readonly endpoints: StoreEndpoints,
     buckets: readonly string[],
     /** The longest URL lifetime: credentials are renewed while they still outlive it. */
     maxUrlTtlSeconds: number,
   ) {
-    this.endpoint = new URL(settings.publicEndpoint ?? `https://s3.${settings.region}.amazonaws.com`);
-    // MinIO serves STS on its S3 endpoint; AWS has its own regional STS endpoint.
+    // MinIO serves STS on its S3 endpoints; AWS has its own regional STS endpoint.
+    const stsOnStore = settings.engine !== 'aws' && settings.endpoints.length > 0;
     this.sts = new STSClient({
       region: settings.region,
       credentials: settings.credentials,
-      ...(settings.engine === 'minio' && { endpoint: settings.endpoint }),
+      ...(stsOnStore && { endpoint: settings.endpoints[0] }),
       maxAttempts: 3,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: settings.responseTimeoutMs }),
     });
+    if (stsOnStore) routeByHealth(this.sts, endpoints);
     const session = settings.engine === 'aws' ? AWS_SESSION_SECONDS : Math.min(MINIO_SESSION_SECONDS, 2 * maxUrlTtlSeconds + 3600);
     const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
     const scoped = (purpose: UrlPurpose, action: string) =>
@@ -124,7 +128,8 @@ export class UrlSigner {
   private async sign(purpose: UrlPurpose, request: SignedRequest): Promise<string> {
     const { bucket, key } = request;
     const pathStyle = this.settings.forcePathStyle;
-    const host = pathStyle ? this.endpoint.host : `${bucket}.${this.endpoint.host}`;
+    const endpoint = this.publicUrl(this.endpoints.pickPublic());
+    const host = pathStyle ? endpoint.host : `${bucket}.${endpoint.host}`;
     const path = `${pathStyle ? `/${bucket}` : ''}/${escapeKey(key)}`;
     const headers: Record<string, string> = {
       host,
@@ -135,7 +140,7 @@ export class UrlSigner {
     for (const [name, value] of Object.entries(request.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
     const unsigned = new HttpRequest({
       method: request.method,
-      protocol: this.endpoint.protocol,
+      protocol: endpoint.protocol,
       hostname: host,
       path,
       headers,
@@ -155,7 +160,13 @@ export class UrlSigner {
     const query = Object.entries(signed.query ?? {})
       .map(([name, value]) => `${escapeQuery(name)}=${escapeQuery(String(value))}`)
       .join('&');
-    return `${this.endpoint.protocol}//${host}${path}?${query}`;
+    return `${endpoint.protocol}//${host}${path}?${query}`;
+  }
+
+  private publicUrl(text: string): URL {
+    let url = this.publicUrls.get(text);
+    if (!url) this.publicUrls.set(text, (url = new URL(text)));
+    return url;
   }
 }
 

@@ -360,6 +360,9 @@ describe('other routes', () => {
 
   it('serves /healthz and /readyz without a token', async () => {
     expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${gw.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect(await (await fetch(`${gw.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      endpoints: [{ url: gw.config.s3.endpoints[0], up: true, since: expect.any(String) }],
+    });
   });
 });

@@ -18,8 +18,8 @@ import { testStore } from '../support/testStore';
 const s3 = operatorClient();
 const prefix = `t-${randomBytes(5).toString('hex')}`;
 const store = new ObjectStore({
-  endpoint: testStore().endpoint,
-  publicEndpoint: testStore().endpoint,
+  endpoints: [testStore().endpoint],
+  publicEndpoints: [testStore().endpoint],
   region: testStore().region,
   credentials: { accessKeyId: testStore().accessKeyId, secretAccessKey: testStore().secretAccessKey },
   forcePathStyle: true,

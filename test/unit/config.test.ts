@@ -28,8 +28,8 @@ describe('loadConfig', () => {
     expect(config.embeddedMinio).toBe(false);
     expect(config.host).toBe('0.0.0.0');
     expect(config.s3).toEqual({
-      endpoint: 'http://minio:9000',
-      publicEndpoint: 'http://minio:9000',
+      endpoints: ['http://minio:9000'],
+      publicEndpoints: ['http://minio:9000'],
       region: 'us-east-1',
       engine: 'minio',
       signingRoleArn: undefined,
@@ -37,6 +37,19 @@ describe('loadConfig', () => {
       credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
       forcePathStyle: true,
     });
+  });
+
+  it('takes a comma-separated list of endpoints, public ones paired in order or one for all', () => {
+    const base = { S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret', AUTH_JWT_SECRET: 'x'.repeat(32) };
+    const paired = loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000, http://n2:9000/', S3_PUBLIC_ENDPOINT: 'https://a.example,https://b.example' });
+    expect(paired.s3.endpoints).toEqual(['http://n1:9000', 'http://n2:9000']);
+    expect(paired.s3.publicEndpoints).toEqual(['https://a.example', 'https://b.example']);
+    const balanced = loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000', S3_PUBLIC_ENDPOINT: 'https://lb.example' });
+    expect(balanced.s3.publicEndpoints).toEqual(['https://lb.example']);
+    expect(loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000' }).s3.publicEndpoints).toEqual(['http://n1:9000', 'http://n2:9000']);
+    expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000', S3_PUBLIC_ENDPOINT: 'https://a,https://b,https://c' })).toThrow(/S3_PUBLIC_ENDPOINT: must be one URL, or one per/);
+    expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n1:9000' })).toThrow(/S3_ENDPOINT: must not list a URL twice/);
+    expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,minio:9000' })).toThrow(/S3_ENDPOINT/);
   });
 
   it('treats empty variables as unset', () => {

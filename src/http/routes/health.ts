@@ -1,6 +1,7 @@
 /** Liveness, readiness and metrics for orchestrators and scrapers; no auth. */
 import type { RequestHandler } from 'express';
 import type { Metrics } from '../../metrics';
+import type { StoreEndpoints } from '../../store/endpoints';
 import type { StorageService } from '../../storage/service';
 import { StoreUnavailable } from '../../storage/errors';
 
@@ -14,11 +15,17 @@ export function healthz(): RequestHandler {
 /** /readyz answers within this, whatever the store does (a frozen node must not hang probes). */
 const READY_CHECK_MS = 1500;
 
-/** The object store answers, every bucket is in place, and the gateway is not stopping. */
-export function readyz(service: StorageService, accepting: () => boolean, prepared: () => boolean): RequestHandler {
+/**
+ * The object store answers, every bucket is in place, and the gateway is not stopping. The
+ * answer lists each store endpoint's state from the health checks.
+ */
+export function readyz(service: StorageService, accepting: () => boolean, prepared: () => boolean, endpoints: StoreEndpoints): RequestHandler {
   return async (_req, res) => {
     if (!accepting()) throw new StoreUnavailable('The gateway is shutting down');
     if (!prepared()) throw new StoreUnavailable('The object store has not answered since start-up; the buckets are not prepared yet');
+    const states = endpoints.list();
+    // No endpoint passes its health check: say so at once rather than wait on a dead store.
+    if (!endpoints.anyUp) throw new StoreUnavailable(`None of the ${states.length} store endpoint(s) answers its health check`);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('no answer in time')), READY_CHECK_MS);
@@ -30,7 +37,10 @@ export function readyz(service: StorageService, accepting: () => boolean, prepar
     } finally {
       clearTimeout(timer);
     }
-    res.status(200).json({ status: 'ready' });
+    res.status(200).json({
+      status: 'ready',
+      endpoints: states.map((state) => ({ url: state.url, up: state.up, since: state.since.toISOString(), ...(state.reason && { reason: state.reason }) })),
+    });
   };
 }
 

@@ -1,0 +1,210 @@
+/**
+ * The store's endpoints: the nodes of one cluster (or one load balancer), each with a health
+ * state. Work goes round the healthy ones; a call that finds an endpoint dead (refused, reset,
+ * silent past the response limit) marks it down at once, and a health check every few seconds
+ * brings it back. With every endpoint down, all are tried anyway: the store may have come back
+ * between two checks, and the caller gets a 503 either way.
+ *
+ * Presigned URLs name a public endpoint. When S3_PUBLIC_ENDPOINT lists as many URLs as
+ * S3_ENDPOINT, the two lists pair up in order (the same node seen from outside and inside), so
+ * URLs go to the public face of a healthy node; a single public URL (a load balancer) is used
+ * as it is.
+ */
+import { HttpRequest } from '@smithy/protocol-http';
+import type { FinalizeRequestMiddleware, RelativeMiddlewareOptions } from '@smithy/types';
+import { Agent } from 'undici';
+import type { S3Settings } from '../config';
+import { failureOf, isNetworkFailure, markEndpoint } from './failures';
+
+export interface EndpointState {
+  url: string;
+  up: boolean;
+  /** When the state last changed. */
+  since: Date;
+  /** Why it went down (ECONNREFUSED, a timeout, HTTP 503). */
+  reason: string | undefined;
+}
+
+export interface EndpointSettings {
+  /** Internal URLs, without trailing slash. */
+  urls: string[];
+  /** Public URLs for presigning: one, or one per internal URL in the same order. */
+  publicUrls: string[];
+  /** Between health checks of each endpoint. */
+  checkIntervalMs?: number;
+  /** A check without an answer this long marks the endpoint down. */
+  checkTimeoutMs?: number;
+  /** Told when an endpoint goes down or comes back (for one log line per change). */
+  onChange?: (state: EndpointState) => void;
+}
+
+/** A node that answered within a second or two is worth sending work to again. */
+const DEFAULT_CHECK_INTERVAL_MS = 2000;
+const DEFAULT_CHECK_TIMEOUT_MS = 2000;
+
+export class StoreEndpoints {
+  private readonly states: EndpointState[];
+  private readonly checker: Agent;
+  private readonly checkTimeoutMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private next = 0;
+
+  constructor(private readonly settings: EndpointSettings) {
+    if (settings.urls.length === 0) throw new Error('at least one store endpoint is needed');
+    if (settings.publicUrls.length !== 1 && settings.publicUrls.length !== settings.urls.length) {
+      throw new Error('public endpoints must be one, or one per endpoint');
+    }
+    const now = new Date();
+    this.states = settings.urls.map((url) => ({ url, up: true, since: now, reason: undefined }));
+    this.checkTimeoutMs = settings.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+    this.checker = new Agent({ connections: 2, connect: { timeout: this.checkTimeoutMs }, headersTimeout: this.checkTimeoutMs, bodyTimeout: this.checkTimeoutMs });
+  }
+
+  /** Begins the periodic health checks. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.checkAll(), this.settings.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.checker.close();
+  }
+
+  /** The first listed endpoint: where start-up messages say the store is. */
+  get primary(): string {
+    return this.states[0]!.url;
+  }
+
+  /** Every endpoint's state, in the configured order. */
+  list(): readonly EndpointState[] {
+    return this.states;
+  }
+
+  get anyUp(): boolean {
+    return this.states.some((state) => state.up);
+  }
+
+  /**
+   * The endpoint for the next call: the next healthy one in turn, skipping those this call has
+   * already tried. Answers undefined once every endpoint was tried.
+   */
+  pick(tried: ReadonlySet<string> = new Set()): string | undefined {
+    const count = this.states.length;
+    const untried = this.states.filter((state) => !tried.has(state.url));
+    if (untried.length === 0) return undefined;
+    const healthy = untried.filter((state) => state.up);
+    const pool = healthy.length > 0 ? healthy : untried;
+    if (pool.length === 1 || count === 1) return pool[0]!.url;
+    // Round robin over the configured order, so load spreads and the order stays predictable.
+    for (let step = 0; step < count; step++) {
+      const state = this.states[(this.next + step) % count]!;
+      if (pool.includes(state)) {
+        this.next = (this.next + step + 1) % count;
+        return state.url;
+      }
+    }
+    return pool[0]!.url;
+  }
+
+  /** The public URL to sign a presigned URL for: paired with a healthy endpoint when lists pair. */
+  pickPublic(): string {
+    const { publicUrls, urls } = this.settings;
+    if (publicUrls.length === 1) return publicUrls[0]!;
+    const internal = this.pick() ?? urls[0]!;
+    return publicUrls[urls.indexOf(internal)]!;
+  }
+
+  /** A call found the endpoint dead: stop sending work there until a health check says otherwise. */
+  markDown(url: string, reason: string): void {
+    this.set(url, false, reason);
+  }
+
+  /** Checks every endpoint now; answers when all checks are done. */
+  async checkAll(): Promise<void> {
+    await Promise.all(this.states.map((state) => this.check(state.url)));
+  }
+
+  /**
+   * An endpoint is up when it answers HTTP with anything below 500: an anonymous HEAD of the
+   * service root is refused (403) by a healthy S3 engine, and a node that lost its quorum
+   * answers 503.
+   */
+  private async check(url: string): Promise<void> {
+    try {
+      const answer = await this.checker.request({ origin: url, path: '/', method: 'HEAD', signal: AbortSignal.timeout(this.checkTimeoutMs) });
+      await answer.body.dump();
+      if (answer.statusCode >= 500) this.set(url, false, `HTTP ${answer.statusCode}`);
+      else this.set(url, true, undefined);
+    } catch (error) {
+      const { code, name } = error as { code?: string; name?: string };
+      this.set(url, false, code ?? (name === 'TimeoutError' || name === 'AbortError' ? 'no answer in time' : (name ?? 'no answer')));
+    }
+  }
+
+  private set(url: string, up: boolean, reason: string | undefined): void {
+    const state = this.states.find((s) => s.url === url);
+    if (!state || state.up === up) return;
+    state.up = up;
+    state.since = new Date();
+    state.reason = reason;
+    this.settings.onChange?.({ ...state });
+  }
+}
+
+/** Any SDK client (S3, STS): its middleware stack is all routing needs. */
+interface SdkClient {
+  middlewareStack: {
+    addRelativeTo(middleware: FinalizeRequestMiddleware<any, any>, options: RelativeMiddlewareOptions): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+}
+
+/**
+ * Sends each attempt of an SDK call to a healthy endpoint. It sits after the SDK's retry layer
+ * and before signing, so a retry after a refused or silent node goes to another node, signed
+ * for that node's host. The client must be built with the first endpoint (path-style or a
+ * host suffix: `bucket.` before the endpoint's host is kept).
+ */
+export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): void {
+  const configured = new URL(endpoints.primary).hostname;
+  client.middlewareStack.addRelativeTo(
+    (next) => {
+      const tried = new Set<string>();
+      let bucketHost: string | undefined;
+      return async (args) => {
+        // Every endpoint failed this call once: start over (one may be back).
+        const endpoint = endpoints.pick(tried) ?? endpoints.pick() ?? endpoints.primary;
+        const request = args.request;
+        if (HttpRequest.isInstance(request)) {
+          const target = new URL(endpoint);
+          // The first attempt still has the SDK's host: keep a virtual-hosted `bucket.` part.
+          bucketHost ??= request.hostname.endsWith(configured) ? request.hostname.slice(0, request.hostname.length - configured.length) : '';
+          request.protocol = target.protocol;
+          request.hostname = bucketHost + target.hostname;
+          request.port = target.port ? Number(target.port) : undefined;
+          request.headers.host = bucketHost + target.host;
+        }
+        try {
+          return await next(args);
+        } catch (error) {
+          if (isNetworkFailure(error)) {
+            markEndpoint(error, endpoint);
+            endpoints.markDown(endpoint, failureOf(error));
+            tried.add(endpoint);
+          }
+          throw error;
+        }
+      };
+    },
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'storeEndpointRouting', override: true },
+  );
+}
+
+/** The endpoints of a store's settings: AWS S3's regional endpoint when none is configured. */
+export function endpointsFor(settings: S3Settings, options: Pick<EndpointSettings, 'onChange' | 'checkIntervalMs'> = {}): StoreEndpoints {
+  const urls = settings.endpoints.length > 0 ? settings.endpoints : [`https://s3.${settings.region}.amazonaws.com`];
+  const publicUrls = settings.publicEndpoints.length > 0 ? settings.publicEndpoints : urls;
+  return new StoreEndpoints({ urls, publicUrls, ...options });
+}
