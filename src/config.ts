@@ -46,7 +46,7 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: booleanString.optional(),
-  S3_ENGINE: z.enum(['minio', 'aws'], { message: 'must be minio or aws' }).optional(),
+  S3_ENGINE: z.enum(['minio', 'seaweedfs', 'aws'], { message: 'must be minio, seaweedfs or aws' }).optional(),
   S3_RESPONSE_TIMEOUT_SECONDS: int(1, 300).default(10),
   S3_SIGNING_ROLE_ARN: z.string().regex(/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN' }).optional(),
   STORAGE_BUCKET_PREFIX: z
@@ -114,7 +114,7 @@ export interface S3Settings {
   responseTimeoutMs: number;
 }
 
-export type StoreEngine = 'minio' | 'aws';
+export type StoreEngine = 'minio' | 'seaweedfs' | 'aws';
 
 /**
  * Temporary credentials from AWS STS last at most 12 h (a role's longest session), and a URL

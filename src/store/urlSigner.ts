@@ -78,9 +78,12 @@ export class UrlSigner {
     });
     if (stsOnStore) routeByHealth(this.sts, endpoints);
     const session = settings.engine === 'aws' ? AWS_SESSION_SECONDS : Math.min(MINIO_SESSION_SECONDS, 2 * maxUrlTtlSeconds + 3600);
+    // MinIO ignores the role, and SeaweedFS wants none for a session of the caller's own (a
+    // named role there needs a trust policy): the session policy alone narrows the rights.
+    const roleArn = settings.signingRoleArn ?? (settings.engine === 'minio' ? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing' : undefined);
     const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
     const scoped = (purpose: UrlPurpose, action: string) =>
-      new ScopedCredentials(this.sts, purpose, sessionPolicy(action, resources), settings.signingRoleArn, session, maxUrlTtlSeconds + 300);
+      new ScopedCredentials(this.sts, purpose, sessionPolicy(action, resources), roleArn, session, maxUrlTtlSeconds + 300);
     this.credentials = { upload: scoped('upload', 's3:PutObject'), download: scoped('download', 's3:GetObject') };
     const signer = (purpose: UrlPurpose) =>
       new SignatureV4({
@@ -197,8 +200,7 @@ class ScopedCredentials {
     try {
       const answer = await this.sts.send(
         new AssumeRoleCommand({
-          // MinIO ignores the role (the session policy alone narrows the caller's own rights).
-          RoleArn: this.roleArn ?? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing',
+          RoleArn: this.roleArn,
           RoleSessionName: `storage-gateway-${this.purpose}`,
           Policy: this.policy,
           DurationSeconds: this.sessionSeconds,

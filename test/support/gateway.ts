@@ -38,6 +38,7 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
   const prefix = `t-${randomBytes(5).toString('hex')}`;
   const config = loadConfig({
     S3_ENDPOINT: store.endpoint,
+    S3_ENGINE: store.engine,
     S3_REGION: store.region,
     S3_ACCESS_KEY_ID: store.accessKeyId,
     S3_SECRET_ACCESS_KEY: store.secretAccessKey,
@@ -103,6 +104,7 @@ export function gatewayProcessEnv(prefix: string, port: number, extra: Record<st
   return {
     PATH: process.env.PATH ?? '',
     S3_ENDPOINT: store.endpoint,
+    S3_ENGINE: store.engine,
     S3_ACCESS_KEY_ID: store.accessKeyId,
     S3_SECRET_ACCESS_KEY: store.secretAccessKey,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,

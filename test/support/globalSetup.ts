@@ -28,18 +28,19 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_STORE_VARIABLES.accessKeyId] = store.accessKeyId;
   process.env[TEST_STORE_VARIABLES.secretAccessKey] = store.secretAccessKey;
   process.env[TEST_STORE_VARIABLES.region] = store.region;
+  process.env[TEST_STORE_VARIABLES.engine] = store.engine;
   globalThis.__STOP_TEST_STORE__ = stop;
   process.stderr.write(`\ntests use ${source} at ${store.endpoint}\n`);
 }
 
 async function provideStore(): Promise<{ store: TestStore; stop: Stop; source: string }> {
-  const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION } = process.env;
+  const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_ENGINE } = process.env;
   if (S3_ENDPOINT) {
     if (!S3_ACCESS_KEY_ID || !S3_SECRET_ACCESS_KEY) {
       throw new Error('S3_ENDPOINT is set for the tests: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY too');
     }
     return {
-      store: { endpoint: S3_ENDPOINT, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, region: S3_REGION ?? 'us-east-1' },
+      store: { endpoint: S3_ENDPOINT, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, region: S3_REGION ?? 'us-east-1', engine: S3_ENGINE ?? 'minio' },
       stop: async () => undefined,
       source: 'the object store from S3_ENDPOINT',
     };
@@ -53,7 +54,7 @@ async function provideStore(): Promise<{ store: TestStore; stop: Stop; source: s
     const killOnExit = () => process.kill(minio.pid, 'SIGKILL');
     process.once('exit', killOnExit);
     return {
-      store: { endpoint: minio.endpoint, ...credentials, region: 'us-east-1' },
+      store: { endpoint: minio.endpoint, ...credentials, region: 'us-east-1', engine: 'minio' },
       stop: async () => {
         process.off('exit', killOnExit);
         await minio.stop();
@@ -71,7 +72,7 @@ async function provideStore(): Promise<{ store: TestStore; stop: Stop; source: s
       .withWaitStrategy(Wait.forHttp('/minio/health/ready', 9000))
       .start();
     return {
-      store: { endpoint: `http://127.0.0.1:${container.getMappedPort(9000)}`, ...credentials, region: 'us-east-1' },
+      store: { endpoint: `http://127.0.0.1:${container.getMappedPort(9000)}`, ...credentials, region: 'us-east-1', engine: 'minio' },
       stop: async () => {
         await container.stop();
       },

@@ -4,6 +4,8 @@ export interface TestStore {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+  /** S3_ENGINE for gateways on this store (minio or seaweedfs). */
+  engine: string;
 }
 
 export const TEST_STORE_VARIABLES = {
@@ -11,6 +13,7 @@ export const TEST_STORE_VARIABLES = {
   accessKeyId: 'TEST_S3_ACCESS_KEY_ID',
   secretAccessKey: 'TEST_S3_SECRET_ACCESS_KEY',
   region: 'TEST_S3_REGION',
+  engine: 'TEST_S3_ENGINE',
 } as const;
 
 export function testStore(): TestStore {
@@ -24,5 +27,6 @@ export function testStore(): TestStore {
     accessKeyId: read(TEST_STORE_VARIABLES.accessKeyId),
     secretAccessKey: read(TEST_STORE_VARIABLES.secretAccessKey),
     region: read(TEST_STORE_VARIABLES.region),
+    engine: read(TEST_STORE_VARIABLES.engine),
   };
 }
