@@ -83,23 +83,40 @@ export class SignedHttp {
    * Sends one signed request. A 2xx or 3xx (304) answer is returned with its body unread; any
    * other answer is read (S3 sends a small XML error) and thrown as a StoreHttpError. An
    * endpoint that does not answer is marked down, and a call without a streamed body (which
-   * cannot be sent twice) moves to the next endpoint.
+   * cannot be sent twice) moves to the next endpoint; after a 503 it asks one other.
    */
   async send(call: SignedCall): Promise<SignedAnswer> {
     const replayable = call.body === undefined || Buffer.isBuffer(call.body);
     const tried = new Set<string>();
+    let busyRetried = false;
     for (;;) {
       const endpoint = this.settings.endpoints.pick(tried) as string;
       try {
         return await this.sendTo(new URL(endpoint), call);
       } catch (error) {
-        if (!isNetworkFailure(error) || call.signal?.aborted) throw error;
-        markEndpoint(error, endpoint);
-        this.settings.endpoints.markDown(endpoint, failureOf(error));
+        if (call.signal?.aborted || !replayable) {
+          if (isNetworkFailure(error)) this.failed(endpoint, error);
+          throw error;
+        }
         tried.add(endpoint);
-        if (!replayable || this.settings.endpoints.pick(tried) === undefined) throw error;
+        const another = this.settings.endpoints.pick(tried) !== undefined;
+        if (isNetworkFailure(error)) {
+          this.failed(endpoint, error);
+          if (another) continue;
+        } else if (error instanceof StoreHttpError && error.status === 503 && another && !busyRetried) {
+          // A node still starting, or one that lost its peers, answers 503 while others may
+          // serve: one other node is worth asking. The health check decides whether it is down.
+          busyRetried = true;
+          continue;
+        }
+        throw error;
       }
     }
+  }
+
+  private failed(endpoint: string, error: unknown): void {
+    markEndpoint(error, endpoint);
+    this.settings.endpoints.markDown(endpoint, failureOf(error));
   }
 
   private async sendTo(endpoint: URL, call: SignedCall): Promise<SignedAnswer> {
