@@ -19,6 +19,8 @@ import { failureOf, isNetworkFailure, markEndpoint } from './failures';
 export interface EndpointState {
   url: string;
   up: boolean;
+  /** Checks passed in a row while down: a node just restarted gets work only once it has settled. */
+  passes?: number;
   /** When the state last changed. */
   since: Date;
   /** Why it went down (ECONNREFUSED, a timeout, HTTP 503). */
@@ -36,7 +38,16 @@ export interface EndpointSettings {
   checkTimeoutMs?: number;
   /** Told when an endpoint goes down or comes back (for one log line per change). */
   onChange?: (state: EndpointState) => void;
+  /**
+   * What a health check asks: MinIO's own read-quorum check (a node answers 200 only while it
+   * sees enough drives to serve reads), or for any other engine an anonymous `HEAD /`, where a
+   * healthy engine answers a refusal below 500.
+   */
+  probe?: 'minio' | 's3';
 }
+
+/** A node that was down must pass this many checks in a row before it gets work again. */
+const CHECKS_TO_RISE = 2;
 
 /** A node that answered within a second or two is worth sending work to again. */
 const DEFAULT_CHECK_INTERVAL_MS = 2000;
@@ -128,20 +139,35 @@ export class StoreEndpoints {
   }
 
   /**
-   * An endpoint is up when it answers HTTP with anything below 500: an anonymous HEAD of the
-   * service root is refused (403) by a healthy S3 engine, and a node that lost its quorum
-   * answers 503.
+   * One health check. On MinIO, `/minio/health/cluster/read`: a node just restarted answers
+   * before it has found its peers' drives, and in that moment may answer a read with 404 for
+   * an object its peers hold; this check says 503 until the node sees a read quorum. Elsewhere,
+   * any HTTP answer below 500 to an anonymous `HEAD /` (a healthy engine refuses it).
    */
   private async check(url: string): Promise<void> {
+    const minio = this.settings.probe === 'minio';
     try {
-      const answer = await this.checker.request({ origin: url, path: '/', method: 'HEAD', signal: AbortSignal.timeout(this.checkTimeoutMs) });
+      const answer = await this.checker.request({
+        origin: url,
+        path: minio ? '/minio/health/cluster/read' : '/',
+        method: 'HEAD',
+        signal: AbortSignal.timeout(this.checkTimeoutMs),
+      });
       await answer.body.dump();
-      if (answer.statusCode >= 500) this.set(url, false, `HTTP ${answer.statusCode}`);
-      else this.set(url, true, undefined);
+      const healthy = minio ? answer.statusCode === 200 : answer.statusCode < 500;
+      if (healthy) this.passed(url);
+      else this.set(url, false, `HTTP ${answer.statusCode}`);
     } catch (error) {
       const { code, name } = error as { code?: string; name?: string };
       this.set(url, false, code ?? (name === 'TimeoutError' || name === 'AbortError' ? 'no answer in time' : (name ?? 'no answer')));
     }
+  }
+
+  private passed(url: string): void {
+    const state = this.states.find((s) => s.url === url);
+    if (!state || state.up) return;
+    state.passes = (state.passes ?? 0) + 1;
+    if (state.passes >= CHECKS_TO_RISE) this.set(url, true, undefined);
   }
 
   private set(url: string, up: boolean, reason: string | undefined): void {
@@ -150,7 +176,8 @@ export class StoreEndpoints {
     state.up = up;
     state.since = new Date();
     state.reason = reason;
-    this.settings.onChange?.({ ...state });
+    state.passes = 0;
+    this.settings.onChange?.({ url: state.url, up, since: state.since, reason });
   }
 }
 
@@ -206,5 +233,5 @@ export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): voi
 export function endpointsFor(settings: S3Settings, options: Pick<EndpointSettings, 'onChange' | 'checkIntervalMs'> = {}): StoreEndpoints {
   const urls = settings.endpoints.length > 0 ? settings.endpoints : [`https://s3.${settings.region}.amazonaws.com`];
   const publicUrls = settings.publicEndpoints.length > 0 ? settings.publicEndpoints : urls;
-  return new StoreEndpoints({ urls, publicUrls, ...options });
+  return new StoreEndpoints({ urls, publicUrls, probe: settings.engine === 'minio' ? 'minio' : 's3', ...options });
 }

@@ -24,8 +24,8 @@ export interface LoadResult {
   answers: Answer[];
   /** Acknowledged writes: key → SHA-256 of the body the gateway said it stored. */
   acknowledged: Map<string, string>;
-  /** Reads right after a write, through another replica, that found nothing or other bytes. */
-  staleOrCorruptReads: number;
+  /** Reads right after a write, through another replica, that found nothing or other bytes: when (ms since start). */
+  staleOrCorruptReads: number[];
   startedAt: number;
 }
 
@@ -44,7 +44,7 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 export async function runLoad(options: { targets: LoadTarget[]; workers: number; durationMs: number; keyPrefix: string }): Promise<LoadResult> {
   const startedAt = Date.now();
-  const result: LoadResult = { answers: [], acknowledged: new Map(), staleOrCorruptReads: 0, startedAt };
+  const result: LoadResult = { answers: [], acknowledged: new Map(), staleOrCorruptReads: [], startedAt };
   const record = (op: Answer['op'], status: number, began: number) =>
     result.answers.push({ at: began - startedAt, op, status, ms: Date.now() - began });
   const worker = async (w: number) => {
@@ -66,7 +66,7 @@ export async function runLoad(options: { targets: LoadTarget[]; workers: number;
       const get = await call(`${reader.apiUrl}/data/get/${key}`, { headers: reader.headers });
       record('get', get.status, began);
       // The write was acknowledged: a 404 now is as wrong as other bytes.
-      if (get.status === 404 || (get.status === 200 && sha(get.body) !== sha(body))) result.staleOrCorruptReads++;
+      if (get.status === 404 || (get.status === 200 && sha(get.body) !== sha(body))) result.staleOrCorruptReads.push(began - startedAt);
     }
   };
   await Promise.all(Array.from({ length: options.workers }, (_, w) => worker(w)));

@@ -18,8 +18,6 @@ export interface MinioNode {
   port: number;
   url: string;
   readonly running: boolean;
-  /** Until the cluster keeps its quorum without this node (MinIO's maintenance check), as an operator checks before taking it down. */
-  waitSpareable(timeoutMs?: number): Promise<boolean>;
   kill(): Promise<void>;
   restart(): Promise<void>;
   freeze(): void;
@@ -31,6 +29,12 @@ export interface MinioCluster {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Until the cluster as a whole takes writes (its write quorum is met). */
   waitWritable(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Until every node sees every other: each one could be taken down without costing the write
+   * quorum, judged from its own view. A node that rejoined is seen by its peers a while after
+   * it answers; until then another node's loss costs the quorum.
+   */
+  waitSettled(timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -87,12 +91,6 @@ export async function startMinioCluster(options: { nodes: number; drivesPerNode:
         const child = children[n];
         return child !== undefined && child.exitCode === null && child.signalCode === null;
       },
-      waitSpareable: (timeoutMs = 60_000) =>
-        until(
-          () => fetch(`http://127.0.0.1:${port}/minio/health/cluster?maintenance=true`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
-          timeoutMs,
-          250,
-        ),
       kill: () => stopChild(n, 'SIGKILL'),
       restart: async () => {
         await stopChild(n, 'SIGKILL');
@@ -102,6 +100,15 @@ export async function startMinioCluster(options: { nodes: number; drivesPerNode:
       freeze: () => void children[n]?.kill('SIGSTOP'),
       thaw: () => void children[n]?.kill('SIGCONT'),
     })),
+    waitSettled: (timeoutMs = 60_000) =>
+      until(async () => {
+        const answers = await Promise.all(
+          ports.map((port) =>
+            fetch(`http://127.0.0.1:${port}/minio/health/cluster?maintenance=true`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
+          ),
+        );
+        return answers.every(Boolean);
+      }, timeoutMs, 250),
     waitWritable: (timeoutMs = 60_000) =>
       until(async () => {
         for (const n of ports.keys()) {

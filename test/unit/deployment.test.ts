@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '../../src/config';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -17,7 +17,8 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
 }
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+// Compose resolves YAML merge keys (the cluster nodes share one definition).
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 
 describe('docker-compose.yml', () => {
   const { minio, gateway } = compose.services as { minio: Service; gateway: Service };
@@ -41,7 +42,31 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the gateway reads', () => {
-    for (const name of Object.keys(gateway.environment)) expect(CONFIG_VARIABLES).toContain(name);
+    for (const service of [gateway, compose.services['gateway-cluster'] as Service]) {
+      for (const name of Object.keys(service.environment)) expect(CONFIG_VARIABLES).toContain(name);
+    }
+  });
+
+  describe('the cluster profile', () => {
+    const nodes = ['minio1', 'minio2', 'minio3', 'minio4'].map((name) => compose.services[name] as Service & { command: string; profiles: string[] });
+    const front = compose.services['gateway-cluster'] as Service & { profiles: string[] };
+
+    it('runs four MinIO nodes of two drives each, every node started with every drive, at the pinned version', () => {
+      for (const [i, node] of nodes.entries()) {
+        expect(node.profiles).toEqual(['cluster']);
+        expect(node.command).toBe('server http://minio{1...4}:9000/data{1...2}');
+        expect(node.volumes).toEqual([`minio${i + 1}-data1:/data1`, `minio${i + 1}-data2:/data2`]);
+        expect((node.build as { args: Record<string, string> }).args.MINIO_VERSION).toBe(read('minio/VERSION').trim());
+      }
+    });
+
+    it('puts a gateway in front that knows every node, with public endpoints paired in order', () => {
+      expect(front.profiles).toEqual(['cluster']);
+      const loaded = loadConfig({ ...front.environment, AUTH_JWT_SECRET: 'x'.repeat(32), S3_PUBLIC_ENDPOINT: front.environment.S3_PUBLIC_ENDPOINT?.replace(/^\$\{[A-Z0-9_]+:-(.*)\}$/, '$1') });
+      expect(loaded.s3.endpoints).toEqual(nodes.map((_, i) => `http://minio${i + 1}:9000`));
+      expect(loaded.s3.publicEndpoints).toEqual(nodes.map((_, i) => `http://localhost:900${i + 1}`));
+      expect(Object.keys(front.depends_on ?? {})).toEqual(['minio1', 'minio2', 'minio3', 'minio4']);
+    });
   });
 });
 
