@@ -2,10 +2,10 @@
  * WEB_CONCURRENCY > 1: one primary process and that many workers serving HTTP on one port
  * (node:cluster), so the gateway uses every core instead of one Node thread.
  *
- * The primary owns what must exist once: the embedded MinIO (in local mode) and the summed
+ * The primary owns what must exist once: the embedded store (in local mode) and the summed
  * metrics. It hands each worker the resolved configuration over IPC (not the environment),
  * replaces a worker that dies, and on SIGTERM/SIGINT lets every worker drain its requests
- * (each runs the single-process graceful shutdown) before it stops MinIO. Each worker is a
+ * (each runs the single-process graceful shutdown) before it stops the store. Each worker is a
  * whole gateway (startGateway): its own store connections, token cache, and per-caller
  * transfer budget (MAX_TRANSFERS_PER_CALLER counts per worker).
  */
@@ -13,13 +13,13 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config';
 import { startEmbeddedStore, startGateway, type RunningGateway } from './gateway';
-import type { LocalMinio } from './local/minio';
+import type { LocalStore } from './local/process';
 import type { Logger } from './log';
 
 type ToWorker = { kind: 'config'; config: Config } | { kind: 'metrics'; id: number; text?: string; error?: string };
 type ToPrimary = { kind: 'ready'; url: string; apiUrl: string } | { kind: 'metrics'; id: number };
 
-/** How long a worker may take to start (MinIO must be up already). */
+/** How long a worker may take to start (the local store must be up already). */
 const WORKER_START_MS = 60_000;
 /** A worker asking for the summed metrics gives up after this long. */
 const METRICS_TIMEOUT_MS = 5_000;
@@ -28,7 +28,7 @@ export interface RunningCluster {
   url: string;
   apiUrl: string;
   config: Config;
-  localMinio: LocalMinio | undefined;
+  localStore: LocalStore | undefined;
   close(): Promise<void>;
 }
 
@@ -75,13 +75,13 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
     stopping = true;
     const exited = [...workers].map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
     for (const worker of workers) worker.process.kill('SIGTERM');
-    // Each worker drains within SHUTDOWN_GRACE_SECONDS and lets cut uploads clean up; then MinIO goes.
+    // Each worker drains within SHUTDOWN_GRACE_SECONDS and lets cut uploads clean up; then the local store goes.
     const cut = setTimeout(() => {
       for (const worker of workers) worker.process.kill('SIGKILL');
     }, (config.shutdownGraceSeconds + 20) * 1000);
     await Promise.all(exited);
     clearTimeout(cut);
-    await embedded.localMinio?.stop();
+    await embedded.localStore?.stop();
   };
 
   try {
@@ -92,7 +92,7 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
   }
   const { url, apiUrl } = first as { url: string; apiUrl: string };
   logger.info({ workers: config.webConcurrency }, 'workers started');
-  return { url, apiUrl, config: resolved, localMinio: embedded.localMinio, close };
+  return { url, apiUrl, config: resolved, localStore: embedded.localStore, close };
 }
 
 /** A worker: waits for its configuration, runs a whole gateway, and tells the primary where. */

@@ -57,7 +57,9 @@ const envSchema = z.object({
     .max(63 - 1 - LONGEST_TYPE, { message: `must be at most ${63 - 1 - LONGEST_TYPE} characters (bucket names are at most 63)` })
     .default('storage'),
   STORAGE_DATA_DIR: z.string().min(1).default('.data'),
+  LOCAL_ENGINE: z.enum(['minio', 'seaweedfs'], { message: 'must be minio or seaweedfs' }).default('minio'),
   LOCAL_MINIO_PORT: int(0, 65535).default(9000),
+  SEAWEEDFS_FILER_URL: url.optional(),
   AUTH_JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   AUTH_JWKS_URL: url.optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
@@ -105,9 +107,15 @@ export interface S3Settings {
   /**
    * What kind of engine the store is: `minio` takes a signed header's value from the URL's
    * query when the header is absent (so a bare PUT to an upload URL still binds its
-   * Content-Type) and issues temporary credentials without a role; `aws` needs a role.
+   * Content-Type) and issues temporary credentials without a role; `seaweedfs` takes nothing
+   * from the query and issues sessions of the caller's own; `aws` needs a role.
    */
   engine: StoreEngine;
+  /**
+   * SeaweedFS: its filer's HTTP address, where the gateway keeps the tmp bucket's expiry as a
+   * path TTL (SeaweedFS stores lifecycle rules but `weed server` alone does not apply them).
+   */
+  filerUrl: string | undefined;
   /** AWS: the role URL-signing credentials are assumed from (see docs/security.md). */
   signingRoleArn: string | undefined;
   /** A call on which the store stays silent this long fails as unavailable (a frozen node). */
@@ -142,9 +150,12 @@ export const DEFAULT_INLINE_CONTENT_TYPES = [
 export interface Config {
   port: number;
   host: string;
-  /** No S3_ENDPOINT: the gateway runs a local MinIO from minio/bin and keeps its state in dataDir. */
-  embeddedMinio: boolean;
-  localMinioPort: number;
+  /** No S3_ENDPOINT: the gateway runs a local store (`localEngine`) and keeps its state in dataDir. */
+  embeddedStore: boolean;
+  /** Embedded mode: MinIO (minio/bin) or SeaweedFS (seaweedfs/bin). */
+  localEngine: 'minio' | 'seaweedfs';
+  /** Embedded mode: the local store's S3 port (0: any free port). */
+  localStorePort: number;
   s3: S3Settings;
   bucketPrefix: string;
   dataDir: string;
@@ -206,7 +217,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  S3_PUBLIC_ENDPOINT: must be one URL, or one per S3_ENDPOINT URL in the same order',
     );
   }
-  const engine: StoreEngine = e.S3_ENGINE ?? (endpoints.some((u) => /\.amazonaws\.com$/.test(new URL(u).hostname)) ? 'aws' : 'minio');
+  const embeddedStore = e.S3_ENDPOINT === undefined;
+  // In embedded mode the engine is the local one, whatever S3_ENGINE says.
+  const engine: StoreEngine = embeddedStore
+    ? e.LOCAL_ENGINE
+    : (e.S3_ENGINE ?? (endpoints.some((u) => /\.amazonaws\.com$/.test(new URL(u).hostname)) ? 'aws' : 'minio'));
+  if (e.SEAWEEDFS_FILER_URL !== undefined && engine !== 'seaweedfs') {
+    throw new ConfigError('Invalid configuration:\n  SEAWEEDFS_FILER_URL: only used with S3_ENGINE=seaweedfs');
+  }
   const ttlCeiling = engine === 'aws' ? AWS_MAX_URL_TTL_SECONDS : MAX_PRESIGN_SECONDS;
   const maxTtl = e.SIGNED_URL_MAX_TTL_SECONDS ?? ttlCeiling;
   if (maxTtl > ttlCeiling) {
@@ -228,14 +246,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Copying from the gateway's own buckets would read across namespaces.
     throw new ConfigError(`Invalid configuration:\n  COPY_SOURCE_BUCKETS: must not name the gateway's own bucket ${clash}`);
   }
-  const embeddedMinio = e.S3_ENDPOINT === undefined;
   return {
     port: e.PORT,
-    // The embedded MinIO only listens on loopback, so its presigned URLs only work on this
+    // The embedded store only listens on loopback, so its presigned URLs only work on this
     // machine: keep the gateway there too unless told otherwise.
-    host: e.HOST ?? (embeddedMinio ? '127.0.0.1' : '0.0.0.0'),
-    embeddedMinio,
-    localMinioPort: e.LOCAL_MINIO_PORT,
+    host: e.HOST ?? (embeddedStore ? '127.0.0.1' : '0.0.0.0'),
+    embeddedStore,
+    localEngine: e.LOCAL_ENGINE,
+    localStorePort: e.LOCAL_MINIO_PORT,
     s3: {
       endpoints,
       publicEndpoints,
@@ -247,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // MinIO and most self-hosted engines want path-style; AWS S3 wants virtual-hosted.
       forcePathStyle: e.S3_FORCE_PATH_STYLE ?? (e.S3_ENDPOINT !== undefined && engine !== 'aws'),
       engine,
+      filerUrl: e.SEAWEEDFS_FILER_URL,
       signingRoleArn: e.S3_SIGNING_ROLE_ARN,
       responseTimeoutMs: e.S3_RESPONSE_TIMEOUT_SECONDS * 1000,
     },
@@ -263,10 +282,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transferIdleTimeoutSeconds: e.TRANSFER_IDLE_TIMEOUT_SECONDS,
     maxTransfersPerCaller: e.MAX_TRANSFERS_PER_CALLER,
     // Every core by default, as one Node thread is the gateway's limit long before the store's;
-    // but one process in local mode, where MinIO needs the same cores (measured: two workers
+    // but one process in local mode, where the store needs the same cores (measured: two workers
     // beside an embedded MinIO on 2 cores were slower and held three times the memory).
     orphanUploadAgeSeconds: e.ORPHAN_UPLOAD_AGE_SECONDS,
-    webConcurrency: e.WEB_CONCURRENCY ?? (embeddedMinio ? 1 : os.availableParallelism()),
+    webConcurrency: e.WEB_CONCURRENCY ?? (embeddedStore ? 1 : os.availableParallelism()),
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
   };

@@ -1,5 +1,5 @@
 /**
- * Puts the gateway together from a Config: the local MinIO in embedded mode, the object
+ * Puts the gateway together from a Config: the local store in embedded mode, the object
  * store, the buckets, the token verifier and the HTTP server. `main.ts` runs it; the tests
  * start it the same way, so they exercise the real start-up path.
  */
@@ -10,7 +10,8 @@ import { createVerifier } from './auth/tokens';
 import { ConfigError, type Config } from './config';
 import { API_BASE, createApp } from './http/app';
 import { InFlight } from './http/inFlight';
-import { ensureMinioBinary, startLocalMinio, type LocalMinio } from './local/minio';
+import { ensureLocalBinary, LOCAL_ENGINE_NAMES, startLocalStore } from './local/engines';
+import type { LocalStore } from './local/process';
 import { loadOrCreateLocalSecrets } from './local/secrets';
 import type { Logger } from './log';
 import { Metrics } from './metrics';
@@ -19,7 +20,7 @@ import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
 import { ObjectStore, StoreAccessDenied } from './store/objectStore';
 import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
-import { bucketName, STORAGE_TYPES } from './storage/types';
+import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:8080 */
@@ -30,8 +31,8 @@ export interface RunningGateway {
   config: Config;
   service: StorageService;
   metrics: Metrics;
-  /** Set in embedded mode. */
-  localMinio: LocalMinio | undefined;
+  /** Set in embedded mode: the local MinIO or SeaweedFS. */
+  localStore: LocalStore | undefined;
   close(): Promise<void>;
 }
 
@@ -51,26 +52,39 @@ export interface GatewayOptions {
 }
 
 /**
- * Embedded mode: starts the local MinIO (building it if needed) with the secrets kept in the
- * data folder, and answers the configuration pointing at it. Otherwise answers it unchanged.
+ * Embedded mode: starts the local store of LOCAL_ENGINE (building it if needed) with the
+ * secrets kept in the data folder, and answers the configuration pointing at it, with
+ * S3_ENGINE set to match. Otherwise answers the configuration unchanged.
  */
-export async function startEmbeddedStore(config: Config): Promise<{ config: Config; localMinio: LocalMinio | undefined }> {
-  if (!config.embeddedMinio) return { config, localMinio: undefined };
-  const secrets = loadOrCreateLocalSecrets(config.dataDir);
-  await ensureMinioBinary();
-  const localMinio = await startLocalMinio({
-    dataDir: path.join(config.dataDir, 'minio'),
-    port: config.localMinioPort,
-    credentials: secrets.minio,
+export async function startEmbeddedStore(config: Config): Promise<{ config: Config; localStore: LocalStore | undefined }> {
+  if (!config.embeddedStore) return { config, localStore: undefined };
+  const engine = config.localEngine;
+  const secrets = loadOrCreateLocalSecrets(config.dataDir, { seaweedfs: engine === 'seaweedfs' });
+  const credentials = engine === 'seaweedfs' && secrets.seaweedfs ? secrets.seaweedfs : secrets.minio;
+  await ensureLocalBinary(engine);
+  const localStore = await startLocalStore({
+    engine,
+    dataDir: path.join(config.dataDir, engine),
+    port: config.localStorePort,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    stsSigningKey: secrets.seaweedfs?.stsSigningKey,
   }).catch((error: Error) => {
-    throw new StartupError(`Could not start the local MinIO: ${error.message}`);
+    throw new StartupError(`Could not start the local ${LOCAL_ENGINE_NAMES[engine]}: ${error.message}`);
   });
   return {
-    localMinio,
+    localStore,
     config: {
       ...config,
-      embeddedMinio: false,
-      s3: { ...config.s3, endpoints: [localMinio.endpoint], publicEndpoints: [localMinio.endpoint], credentials: secrets.minio, forcePathStyle: true },
+      embeddedStore: false,
+      s3: {
+        ...config.s3,
+        engine,
+        endpoints: [localStore.endpoint],
+        publicEndpoints: [localStore.endpoint],
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+        forcePathStyle: true,
+        filerUrl: localStore.filerUrl,
+      },
       auth: { ...config.auth, jwtSecret: config.auth.jwtSecret ?? secrets.jwtSecret },
     },
   };
@@ -83,8 +97,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
   };
   try {
     const embedded = await startEmbeddedStore(config);
-    const localMinio = embedded.localMinio;
-    if (localMinio) cleanups.push(() => localMinio.stop());
+    const localStore = embedded.localStore;
+    if (localStore) cleanups.push(() => localStore.stop());
     config = embedded.config;
     if (!config.auth.jwtSecret && !config.auth.jwksUrl) {
       throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required when S3_ENDPOINT is set');
@@ -116,8 +130,13 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const preparation = new Preparation(() => prepare(service, store, signer, logger), logger);
     cleanups.push(() => preparation.stop());
     await preparation.first(store.describe());
-    const sweeper = sweepOrphans(store, STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)), orphanAgeMs, () => preparation.done, logger);
+    const buckets = STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type));
+    const sweeper = sweepOrphans(store, buckets, orphanAgeMs, () => preparation.done, logger);
     cleanups.push(() => clearInterval(sweeper));
+    if (config.s3.engine === 'seaweedfs') {
+      const timers = keepSeaweedfsPromises(store, buckets, bucketName(config.bucketPrefix, 'tmp'), () => preparation.done, logger);
+      cleanups.push(() => timers.forEach((timer) => clearInterval(timer)));
+    }
 
     let accepting = true;
     const app = createApp({
@@ -156,7 +175,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const { port } = server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    return { url, apiUrl: `${url}${API_BASE}`, config, service, metrics, localMinio, close: cleanup };
+    return { url, apiUrl: `${url}${API_BASE}`, config, service, metrics, localStore, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;
@@ -169,8 +188,15 @@ async function prepare(service: StorageService, store: ObjectStore, signer: UrlS
     const reports = await service.prepareBuckets();
     for (const report of reports) {
       // rulesUnsupported: MinIO takes no AbortIncompleteMultipartUpload rule; it expires stale uploads itself.
-      const changed = report.created || report.rulesWritten.length > 0;
+      const changed = report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written';
       logger[changed ? 'info' : 'debug'](report, changed ? 'bucket prepared' : 'bucket ready');
+      if (report.filerTtl === 'unconfigured') {
+        logger.warn(
+          { bucket: report.bucket },
+          'SeaweedFS stores the expiry rule but does not apply it by itself: set SEAWEEDFS_FILER_URL so the gateway keeps it as a filer TTL, ' +
+            `or run: weed shell fs.configure -locationPrefix=/buckets/${report.bucket}/ -ttl=${TMP_EXPIRY_DAYS}d -apply`,
+        );
+      }
     }
     await signer.prepare();
   } catch (error) {
@@ -255,6 +281,47 @@ function sweepOrphans(store: ObjectStore, buckets: string[], orphanAgeMs: number
   const timer = setInterval(() => void sweep(), Math.min(orphanAgeMs / 2, 10 * 60_000));
   timer.unref();
   return timer;
+}
+
+/** SeaweedFS: how often what upload URLs stored is settled (see ObjectStore.settleUpload). */
+const SETTLE_SWEEP_MS = 30_000;
+/** SeaweedFS: how often stale multipart uploads are looked for, and the tmp expiry checked. */
+const SEAWEEDFS_UPKEEP_MS = 10 * 60_000;
+
+/**
+ * What SeaweedFS does not do by itself, done by the gateway: settling the objects upload URLs
+ * stored, aborting multipart uploads older than the lifecycle rule allows (SeaweedFS stores
+ * that rule without applying it), and keeping the tmp expiry in its filer configuration
+ * (another writer may have dropped it). Several replicas may do this at once: all of it is
+ * idempotent.
+ */
+function keepSeaweedfsPromises(store: ObjectStore, buckets: string[], tmp: string, ready: () => boolean, logger: Logger): NodeJS.Timeout[] {
+  const quietly = (what: string, bucket: string) => (error: unknown) => {
+    logger.warn({ bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message }, `could not ${what}; will retry`);
+    return 0;
+  };
+  const settle = async () => {
+    if (!ready()) return;
+    for (const bucket of buckets) {
+      const settled = await store.sweepUrlUploads(bucket).catch(quietly('settle upload URL objects', bucket));
+      if (settled > 0) logger.debug({ bucket, settled }, 'settled the type and metadata of objects stored through upload URLs');
+    }
+  };
+  const upkeep = async () => {
+    if (!ready()) return;
+    for (const bucket of buckets) {
+      const aborted = await store.abortStaleUploads(bucket, ABORT_INCOMPLETE_UPLOAD_DAYS * 24 * 3600_000).catch(quietly('abort stale multipart uploads', bucket));
+      if (aborted > 0) logger.info({ bucket, aborted }, `aborted multipart uploads begun more than ${ABORT_INCOMPLETE_UPLOAD_DAYS} days ago`);
+    }
+    const outcome = await store.ensureFilerTtl(tmp, TMP_EXPIRY_DAYS).catch(quietly('keep the tmp expiry in the filer', tmp));
+    if (outcome === 'written') logger.warn({ bucket: tmp }, 'the tmp expiry had gone from the filer configuration; restored');
+  };
+  const settling = setInterval(() => void settle(), SETTLE_SWEEP_MS);
+  const keeping = setInterval(() => void upkeep(), SEAWEEDFS_UPKEEP_MS);
+  settling.unref();
+  keeping.unref();
+  void upkeep();
+  return [settling, keeping];
 }
 
 /** Stops accepting connections, lets in-flight requests finish for `graceMs`, then cuts the rest. */

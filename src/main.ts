@@ -8,7 +8,8 @@ import { mintToken } from './auth/tokens';
 import { startPrimary, startWorker } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startGateway, StartupError } from './gateway';
-import type { LocalMinio } from './local/minio';
+import { LOCAL_ENGINE_NAMES } from './local/engines';
+import type { LocalStore } from './local/process';
 import { createLogger, type Logger } from './log';
 
 const DEMO_SUBJECT = 'local-user';
@@ -16,7 +17,7 @@ const DEMO_SUBJECT = 'local-user';
 interface Running {
   apiUrl: string;
   config: Config;
-  localMinio: LocalMinio | undefined;
+  localStore: LocalStore | undefined;
   close(): Promise<void>;
 }
 
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   }
   const running: Running = config.webConcurrency > 1 ? await startPrimary(config, logger) : await startGateway(config, logger);
   logger.info({ api: running.apiUrl, store: running.config.s3.endpoints.join(',') || 'AWS S3', workers: config.webConcurrency }, 'storage gateway listening');
-  if (running.localMinio) process.stdout.write(await welcome(running));
+  if (running.localStore) process.stdout.write(await welcome(running));
   stopOnSignals(running, logger);
 }
 
@@ -58,7 +59,7 @@ async function welcome(running: Running): Promise<string> {
   const token = await mintToken(secret, DEMO_SUBJECT);
   const api = running.apiUrl;
   return `
-Storage gateway ready (local MinIO at ${running.localMinio?.endpoint}, data in ${running.config.dataDir})
+Storage gateway ready (local ${running.localStore ? LOCAL_ENGINE_NAMES[running.localStore.engine] : ''} at ${running.localStore?.endpoint}, data in ${running.config.dataDir})
 
   API:    ${api}
   Token:  for subject "${DEMO_SUBJECT}", valid 30 days (more: npm run token -- <subject>)

@@ -1,15 +1,19 @@
 /**
  * Secrets of the embedded mode, generated on first start and kept in STORAGE_DATA_DIR
- * (folder 0700, file 0600): the local MinIO's root credentials and the JWT secret. They
- * stay the same across restarts so tokens and stored data keep working.
+ * (folder 0700, file 0600): the local MinIO's root credentials, the local SeaweedFS's identity
+ * and STS signing key (added the first time it runs), and the JWT secret. They stay the same
+ * across restarts so tokens, stored data and signed URLs keep working.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MinioCredentials } from './minio';
+import type { LocalCredentials } from './process';
+import { newStsSigningKey, type SeaweedfsSecrets } from './seaweedfs';
 
 export interface LocalSecrets {
-  minio: MinioCredentials;
+  minio: LocalCredentials;
+  /** Absent until SeaweedFS first runs in this data folder. */
+  seaweedfs?: SeaweedfsSecrets;
   jwtSecret: string;
 }
 
@@ -22,24 +26,46 @@ export function readLocalSecrets(dataDir: string): LocalSecrets | undefined {
   const file = secretsFile(dataDir);
   if (!existsSync(file)) return undefined;
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
-  if (!parsed.minio?.accessKeyId || !parsed.minio.secretAccessKey || !parsed.jwtSecret) {
+  const seaweedfs = parsed.seaweedfs;
+  if (
+    !parsed.minio?.accessKeyId ||
+    !parsed.minio.secretAccessKey ||
+    !parsed.jwtSecret ||
+    (seaweedfs && (!seaweedfs.accessKeyId || !seaweedfs.secretAccessKey || !seaweedfs.stsSigningKey))
+  ) {
     throw new Error(`${file} is incomplete; delete it to generate new local secrets`);
   }
   return parsed as LocalSecrets;
 }
 
-export function loadOrCreateLocalSecrets(dataDir: string): LocalSecrets {
+/** The secrets of this data folder, made now if missing; with `seaweedfs`, including SeaweedFS's. */
+export function loadOrCreateLocalSecrets(dataDir: string, options: { seaweedfs?: boolean } = {}): LocalSecrets {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = secretsFile(dataDir);
   const existing = readLocalSecrets(dataDir);
   if (existing) {
     chmodSync(file, 0o600);
-    return existing;
+    if (!options.seaweedfs || existing.seaweedfs) return existing;
+    // A data folder first used with MinIO: SeaweedFS's secrets join the others.
+    const extended = { ...existing, seaweedfs: newSeaweedfsSecrets() };
+    const next = `${file}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(next, serialize(extended), { mode: 0o600, flag: 'wx' });
+    renameSync(next, file);
+    return extended;
   }
   const secrets: LocalSecrets = {
-    minio: { accessKeyId: `gateway-${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') },
+    minio: { accessKeyId: newAccessKey(), secretAccessKey: newSecretKey() },
+    ...(options.seaweedfs && { seaweedfs: newSeaweedfsSecrets() }),
     jwtSecret: randomBytes(32).toString('base64url'),
   };
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(file, serialize(secrets), { mode: 0o600, flag: 'wx' });
   return secrets;
 }
+
+function newSeaweedfsSecrets(): SeaweedfsSecrets {
+  return { accessKeyId: newAccessKey(), secretAccessKey: newSecretKey(), stsSigningKey: newStsSigningKey() };
+}
+
+const newAccessKey = () => `gateway-${randomBytes(6).toString('hex')}`;
+const newSecretKey = () => randomBytes(24).toString('base64url');
+const serialize = (secrets: LocalSecrets) => `${JSON.stringify(secrets, null, 2)}\n`;

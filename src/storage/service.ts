@@ -138,12 +138,14 @@ export class StorageService {
     await this.refuseCollision(caller, bucket, target, key);
     const exclusive = POLICY[type].createOnly === true;
     if (exclusive) await this.refuseExisting(bucket, target);
-    return this.store.presignPut(bucket, target, { expiresIn, metadata: ownerMetadata(caller), contentType, exclusive });
+    return this.store.presignPut(bucket, target, { expiresIn, metadata: ownerMetadata(caller), contentType, contentTypeNamed: options.contentType !== undefined, exclusive });
   }
 
   /**
    * A URL for one GET of this key. Types a browser could run as a page or script are sent as
-   * attachments, so a stored HTML or SVG file cannot act on the store's origin.
+   * attachments, so a stored HTML or SVG file cannot act on the store's origin. A type shown in
+   * place is pinned into the URL: replacing the object later (say, through an upload URL on an
+   * engine that cannot bind its type) cannot make this URL serve a page.
    */
   async downloadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
     const target = this.locate(caller, type, 'signDownload', key);
@@ -151,8 +153,8 @@ export class StorageService {
     const expiresIn = this.urlLifetime(options.expiresIn);
     // A URL for a key not (yet) there is still issued, as before, as an attachment.
     const stored = await this.headIfStored(bucket, target);
-    const attachment = !stored || !this.showsInline(stored.contentType);
-    return this.store.presignGet(bucket, target, { expiresIn, attachment });
+    const inline = stored !== undefined && this.showsInline(stored.contentType);
+    return this.store.presignGet(bucket, target, { expiresIn, attachment: !inline, contentType: inline ? stored.contentType : undefined });
   }
 
   /** Whether a browser may render this type in place (the operator's INLINE_CONTENT_TYPES). */
@@ -241,7 +243,7 @@ export class StorageService {
     parts: { partNumber: number; etag: string }[] | undefined,
   ) {
     const { bucket, target } = await this.openSession(caller, type, key, uploadId);
-    const chosen = parts ?? (await this.store.listParts(bucket, target, uploadId));
+    const chosen = parts ?? (await this.store.latestPartsToComplete(bucket, target, uploadId));
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
     await this.refuseCollision(caller, bucket, target, key);
     const stored = await this.store.completeMultipart(bucket, target, uploadId, chosen, { exclusive: POLICY[type].createOnly });

@@ -31,6 +31,7 @@ import type { S3Settings } from '../config';
 import { BadRequest, Conflict, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, failureOf, isNetworkFailure, nameOf, statusOf } from './failures';
+import { ensureBucketTtl } from './seaweedFiler';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
 
@@ -39,6 +40,8 @@ export interface ObjectInfo {
   contentLength: number;
   etag: string;
   lastModified: Date;
+  /** The x-amz-meta-* values, by name without the prefix. */
+  metadata: Record<string, string>;
 }
 
 export interface StoredObject extends ObjectInfo {
@@ -71,6 +74,14 @@ export interface UploadedPart {
   etag: string;
 }
 
+/** A part as listed, with what tells uploads of one part number apart. */
+interface LatestPart extends UploadedPart {
+  /** LastModified, ms since the epoch. */
+  modified: number;
+  /** The ETags of every upload of this part number with that same date (`etag` among them). */
+  latestEtags: string[];
+}
+
 export interface ListPage {
   keys: string[];
   truncated: boolean;
@@ -90,6 +101,11 @@ export interface BucketReport {
   rulesWritten: string[];
   /** Rules the store refused (MinIO refuses AbortIncompleteMultipartUpload and cleans stale uploads itself). */
   rulesUnsupported: string[];
+  /**
+   * SeaweedFS: the expiry as a filer path TTL, which is what applies it there: `written` now,
+   * `present` already, or `unconfigured` (no SEAWEEDFS_FILER_URL: the rule is stored, not applied).
+   */
+  filerTtl?: 'written' | 'present' | 'unconfigured';
 }
 
 /** The store answered, but refused the gateway itself: wrong credentials or missing permissions. */
@@ -114,6 +130,13 @@ const PART_SIZE = 16 * 1024 * 1024;
  * namespace (those are 40 hex characters), so no caller's key can reach it.
  */
 export const STREAM_ENTRY_PREFIX = '.storage-gateway/streams/';
+/**
+ * SeaweedFS: where the gateway records each upload URL it issued (Content-Type and metadata
+ * the upload must end with), until the URL expires; see settleUpload.
+ */
+export const URL_UPLOAD_PREFIX = '.storage-gateway/url-uploads/';
+/** A record outlives its URL by this much, for clock skew between the gateway and the store. */
+const URL_RECORD_MARGIN_MS = 15 * 60_000;
 /** By default a stream entry not refreshed for an hour is a dead gateway's (ORPHAN_UPLOAD_AGE_SECONDS). */
 const DEFAULT_ORPHAN_AGE_MS = 3600_000;
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
@@ -293,7 +316,26 @@ export class ObjectStore {
         report.rulesWritten = restMissing.map((r) => r.ID ?? '');
       }
     });
+    const expiry = rules.find((r) => r.expireAfterDays !== undefined)?.expireAfterDays;
+    if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.ensureFilerTtl(bucket, expiry);
     return report;
+  }
+
+  /**
+   * SeaweedFS stores lifecycle rules but `weed server` does not apply them: the expiry is
+   * applied as a filer path TTL (seaweedFiler.ts), when the gateway knows the filer.
+   */
+  async ensureFilerTtl(bucket: string, days: number): Promise<'written' | 'present' | 'unconfigured'> {
+    const filerUrl = this.settings.filerUrl;
+    if (filerUrl === undefined) return 'unconfigured';
+    return this.call('ensureFilerTtl', async () => {
+      try {
+        return await ensureBucketTtl(filerUrl, bucket, days);
+      } catch (error) {
+        // The filer not answering is an outage like any other: retried until it answers.
+        throw new StoreUnavailable(undefined, `${(error as Error).message} (filer ${filerUrl})`);
+      }
+    });
   }
 
   /** Throws unless every bucket is reachable with our credentials. */
@@ -337,15 +379,123 @@ export class ObjectStore {
         await answer.body.dump();
         throw new NotModified('Not modified');
       }
-      return { body: answer.body, ...objectInfo(answer.headers), contentRange: headerOf(answer.headers, 'content-range') };
+      let info = objectInfo(answer.headers);
+      try {
+        info = await this.settleUpload(bucket, key, info);
+      } catch (error) {
+        answer.body.destroy();
+        throw error;
+      }
+      return { body: answer.body, ...info, contentRange: headerOf(answer.headers, 'content-range') };
     });
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
-    return this.call('headObject', async () => {
-      const answer = await this.http.send({ method: 'HEAD', bucket, key });
-      await answer.body.dump();
-      return objectInfo(answer.headers);
+    return this.call('headObject', async () => this.settleUpload(bucket, key, await this.headAsStored(bucket, key)));
+  }
+
+  /** The object's headers as the store has them (nothing settled: also for buckets not the gateway's). */
+  private async headAsStored(bucket: string, key: string): Promise<ObjectInfo> {
+    const answer = await this.http.send({ method: 'HEAD', bucket, key });
+    await answer.body.dump();
+    return objectInfo(answer.headers);
+  }
+
+  // ---- SeaweedFS: settling what upload URLs stored -------------------------------------------
+
+  /**
+   * SeaweedFS stores an upload URL's object with only what the uploader sent: no x-amz-meta-*
+   * (it ignores the signed query), and the uploader's Content-Type, or with none one it guesses
+   * from the bytes. So the gateway records each URL's type and metadata when it issues it, and
+   * an object found without metadata under a live record is given them (a copy onto itself,
+   * only while its ETag is the one seen, metadata only on SeaweedFS). This runs on every read
+   * through the gateway (get, head, exists, a download URL) and every SETTLE_SWEEP_MS
+   * (sweepUrlUploads). Answers the object's info as it now stands.
+   */
+  private async settleUpload(bucket: string, key: string, info: ObjectInfo): Promise<ObjectInfo> {
+    if (this.settings.engine !== 'seaweedfs' || Object.keys(info.metadata).length > 0) return info;
+    const record = await this.readUrlRecord(bucket, urlRecordKey(key));
+    if (!record || record.key !== key) return info;
+    try {
+      await this.copies.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+          CopySourceIfMatch: info.etag,
+          MetadataDirective: 'REPLACE',
+          ContentType: record.contentType,
+          Metadata: record.metadata,
+        }),
+      );
+    } catch (error) {
+      // Changed meanwhile (another upload through the URL): the next read or sweep settles it.
+      if (isPreconditionFailure(error) || statusOf(error) === 404) return info;
+      throw error;
+    }
+    return { ...info, contentType: record.contentType, metadata: record.metadata };
+  }
+
+  private async readUrlRecord(bucket: string, recordKey: string): Promise<UrlUploadRecord | undefined> {
+    let answer: SignedAnswer;
+    try {
+      answer = await this.http.send({ method: 'GET', bucket, key: recordKey });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    return parseUrlRecord(await answer.body.text());
+  }
+
+  /**
+   * SeaweedFS: settles the objects of every upload URL recorded in the bucket, and forgets the
+   * records of URLs that have expired. Answers how many objects it settled.
+   */
+  async sweepUrlUploads(bucket: string): Promise<number> {
+    if (this.settings.engine !== 'seaweedfs') return 0;
+    return this.call('sweepUrlUploads', async () => {
+      let settled = 0;
+      for await (const entry of this.entriesUnder(bucket, URL_UPLOAD_PREFIX)) {
+        const record = await this.readUrlRecord(bucket, entry.key);
+        if (record) {
+          const before = await this.headAsStored(bucket, record.key).catch((error: unknown) => {
+            if (statusOf(error) === 404) return undefined;
+            throw error;
+          });
+          if (before && Object.keys(before.metadata).length === 0) {
+            const after = await this.settleUpload(bucket, record.key, before);
+            if (Object.keys(after.metadata).length > 0) settled++;
+          }
+        }
+        if (!record || Date.now() > record.expires + URL_RECORD_MARGIN_MS) {
+          await this.http.send({ method: 'DELETE', bucket, key: entry.key }).then((a) => a.body.dump());
+        }
+      }
+      return settled;
+    });
+  }
+
+  /**
+   * SeaweedFS: aborts multipart uploads begun more than `olderThanMs` ago. It stores the
+   * AbortIncompleteMultipartUpload rule but `weed server` alone does not apply it.
+   */
+  async abortStaleUploads(bucket: string, olderThanMs: number): Promise<number> {
+    if (this.settings.engine !== 'seaweedfs') return 0;
+    return this.call('abortStaleUploads', async () => {
+      let aborted = 0;
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+        for (const upload of page.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId || !upload.Initiated || Date.now() - upload.Initiated.getTime() < olderThanMs) continue;
+          await this.abortQuietly(bucket, upload.Key, upload.UploadId);
+          aborted++;
+        }
+        if (!page.IsTruncated) return aborted;
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+      }
     });
   }
 
@@ -475,21 +625,26 @@ export class ObjectStore {
   async sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number> {
     return this.call('sweepOrphanedStreams', async () => {
       let swept = 0;
-      let token: string | undefined;
-      do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: STREAM_ENTRY_PREFIX, ContinuationToken: token }));
-        for (const entry of page.Contents ?? []) {
-          if (!entry.Key || !entry.LastModified || Date.now() - entry.LastModified.getTime() < staleAfterMs) continue;
-          const answer = await this.http.send({ method: 'GET', bucket, key: entry.Key }).catch(() => undefined);
-          const stream = answer ? parseStreamRecord(await answer.body.text()) : undefined;
-          if (stream) await this.abortQuietly(bucket, stream.key, stream.uploadId);
-          await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: entry.Key }));
-          swept++;
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
+      for await (const entry of this.entriesUnder(bucket, STREAM_ENTRY_PREFIX)) {
+        if (Date.now() - entry.lastModified.getTime() < staleAfterMs) continue;
+        const answer = await this.http.send({ method: 'GET', bucket, key: entry.key }).catch(() => undefined);
+        const stream = answer ? parseStreamRecord(await answer.body.text()) : undefined;
+        if (stream) await this.abortQuietly(bucket, stream.key, stream.uploadId);
+        await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: entry.key }));
+        swept++;
+      }
       return swept;
     });
+  }
+
+  /** Every object under `prefix` (the gateway's own entries), page by page. */
+  private async *entriesUnder(bucket: string, prefix: string): AsyncGenerator<{ key: string; lastModified: Date }> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const entry of page.Contents ?? []) if (entry.Key) yield { key: entry.Key, lastModified: entry.LastModified ?? new Date(0) };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   /** Aborts a multipart upload of the gateway's own, retrying, so a failed stream leaves no parts. */
@@ -538,7 +693,8 @@ export class ObjectStore {
   ): Promise<{ etag: string; size: number }> {
     let info: ObjectInfo;
     try {
-      info = await this.head(source.bucket, source.key);
+      // A copy source is outside the gateway's buckets: read as stored, never settled.
+      info = await this.call('headObject', () => this.headAsStored(source.bucket, source.key));
     } catch (error) {
       if (error instanceof NotFound) throw new NotFound('No object at the source key (or no such source bucket)');
       if (error instanceof StoreAccessDenied) throw new Forbidden('The gateway may not read that source bucket');
@@ -634,21 +790,39 @@ export class ObjectStore {
     });
   }
 
-  /** The parts the store holds for an upload so far, in part order: what a resuming client skips. */
+  /**
+   * The parts the store holds for an upload so far, in part order: what a resuming client
+   * skips. One per part number, the latest: SeaweedFS keeps and lists every upload of a part
+   * number (and would complete with any of them), where S3 keeps only the last.
+   */
   async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    return (await this.listPartUploads(bucket, key, uploadId)).map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
+  }
+
+  /** Every part upload the store lists, reduced to the latest per part number (see listParts). */
+  private async listPartUploads(bucket: string, key: string, uploadId: string): Promise<LatestPart[]> {
     return this.call('listParts', async () => {
-      const parts: UploadedPart[] = [];
+      const latest = new Map<number, LatestPart>();
       let marker: string | undefined;
       for (;;) {
         const page = await this.client.send(
           new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
         );
         for (const part of page.Parts ?? []) {
-          parts.push({ partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag: part.ETag ?? '' });
+          const etag = part.ETag ?? '';
+          const seen: LatestPart = { partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag, modified: part.LastModified?.getTime() ?? 0, latestEtags: [etag] };
+          const before = latest.get(seen.partNumber);
+          if (!before || seen.modified > before.modified) latest.set(seen.partNumber, seen);
+          // SeaweedFS dates parts to the second: uploads within one second cannot be ordered.
+          else if (seen.modified === before.modified && !before.latestEtags.includes(etag)) before.latestEtags.push(etag);
         }
-        if (!page.IsTruncated || !page.NextPartNumberMarker) return parts;
-        marker = page.NextPartNumberMarker;
+        if (!page.IsTruncated || !page.NextPartNumberMarker) break;
+        // SeaweedFS starts the next page after the marker's part number, skipping any further
+        // uploads of it: start one before, so every upload of the marker's part is seen.
+        const next = this.settings.engine === 'seaweedfs' ? String(Math.max(0, Number(page.NextPartNumberMarker) - 1)) : page.NextPartNumberMarker;
+        marker = next === marker ? page.NextPartNumberMarker : next;
       }
+      return [...latest.values()].sort((a, b) => a.partNumber - b.partNumber);
     });
   }
 
@@ -659,6 +833,9 @@ export class ObjectStore {
     parts: { partNumber: number; etag: string }[],
     options: { exclusive?: boolean } = {},
   ): Promise<{ etag: string; size: number }> {
+    // SeaweedFS completes with any upload of a part number the ETag names, even one uploaded
+    // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
+    if (this.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
     return this.call('completeMultipartUpload', async () => {
       const answer = await this.client.send(
         new CompleteMultipartUploadCommand({
@@ -672,6 +849,29 @@ export class ObjectStore {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
     }, options.exclusive);
+  }
+
+  /**
+   * Every named part must be the latest upload of its number. Uploads within the same second
+   * (a client re-sending a part it found changed) cannot be ordered on SeaweedFS: any of them
+   * may be named, as the caller knows which it sent last.
+   */
+  private async refuseSupersededParts(bucket: string, key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
+    const latest = new Map((await this.listPartUploads(bucket, key, uploadId)).map((part) => [part.partNumber, part]));
+    for (const { partNumber, etag } of parts) {
+      const part = latest.get(partNumber);
+      if (!part?.latestEtags.some((candidate) => unquote(candidate) === unquote(etag))) throw new BadRequest(PARTS_REFUSED.InvalidPart as string);
+    }
+  }
+
+  /** The latest upload of every part, for completing without a list: refused where that is ambiguous (see above). */
+  async latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    const parts = await this.listPartUploads(bucket, key, uploadId);
+    const unclear = parts.find((part) => part.latestEtags.length > 1);
+    if (unclear) {
+      throw new Conflict(`Part ${unclear.partNumber} was uploaded twice within one second with different content: name the parts and their ETags to complete`);
+    }
+    return parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
   }
 
   /**
@@ -714,14 +914,28 @@ export class ObjectStore {
   async presignPut(
     bucket: string,
     key: string,
-    options: { expiresIn: number; metadata: Record<string, string>; contentType: string; exclusive?: boolean },
+    options: { expiresIn: number; metadata: Record<string, string>; contentType: string; contentTypeNamed?: boolean; exclusive?: boolean },
   ): Promise<string> {
-    return this.requireSigner().upload({
+    const signer = this.requireSigner();
+    if (this.settings.engine === 'seaweedfs') {
+      // Recorded before the URL exists, so whatever it stores can be settled (settleUpload).
+      // Kept as long as the longest-lived URL for the key: an earlier one may outlive this one.
+      await this.call('putObject', async () => {
+        const earlier = await this.readUrlRecord(bucket, urlRecordKey(key));
+        const expires = Math.max(Date.now() + options.expiresIn * 1000, earlier?.key === key ? earlier.expires : 0);
+        const record: UrlUploadRecord = { key, contentType: options.contentType, metadata: options.metadata, expires };
+        const body = Buffer.from(JSON.stringify(record));
+        const answer = await this.http.send({ method: 'PUT', bucket, key: urlRecordKey(key), headers: { 'content-length': String(body.length) }, body });
+        await answer.body.dump();
+      });
+    }
+    return signer.upload({
       bucket,
       key,
       expiresIn: options.expiresIn,
       metadata: options.metadata,
       contentType: options.contentType,
+      contentTypeNamed: options.contentTypeNamed,
       ...(options.exclusive && { headers: { 'if-none-match': '*' } }),
     });
   }
@@ -730,14 +944,15 @@ export class ObjectStore {
     return this.requireSigner().upload({ bucket, key, expiresIn, query: { partNumber: String(partNumber), uploadId } });
   }
 
-  /** A download URL; `attachment` makes browsers save the object rather than render it. */
-  async presignGet(bucket: string, key: string, options: { expiresIn: number; attachment: boolean }): Promise<string> {
-    return this.requireSigner().download({
-      bucket,
-      key,
-      expiresIn: options.expiresIn,
-      ...(options.attachment && { query: { 'response-content-disposition': 'attachment' } }),
-    });
+  /**
+   * A download URL; `attachment` makes browsers save the object rather than render it, and
+   * `contentType` pins the type the answer declares, whatever is stored by the time it is used.
+   */
+  async presignGet(bucket: string, key: string, options: { expiresIn: number; attachment: boolean; contentType?: string | undefined }): Promise<string> {
+    const query: Record<string, string> = {};
+    if (options.attachment) query['response-content-disposition'] = 'attachment';
+    if (options.contentType !== undefined) query['response-content-type'] = options.contentType;
+    return this.requireSigner().download({ bucket, key, expiresIn: options.expiresIn, ...(Object.keys(query).length > 0 && { query }) });
   }
 
   private requireSigner(): UrlSigner {
@@ -787,17 +1002,52 @@ function parseStreamRecord(text: string): { key: string; uploadId: string } | un
 /** The object's own headers, as S3 answers a GET or HEAD. */
 function objectInfo(headers: SignedAnswer['headers']): ObjectInfo {
   const modified = headerOf(headers, 'last-modified');
+  const metadata: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headerOf(headers, name);
+    if (name.toLowerCase().startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length).toLowerCase()] = value;
+  }
   return {
     contentType: headerOf(headers, 'content-type') ?? 'application/octet-stream',
     contentLength: Number(headerOf(headers, 'content-length') ?? 0),
     etag: headerOf(headers, 'etag') ?? '',
     lastModified: modified ? new Date(modified) : new Date(0),
+    metadata,
   };
+}
+
+/** What an upload URL issued on SeaweedFS must end with, kept until the URL expires. */
+interface UrlUploadRecord {
+  key: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  /** When the URL expires (ms since the epoch). */
+  expires: number;
+}
+
+/** One record per key (keys may be 1 KiB): the latest URL issued for it. */
+function urlRecordKey(key: string): string {
+  return URL_UPLOAD_PREFIX + createHash('sha256').update(key).digest('hex');
+}
+
+function parseUrlRecord(text: string): UrlUploadRecord | undefined {
+  try {
+    const { key, contentType, metadata, expires } = (JSON.parse(text) ?? {}) as Partial<UrlUploadRecord>;
+    if (typeof key !== 'string' || typeof contentType !== 'string' || typeof expires !== 'number' || typeof metadata !== 'object' || metadata === null) return undefined;
+    return { key, contentType, metadata, expires };
+  } catch {
+    return undefined;
+  }
 }
 
 /** User metadata as S3 headers; values are printable ASCII (ownerMetadata encodes the rest). */
 function metadataHeaders(metadata: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(metadata).map(([name, value]) => [`x-amz-meta-${name}`, value]));
+}
+
+/** An ETag without its quotes (callers may send either form). */
+function unquote(etag: string): string {
+  return etag.trim().replace(/^"|"$/g, '');
 }
 
 function isPreconditionFailure(error: unknown): boolean {

@@ -44,6 +44,9 @@ export interface SignedHttpSettings {
   headersTimeoutMs: number;
 }
 
+/** A node's own 503s that say nothing of the cluster: the call may go to another node. */
+const NODE_NOT_SERVING = new Set(['XMinioServerNotInitialized']);
+
 /** Connections per store origin for HEAD and DELETE, apart from streams. */
 const SMALL_CALL_CONNECTIONS = 64;
 
@@ -83,7 +86,7 @@ export class SignedHttp {
    * Sends one signed request. A 2xx or 3xx (304) answer is returned with its body unread; any
    * other answer is read (S3 sends a small XML error) and thrown as a StoreHttpError. An
    * endpoint that does not answer is marked down, and a call without a streamed body (which
-   * cannot be sent twice) moves to the next endpoint; after a 503 it asks one other.
+   * cannot be sent twice) moves to the next endpoint, as it does from a node still starting.
    */
   async send(call: SignedCall): Promise<SignedAnswer> {
     const replayable = call.body === undefined || Buffer.isBuffer(call.body);
@@ -103,9 +106,10 @@ export class SignedHttp {
         if (isNetworkFailure(error)) {
           this.failed(endpoint, error);
           if (another) continue;
-        } else if (error instanceof StoreHttpError && error.status === 503 && another && !busyRetried) {
-          // A node still starting, or one that lost its peers, answers 503 while others may
-          // serve: one other node is worth asking. The health check decides whether it is down.
+        } else if (error instanceof StoreHttpError && NODE_NOT_SERVING.has(error.name) && another && !busyRetried) {
+          // A node still starting answers 503 while its peers serve: one other node is worth
+          // asking. Not so a 503 about the cluster's quorum, which every node would repeat, and
+          // which a node with a half-built view might turn into a wrong 404.
           busyRetried = true;
           continue;
         }

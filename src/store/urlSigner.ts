@@ -15,6 +15,16 @@
  * Content-Encoding, so a holder cannot store an object that a download renders as a page.
  * (Cache-Control is left free: fetch and browsers add it themselves to conditional requests.) MinIO reads a signed header's value from the query when the request lacks the
  * header, so each bound value is repeated in the (signed) query and a bare `curl -T` still works.
+ *
+ * SeaweedFS takes nothing from the query (neither a header's value nor x-amz-meta-*), and
+ * leaves a signed header that the request lacks out of the signature it checks. So there a
+ * header is bound *absent* by naming it in X-Amz-SignedHeaders while signing as if the request
+ * lacked it: sending it at all breaks the signature. Content-Disposition, Content-Encoding and
+ * x-amz-tagging are bound absent. Content-Type is bound to its value when the caller named a
+ * type; a URL issued without one leaves it free, because one URL must serve both a bare
+ * `curl -T` (no Content-Type) and the Python client (application/octet-stream), and SeaweedFS
+ * cannot accept both and refuse the rest. The object store then settles such an upload's type
+ * and metadata itself (objectStore.ts, settleUpload), and download URLs pin the type they serve.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -36,8 +46,18 @@ export interface SignedRequest {
   headers?: Record<string, string>;
   /** Signed query parameters (uploadId, partNumber, response-content-disposition, ...). */
   query?: Record<string, string>;
-  /** x-amz-meta-* values, carried in the signed query. */
+  /** x-amz-meta-* values, carried in the signed query (MinIO and AWS store them). */
   metadata?: Record<string, string>;
+}
+
+export interface UploadRequest extends Omit<SignedRequest, 'method'> {
+  /** The Content-Type the upload stores. */
+  contentType?: string | undefined;
+  /**
+   * Whether the caller named the type. On SeaweedFS only a named type is bound into the URL
+   * (see above); elsewhere the type is always bound.
+   */
+  contentTypeNamed?: boolean | undefined;
 }
 
 /**
@@ -48,6 +68,7 @@ export interface SignedRequest {
 const CLEARED_UPLOAD_HEADERS = ['content-disposition', 'content-encoding', 'x-amz-tagging'];
 /** x-amz-* headers are moved into the query when presigning; these must stay headers to bind. */
 const UNHOISTABLE = new Set(['x-amz-tagging']);
+const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 
 /** MinIO accepts 15 minutes to a year; AWS a role's session length (12 h at most). */
 const MINIO_SESSION_SECONDS = 365 * 24 * 3600;
@@ -108,9 +129,14 @@ export class UrlSigner {
   }
 
   /** A URL for one PUT of a whole object or of one part. */
-  upload(request: Omit<SignedRequest, 'method'> & { contentType?: string }): Promise<string> {
+  upload(request: UploadRequest): Promise<string> {
     const headers: Record<string, string> = { ...request.headers };
     const query: Record<string, string> = { ...request.query };
+    if (this.settings.engine === 'seaweedfs' && request.contentType !== undefined) {
+      // A whole object: see the file's comment. Metadata in the query would be ignored there.
+      if (request.contentTypeNamed) headers['content-type'] = request.contentType;
+      return this.signBindingAbsent({ ...request, method: 'PUT', headers, query, metadata: {} }, CLEARED_UPLOAD_HEADERS);
+    }
     if (request.contentType !== undefined) {
       const bound: Record<string, string> = { 'content-type': request.contentType };
       // MinIO takes a missing signed header's value from the query: repeat each bound value
@@ -129,11 +155,7 @@ export class UrlSigner {
   }
 
   private async sign(purpose: UrlPurpose, request: SignedRequest): Promise<string> {
-    const { bucket, key } = request;
-    const pathStyle = this.settings.forcePathStyle;
-    const endpoint = this.publicUrl(this.endpoints.pickPublic());
-    const host = pathStyle ? endpoint.host : `${bucket}.${endpoint.host}`;
-    const path = `${pathStyle ? `/${bucket}` : ''}/${escapeKey(key)}`;
+    const { endpoint, host, path } = this.target(request.bucket, request.key);
     const headers: Record<string, string> = {
       host,
       // The body is not hashed into a URL: the uploader's bytes are unknown when signing.
@@ -164,6 +186,63 @@ export class UrlSigner {
       .map(([name, value]) => `${escapeQuery(name)}=${escapeQuery(String(value))}`)
       .join('&');
     return `${endpoint.protocol}//${host}${path}?${query}`;
+  }
+
+  /**
+   * SigV4 query signing by hand, for SeaweedFS: `absent` headers are named in
+   * X-Amz-SignedHeaders but left out of the canonical request, as SeaweedFS leaves out a signed
+   * header the request lacks. A request that carries one of them no longer matches.
+   */
+  private async signBindingAbsent(request: SignedRequest, absent: readonly string[]): Promise<string> {
+    const { endpoint, host, path } = this.target(request.bucket, request.key);
+    let credentials;
+    try {
+      credentials = await this.credentials.upload.get();
+    } catch {
+      throw new StoreUnavailable('Signed URLs cannot be issued right now: the store did not grant signing credentials; try again shortly');
+    }
+    const present: Record<string, string> = { host };
+    for (const [name, value] of Object.entries(request.headers ?? {})) present[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+    const presentNames = Object.keys(present).sort();
+    const signedNames = [...new Set([...presentNames, ...absent])].sort();
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const scope = `${amzDate.slice(0, 8)}/${this.settings.region}/s3/aws4_request`;
+    const query: Record<string, string> = {
+      ...request.query,
+      'X-Amz-Algorithm': SIGV4_ALGORITHM,
+      'X-Amz-Credential': `${credentials.accessKeyId}/${scope}`,
+      'X-Amz-Date': amzDate,
+      'X-Amz-Expires': String(request.expiresIn),
+      'X-Amz-Security-Token': credentials.sessionToken,
+      'X-Amz-SignedHeaders': signedNames.join(';'),
+    };
+    const canonicalQuery = Object.keys(query)
+      .sort()
+      .map((name) => `${escapeQuery(name)}=${escapeQuery(query[name] ?? '')}`)
+      .join('&');
+    const canonicalRequest = [
+      request.method,
+      path,
+      canonicalQuery,
+      presentNames.map((name) => `${name}:${present[name]}\n`).join(''),
+      presentNames.join(';'),
+      'UNSIGNED-PAYLOAD',
+    ].join('\n');
+    const stringToSign = [SIGV4_ALGORITHM, amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+    const signingKey = ['aws4_request', 's3', this.settings.region, amzDate.slice(0, 8)].reduceRight<Buffer>(
+      (key, part) => createHmac('sha256', key).update(part).digest(),
+      Buffer.from(`AWS4${credentials.secretAccessKey}`),
+    );
+    const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
+    return `${endpoint.protocol}//${host}${path}?${canonicalQuery}&X-Amz-Signature=${signature}`;
+  }
+
+  /** Where a URL for this object points: a public endpoint, the host to sign, the escaped path. */
+  private target(bucket: string, key: string): { endpoint: URL; host: string; path: string } {
+    const pathStyle = this.settings.forcePathStyle;
+    const endpoint = this.publicUrl(this.endpoints.pickPublic());
+    const host = pathStyle ? endpoint.host : `${bucket}.${endpoint.host}`;
+    return { endpoint, host, path: `${pathStyle ? `/${bucket}` : ''}/${escapeKey(key)}` };
   }
 
   private publicUrl(text: string): URL {

@@ -48,7 +48,8 @@ async function run(): Promise<void> {
   const options = readOptions();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-bench-'));
   const gateway = spawn(process.execPath, [path.join(__dirname, '..', 'main.js')], {
-    env: { ...process.env, STORAGE_DATA_DIR: dataDir, PORT: '0', LOCAL_MINIO_PORT: '0', LOG_LEVEL: 'warn', S3_ENDPOINT: '' },
+    // The table compares the gateway with MinIO used directly: always a local MinIO.
+    env: { ...process.env, STORAGE_DATA_DIR: dataDir, PORT: '0', LOCAL_ENGINE: 'minio', LOCAL_MINIO_PORT: '0', LOG_LEVEL: 'warn', S3_ENDPOINT: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });

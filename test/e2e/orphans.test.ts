@@ -16,7 +16,7 @@ import { namespaceFor } from '../../src/storage/namespace';
 import { STREAM_ENTRY_PREFIX } from '../../src/store/objectStore';
 import { pacedPut } from '../support/hostileHttp';
 import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
-import { testStore } from '../support/testStore';
+import { engineSettings, testStore } from '../support/testStore';
 import { until, within } from '../support/wait';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -59,6 +59,7 @@ it('aborts the uploads of a gateway killed mid-stream, and only those', async ()
   // The next gateway, with a short orphan age, sweeps it.
   const config = loadConfig({
     S3_ENDPOINT: testStore().endpoint,
+    ...engineSettings(),
     S3_ACCESS_KEY_ID: testStore().accessKeyId,
     S3_SECRET_ACCESS_KEY: testStore().secretAccessKey,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,

@@ -1,6 +1,7 @@
 /**
  * The buckets as an operator sees them with the SDK: one per storage type, the seven-day
- * rule on tmp, idempotent set-up that keeps an operator's own rules.
+ * rule on tmp, idempotent set-up that keeps an operator's own rules. MinIO refuses the
+ * AbortIncompleteMultipartUpload rule (it expires stale uploads itself); SeaweedFS stores it.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -9,7 +10,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
-import { StorageService, RULE_TMP_EXPIRY } from '../../src/storage/service';
+import { StorageService, RULE_ABORT_INCOMPLETE_UPLOADS, RULE_TMP_EXPIRY } from '../../src/storage/service';
 import { STORAGE_TYPES } from '../../src/storage/types';
 import { ObjectStore } from '../../src/store/objectStore';
 import { operatorClient, removeBuckets } from '../support/gateway';
@@ -23,12 +24,15 @@ const store = new ObjectStore({
   region: testStore().region,
   credentials: { accessKeyId: testStore().accessKeyId, secretAccessKey: testStore().secretAccessKey },
   forcePathStyle: true,
-  engine: 'minio',
+  engine: testStore().engine,
+  filerUrl: testStore().filerUrl,
   signingRoleArn: undefined,
   responseTimeoutMs: 10_000,
 });
 const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlSeconds: 60, copySourceBuckets: [], inlineContentTypes: [] };
 const service = new StorageService(store, { ...settings, bucketPrefix: prefix });
+/** The abort rule on every bucket, where the engine takes it. */
+const abortRules = testStore().engine === 'minio' ? [] : [RULE_ABORT_INCOMPLETE_UPLOADS];
 
 afterAll(async () => {
   await store.close();
@@ -56,10 +60,13 @@ it('creates one bucket per storage type, and a seven-day expiry on tmp only', as
   const tmp = await rules('tmp');
   expect(tmp).toEqual([
     expect.objectContaining({ ID: RULE_TMP_EXPIRY, Status: 'Enabled', Expiration: expect.objectContaining({ Days: 7 }) }),
+    ...abortRules.map((ID) => expect.objectContaining({ ID, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })),
   ]);
   expect(tmp[0]?.Filter?.Prefix ?? '').toBe('');
   for (const type of STORAGE_TYPES.filter((t) => t !== 'tmp')) {
-    expect((await rules(type)).some((r) => r.Expiration)).toBe(false);
+    const kept = await rules(type);
+    expect(kept.some((r) => r.Expiration)).toBe(false);
+    expect(kept.map((r) => r.ID)).toEqual(abortRules);
   }
 });
 
@@ -77,9 +84,9 @@ it('keeps a rule an operator added, and restores its own if removed', async () =
   await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [operatorRule] } }));
 
   const [report] = (await service.prepareBuckets()).filter((r) => r.bucket === bucket);
-  expect(report?.rulesWritten).toEqual([RULE_TMP_EXPIRY]);
+  expect(report?.rulesWritten).toEqual([RULE_TMP_EXPIRY, ...abortRules]);
   const ids = (await rules('tmp')).map((r) => r.ID).sort();
-  expect(ids).toEqual(['operator-scratch', RULE_TMP_EXPIRY].sort());
+  expect(ids).toEqual(['operator-scratch', RULE_TMP_EXPIRY, ...abortRules].sort());
 });
 
 it('reports readiness only when every bucket is there', async () => {

@@ -68,7 +68,7 @@ describe('copy', () => {
   it('copies objects above the single-copy limit in parts', async () => {
     const store = testStore();
     const objects = new ObjectStore(
-      { endpoints: [store.endpoint], publicEndpoints: [store.endpoint], region: store.region, forcePathStyle: true, engine: 'minio', signingRoleArn: undefined, responseTimeoutMs: 10_000, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } },
+      { endpoints: [store.endpoint], publicEndpoints: [store.endpoint], region: store.region, forcePathStyle: true, engine: store.engine, filerUrl: store.filerUrl, signingRoleArn: undefined, responseTimeoutMs: 10_000, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } },
       { singleCopyLimit: 5 * MiB, copyPartSize: 5 * MiB },
     );
     try {

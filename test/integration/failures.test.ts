@@ -4,7 +4,8 @@
  */
 import { loadConfig } from '../../src/config';
 import { startGateway } from '../../src/gateway';
-import { freePort, startLocalMinio, type LocalMinio } from '../../src/local/minio';
+import { startLocalStore } from '../../src/local/engines';
+import { freePort, type LocalStore } from '../../src/local/process';
 import { createLogger } from '../../src/log';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
 import { testStore } from '../support/testStore';
@@ -47,21 +48,26 @@ describe('at start-up', () => {
 });
 
 describe('while serving', () => {
-  let minio: LocalMinio;
+  let local: LocalStore;
   let gw: TestGateway;
   let dataDir: string;
 
   beforeAll(async () => {
-    // A MinIO of this suite's own, so stopping it disturbs no other test file.
+    // A store of this suite's own (of the engine under test), so stopping it disturbs no other test file.
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-failures-'));
     const credentials = { accessKeyId: 'failures-admin', secretAccessKey: 'failures-secret-123' };
-    minio = await startLocalMinio({ dataDir, port: 0, credentials });
-    gw = await startTestGateway({ S3_ENDPOINT: minio.endpoint, S3_ACCESS_KEY_ID: credentials.accessKeyId, S3_SECRET_ACCESS_KEY: credentials.secretAccessKey });
+    local = await startLocalStore({ engine: testStore().engine, dataDir, port: 0, credentials });
+    gw = await startTestGateway({
+      S3_ENDPOINT: local.endpoint,
+      SEAWEEDFS_FILER_URL: local.filerUrl ?? '',
+      S3_ACCESS_KEY_ID: credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    });
     await fetch(`${gw.apiUrl}/data/kept`, { method: 'PUT', headers: await gw.auth('erin'), body: 'still here' });
-    await minio.stop();
+    await local.stop();
   });
   afterAll(async () => {
-    // The suite's own MinIO is gone with its buckets; only the gateway needs closing.
+    // The suite's own store is gone with its buckets; only the gateway needs closing.
     await gw.close().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -84,7 +90,7 @@ describe('while serving', () => {
       const text = await response.text();
       expect(JSON.parse(text).error.code).toBe('store_unavailable');
       expect(text).not.toContain('127.0.0.1');
-      expect(text).not.toContain(new URL(minio.endpoint).port);
+      expect(text).not.toContain(new URL(local.endpoint).port);
     }
   });
 

@@ -31,6 +31,15 @@ async function urls(key: string, uploadId: string, parts: string) {
   return ((await response.json()) as { urls: { partNumber: number; url: string }[] }).urls;
 }
 
+/** Completes with the parts named, or with every stored part when none are. */
+function complete(key: string, uploadId: string, parts?: { partNumber: number; etag: string }[]) {
+  return fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    ...(parts && { body: JSON.stringify({ parts }) }),
+  });
+}
+
 async function putPart(url: string, bytes: Buffer) {
   const response = await fetch(url, { method: 'PUT', body: bytes });
   expect(response.status).toBe(200);
@@ -82,13 +91,55 @@ it('completes with an explicit part list', async () => {
   const { uploadId } = await start('explicit.bin');
   const [one] = await urls('explicit.bin', uploadId, '1');
   const etag = await putPart(one?.url ?? '', Buffer.from('only part'));
-  const done = await fetch(mp('explicit.bin', `?uploadId=${encodeURIComponent(uploadId)}`), {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ parts: [{ partNumber: 1, etag }] }),
-  });
+  const done = await complete('explicit.bin', uploadId, [{ partNumber: 1, etag }]);
   expect(done.status).toBe(200);
   expect(await (await fetch(`${gw.apiUrl}/data/get/explicit.bin`, { headers })).text()).toBe('only part');
+});
+
+describe('a part uploaded again replaces the one before (SeaweedFS keeps both; the gateway shows only the latest)', () => {
+  const key = 'again/part.bin';
+  let uploadId: string;
+  let first: string;
+  let second: string;
+  const session = () => mp(key, `?uploadId=${encodeURIComponent(uploadId)}`);
+
+  beforeAll(async () => {
+    ({ uploadId } = await start(key));
+    const [one] = await urls(key, uploadId, '1');
+    first = await putPart(one?.url ?? '', Buffer.from('first bytes'));
+    // SeaweedFS dates parts to the second: the second upload comes a second later.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    second = await putPart(one?.url ?? '', Buffer.from('second bytes'));
+    expect(second).not.toBe(first);
+  });
+
+  it('lists one part 1: the second upload', async () => {
+    const listed = await fetch(session(), { headers });
+    const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number; etag: string }[] };
+    expect(parts).toEqual([{ partNumber: 1, size: 'second bytes'.length, etag: second }]);
+  });
+
+  it('refuses to complete with the ETag of the first upload (400), storing nothing', async () => {
+    const done = await complete(key, uploadId, [{ partNumber: 1, etag: first }]);
+    expect([done.status, ((await done.json()) as { error: { code: string } }).error.code]).toEqual([400, 'bad_request']);
+    expect((await fetch(`${gw.apiUrl}/data/get/${key}`, { headers })).status).toBe(404);
+  });
+
+  it('completes with every stored part: the second bytes', async () => {
+    expect((await complete(key, uploadId)).status).toBe(200);
+    expect(await (await fetch(`${gw.apiUrl}/data/get/${key}`, { headers })).text()).toBe('second bytes');
+  });
+});
+
+it('completes with the part a client sent again at once, named by its ETag', async () => {
+  // The client's way (src/client/upload.ts): a part whose bytes changed is sent again at once,
+  // often within the same second, and the completion names the new ETag.
+  const { uploadId } = await start('resent.bin');
+  const [one] = await urls('resent.bin', uploadId, '1');
+  await putPart(one?.url ?? '', Buffer.from('stale bytes'));
+  const etag = await putPart(one?.url ?? '', Buffer.from('fresh bytes'));
+  expect((await complete('resent.bin', uploadId, [{ partNumber: 1, etag }])).status).toBe(200);
+  expect(await (await fetch(`${gw.apiUrl}/data/get/resent.bin`, { headers })).text()).toBe('fresh bytes');
 });
 
 it('aborts a session, leaving nothing behind', async () => {

@@ -3,6 +3,7 @@
  * request sequence replayed against the gateway.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 
 let gw: TestGateway;
@@ -34,6 +35,23 @@ describe('presigned URLs with plain HTTP', () => {
     // The upload landed in the caller's namespace and is readable through the API too.
     const viaApi = await fetch(api('/data/get/big/file.bin'), { headers });
     expect(Buffer.from(await viaApi.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it.each<{ how: string; query: string; send: Record<string, string>; stored: string }>([
+    { how: 'a bare PUT', query: '', send: {}, stored: 'application/octet-stream' },
+    { how: 'the Python client’s PUT', query: '', send: { 'content-type': 'application/octet-stream' }, stored: 'application/octet-stream' },
+    { how: 'a PUT with the named type', query: '?content_type=image/tiff', send: { 'content-type': 'image/tiff' }, stored: 'image/tiff' },
+  ])('stores what an upload URL names, with its owner, after $how', async ({ query, send, stored }) => {
+    const key = `owned-${randomBytes(4).toString('hex')}.bin`;
+    const url = await (await fetch(api(`/data/new_resumable_url/${key}${query}`), { headers })).text();
+    // Bytes a store guessing types would take for a page.
+    expect((await fetch(url, { method: 'PUT', body: Buffer.from('<html><body>x</body></html>'), headers: send })).status).toBe(200);
+    // As a caller sees it (on SeaweedFS this first read through the gateway settles the object)...
+    const exists = await fetch(api(`/data/get/${key}`), { method: 'HEAD', headers });
+    expect([exists.status, exists.headers.get('content-type')]).toEqual([200, stored]);
+    // ...and as an operator reading the bucket does.
+    const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${gw.namespaceOf('python-user')}/${key}` }));
+    expect([head.ContentType, head.Metadata]).toEqual([stored, { owner: 'python-user' }]);
   });
 
   it('answers text/plain', async () => {

@@ -1,5 +1,6 @@
 /**
- * The store failing under the gateway, on a MinIO process of this test's own: absent when the
+ * The store failing under the gateway, on a store process of this test's own (of the engine the
+ * suite runs on, MinIO or SeaweedFS): absent when the
  * gateway starts (it serves unready and prepares once the store answers), then frozen with
  * SIGSTOP (calls fail fast with 503 within S3_RESPONSE_TIMEOUT_SECONDS, /readyz answers within
  * 2 s), then thawed. Outages are one warn line per request, with cause and endpoint, no stack.
@@ -9,13 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log';
-import { freePort, MINIO_BINARY, startLocalMinio, type LocalMinio } from '../../src/local/minio';
+import { localBinary, startLocalStore } from '../../src/local/engines';
+import { freePort, type LocalStore } from '../../src/local/process';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { testStore } from '../support/testStore';
 import { until } from '../support/wait';
 
-// Needs the MinIO binary to run a store of its own (absent when tests use an external S3).
-const maybe = existsSync(MINIO_BINARY) ? describe : describe.skip;
+// Needs the engine's binary to run a store of its own (absent when tests use an external S3).
+const maybe = existsSync(localBinary(testStore().engine)) ? describe : describe.skip;
 
 maybe('a store that is down, comes up, freezes and thaws', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-faults-'));
@@ -28,18 +30,19 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
   });
   let port: number;
   let gw: TestGateway;
-  let minio: LocalMinio | undefined;
+  let local: LocalStore | undefined;
   let headers: Record<string, string>;
 
   beforeAll(async () => {
     port = await freePort();
-    gw = await startTestGateway({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_RESPONSE_TIMEOUT_SECONDS: '2' }, createLogger('warn', sink));
+    // SeaweedFS's filer port is only known once the store runs: no filer here (its tmp expiry is tested elsewhere).
+    gw = await startTestGateway({ S3_ENDPOINT: `http://127.0.0.1:${port}`, SEAWEEDFS_FILER_URL: '', S3_RESPONSE_TIMEOUT_SECONDS: '2' }, createLogger('warn', sink));
     headers = await gw.auth('through-faults');
   });
   afterAll(async () => {
-    if (minio && minio.pid > 0) process.kill(minio.pid, 'SIGCONT');
+    if (local && local.pid > 0) process.kill(local.pid, 'SIGCONT');
     await gw?.close();
-    await minio?.stop();
+    await local?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -49,10 +52,10 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
     await response.arrayBuffer();
     return { status: response.status, ms: Date.now() - started, retryAfter: response.headers.get('retry-after') };
   };
-  /** Signals this test's own MinIO, never anything else (a pid of 0 would be the whole process group). */
+  /** Signals this test's own store, never anything else (a pid of 0 would be the whole process group). */
   const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
-    if (!minio || minio.pid <= 0) throw new Error('the test store is not running');
-    process.kill(minio.pid, name);
+    if (!local || local.pid <= 0) throw new Error('the test store is not running');
+    process.kill(local.pid, name);
   };
 
   it('starts with no store: alive, not ready, and answers 503 with Retry-After', async () => {
@@ -77,7 +80,7 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
 
   it('prepares the buckets and becomes ready once the store answers', async () => {
     const store = testStore();
-    minio = await startLocalMinio({ dataDir, port, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
+    local = await startLocalStore({ engine: store.engine, dataDir, port, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
     expect(await until(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 20_000)).toBe(true);
     expect((await fetch(`${gw.apiUrl}/data/late.txt`, { method: 'PUT', headers, body: 'stored late' })).status).toBe(200);
     const url = await (await fetch(`${gw.apiUrl}/data/get_signed_url/late.txt`, { headers })).text();

@@ -1,8 +1,10 @@
 /**
  * One object store for the whole test run, found in this order:
- *   1. S3_ENDPOINT (with S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY): an existing MinIO or S3;
- *   2. the MinIO built from source in minio/bin (built now if missing and Go is present);
- *   3. a MinIO container through testcontainers, when a Docker engine answers.
+ *   1. S3_ENDPOINT (with S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY, and S3_ENGINE=seaweedfs with
+ *      SEAWEEDFS_FILER_URL for a SeaweedFS): an existing store;
+ *   2. the local engine LOCAL_ENGINE (minio, the default, or seaweedfs) built from source in
+ *      minio/bin or seaweedfs/bin (built now if missing and Go is present);
+ *   3. a MinIO container through testcontainers, when a Docker engine answers (MinIO only).
  * Test files each start their own gateway with their own bucket prefix on it.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureMinioBinary, MINIO_BINARY, startLocalMinio } from '../../src/local/minio';
+import { ensureLocalBinary, LOCAL_ENGINE_NAMES, localBinary, startLocalStore, type LocalEngine } from '../../src/local/engines';
 import { TEST_STORE_VARIABLES, type TestStore } from './testStore';
 
 /** The container image used only where Docker exists (testcontainers path). */
@@ -29,40 +31,46 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_STORE_VARIABLES.secretAccessKey] = store.secretAccessKey;
   process.env[TEST_STORE_VARIABLES.region] = store.region;
   process.env[TEST_STORE_VARIABLES.engine] = store.engine;
+  if (store.filerUrl) process.env[TEST_STORE_VARIABLES.filerUrl] = store.filerUrl;
   globalThis.__STOP_TEST_STORE__ = stop;
   process.stderr.write(`\ntests use ${source} at ${store.endpoint}\n`);
 }
 
 async function provideStore(): Promise<{ store: TestStore; stop: Stop; source: string }> {
-  const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_ENGINE } = process.env;
+  const { S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_ENGINE, SEAWEEDFS_FILER_URL, LOCAL_ENGINE } = process.env;
   if (S3_ENDPOINT) {
     if (!S3_ACCESS_KEY_ID || !S3_SECRET_ACCESS_KEY) {
       throw new Error('S3_ENDPOINT is set for the tests: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY too');
     }
+    const engine = S3_ENGINE ?? 'minio';
+    if (engine !== 'minio' && engine !== 'seaweedfs') throw new Error(`S3_ENGINE for the tests must be minio or seaweedfs, not ${engine}`);
     return {
-      store: { endpoint: S3_ENDPOINT, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, region: S3_REGION ?? 'us-east-1', engine: S3_ENGINE ?? 'minio' },
+      store: { endpoint: S3_ENDPOINT, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, region: S3_REGION ?? 'us-east-1', engine, filerUrl: SEAWEEDFS_FILER_URL },
       stop: async () => undefined,
       source: 'the object store from S3_ENDPOINT',
     };
   }
+  const engine = (LOCAL_ENGINE || 'minio') as LocalEngine;
+  if (engine !== 'minio' && engine !== 'seaweedfs') throw new Error(`LOCAL_ENGINE must be minio or seaweedfs, not ${String(LOCAL_ENGINE)}`);
   const credentials = { accessKeyId: `test-${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(18).toString('hex') };
-  if (existsSync(MINIO_BINARY) || has('go', ['version'])) {
-    await ensureMinioBinary();
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-test-minio-'));
-    const minio = await startLocalMinio({ dataDir, port: 0, credentials });
-    // Stop MinIO even if jest exits without running globalTeardown.
-    const killOnExit = () => process.kill(minio.pid, 'SIGKILL');
+  if (existsSync(localBinary(engine)) || has('go', ['version'])) {
+    await ensureLocalBinary(engine);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), `storage-gateway-test-${engine}-`));
+    const local = await startLocalStore({ engine, dataDir, port: 0, credentials });
+    // Stop the store even if jest exits without running globalTeardown.
+    const killOnExit = () => process.kill(local.pid, 'SIGKILL');
     process.once('exit', killOnExit);
     return {
-      store: { endpoint: minio.endpoint, ...credentials, region: 'us-east-1', engine: 'minio' },
+      store: { endpoint: local.endpoint, ...credentials, region: 'us-east-1', engine, filerUrl: local.filerUrl },
       stop: async () => {
         process.off('exit', killOnExit);
-        await minio.stop();
+        await local.stop();
         rmSync(dataDir, { recursive: true, force: true });
       },
-      source: 'the local MinIO (minio/bin/minio)',
+      source: `the local ${LOCAL_ENGINE_NAMES[engine]} (${path.relative(process.cwd(), localBinary(engine))})`,
     };
   }
+  if (engine !== 'minio') throw new Error(`LOCAL_ENGINE=${engine}: Go is needed to build it (${engine}/build.sh)`);
   if (has('docker', ['info'])) {
     const { GenericContainer, Wait } = await import('testcontainers');
     const container = await new GenericContainer(MINIO_IMAGE)

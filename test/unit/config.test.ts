@@ -7,8 +7,9 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8080,
       host: '127.0.0.1',
-      embeddedMinio: true,
-      localMinioPort: 9000,
+      embeddedStore: true,
+      localEngine: 'minio',
+      localStorePort: 9000,
       bucketPrefix: 'storage',
       dataDir: path.resolve('.data'),
       signedUrlTtlSeconds: 3600,
@@ -25,13 +26,14 @@ describe('loadConfig', () => {
       S3_SECRET_ACCESS_KEY: 'secret',
       AUTH_JWT_SECRET: 'x'.repeat(32),
     });
-    expect(config.embeddedMinio).toBe(false);
+    expect(config.embeddedStore).toBe(false);
     expect(config.host).toBe('0.0.0.0');
     expect(config.s3).toEqual({
       endpoints: ['http://minio:9000'],
       publicEndpoints: ['http://minio:9000'],
       region: 'us-east-1',
       engine: 'minio',
+      filerUrl: undefined,
       signingRoleArn: undefined,
       responseTimeoutMs: 10_000,
       credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
@@ -53,7 +55,21 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ S3_ENDPOINT: '', PORT: '' }).embeddedMinio).toBe(true);
+    expect(loadConfig({ S3_ENDPOINT: '', PORT: '' }).embeddedStore).toBe(true);
+  });
+
+  it('runs a local SeaweedFS with LOCAL_ENGINE=seaweedfs, whose engine it then is', () => {
+    const config = loadConfig({ LOCAL_ENGINE: 'seaweedfs' });
+    expect(config).toMatchObject({ embeddedStore: true, localEngine: 'seaweedfs', s3: { engine: 'seaweedfs' } });
+    // S3_ENGINE describes an external store; in embedded mode the local engine decides.
+    expect(loadConfig({ LOCAL_ENGINE: 'seaweedfs', S3_ENGINE: 'minio' }).s3.engine).toBe('seaweedfs');
+  });
+
+  it('takes a SeaweedFS filer only for a SeaweedFS store', () => {
+    const base = { S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret', AUTH_JWT_SECRET: 'x'.repeat(32), S3_ENDPOINT: 'http://weed:8333' };
+    const config = loadConfig({ ...base, S3_ENGINE: 'seaweedfs', SEAWEEDFS_FILER_URL: 'http://weed:8888/' });
+    expect(config.s3).toMatchObject({ engine: 'seaweedfs', filerUrl: 'http://weed:8888', forcePathStyle: true });
+    expect(() => loadConfig({ ...base, SEAWEEDFS_FILER_URL: 'http://weed:8888' })).toThrow(/SEAWEEDFS_FILER_URL: only used with S3_ENGINE=seaweedfs/);
   });
 
   it.each([
@@ -68,6 +84,9 @@ describe('loadConfig', () => {
     ['SIGNED_URL_TTL_SECONDS', String(7 * 24 * 3600 + 1)],
     ['SIGNED_URL_TTL_SECONDS', '0'],
     ['LIST_PAGE_SIZE', '1001'],
+    ['LOCAL_ENGINE', 'garage'],
+    ['S3_ENGINE', 'ceph'],
+    ['SEAWEEDFS_FILER_URL', 'weed:8888'],
     ['LOG_LEVEL', 'loud'],
   ])('stops on a bad %s (%j) with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
