@@ -18,7 +18,8 @@ import { Metrics } from './metrics';
 import { StoreUnavailable } from './storage/errors';
 import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
-import { ObjectStore, StoreAccessDenied } from './store/objectStore';
+import { StoreAccessDenied } from './store/failures';
+import { ObjectStore } from './store/objectStore';
 import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
 

@@ -1,9 +1,11 @@
 /**
- * Which failures of a call to the store mean "no answer from that endpoint" (refused, reset,
- * timed out, unreachable), as opposed to an answer: these mark an endpoint down, may move an
- * idempotent call to another endpoint, and reach callers as a retryable 503.
+ * What a failed call to the store means, as pure functions of the error: which failures mean
+ * "no answer from that endpoint" (refused, reset, timed out, unreachable; these mark an endpoint
+ * down, may move an idempotent call to another endpoint, and reach callers as a retryable 503),
+ * and the domain error every other failure becomes (`translate`).
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
+import { BadRequest, Conflict, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
 
 /** A refusal from the store, named by its S3 error code (or by status for bodiless answers). */
 export class StoreHttpError extends Error {
@@ -55,4 +57,61 @@ export function markEndpoint(error: unknown, endpoint: string): void {
 
 export function endpointOf(error: unknown): string | undefined {
   return error !== null && typeof error === 'object' ? (error as Record<symbol, string | undefined>)[ENDPOINT] : undefined;
+}
+
+/** The store answered, but refused the gateway itself: wrong credentials or missing permissions. */
+export class StoreAccessDenied extends Error {
+  override name = 'StoreAccessDenied';
+}
+
+/** The condition in If-None-Match / If-Modified-Since held: the caller's copy is current. */
+export class NotModified extends StorageError {
+  readonly status = 304;
+  readonly code = 'not_modified';
+}
+
+export function isPreconditionFailure(error: unknown): boolean {
+  return nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412;
+}
+
+const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
+export const PARTS_REFUSED: Record<string, string> = {
+  InvalidPart: 'A listed part was not uploaded, or its ETag does not match',
+  InvalidPartOrder: 'Parts must be listed in ascending part-number order',
+  EntityTooSmall: 'Every part but the last must be at least 5 MiB',
+};
+const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'XMinioInvalidResourceName', 'InvalidObjectName']);
+
+/** The domain error a store failure becomes; an error that is none of these passes unchanged. */
+export function translate(error: unknown): unknown {
+  if (error instanceof StorageError) return error;
+  const name = nameOf(error);
+  if (name === 'AbortError') return error;
+  const status = statusOf(error);
+  if (status === 304) return new NotModified('Not modified');
+  // Before the generic 404 below, which would swallow it (S3 answers NoSuchUpload with 404).
+  if (name === 'NoSuchUpload') return new NotFound('No such upload session: it was completed, aborted or has expired');
+  if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {
+    return new NotFound('No object at that key');
+  }
+  if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
+  if (PARTS_REFUSED[name]) return new BadRequest(PARTS_REFUSED[name]);
+  // A concurrent conditional write to the same key (AWS answers 409 to the loser).
+  if (status === 409 || name === 'ConditionalRequestConflict') return new Conflict('Another write to that key is under way; try again');
+  if (KEY_REFUSED.has(name)) return new InvalidKey('The object store refused the key');
+  // Callers never reach S3 with their own identity, so any 403 is about the gateway's
+  // credentials or permissions. HEAD answers have no body to name the error: go by status.
+  if (status === 403 || ACCESS_DENIED.has(name)) {
+    const reason = ACCESS_DENIED.has(name) ? ` (${name})` : '';
+    return new StoreAccessDenied(`The object store refused the gateway's credentials or permissions${reason}`);
+  }
+  // No answer at all (refused, reset, timed out), a 5xx, or buckets missing: retryable.
+  if (isNetworkFailure(error) || (status !== undefined && status >= 500) || name === 'NoSuchBucket') {
+    return new StoreUnavailable(undefined, failureOf(error));
+  }
+  // Any other refusal of the request itself (a 4xx) is about what the caller sent.
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new BadRequest(`The object store refused the request${name ? ` (${name})` : ''}`);
+  }
+  return error;
 }

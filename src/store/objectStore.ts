@@ -28,9 +28,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
-import { BadRequest, Conflict, Forbidden, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import { BadRequest, Conflict, Forbidden, NotFound, StorageError, StoreUnavailable } from '../storage/errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
-import { endpointOf, failureOf, isNetworkFailure, nameOf, statusOf } from './failures';
+import { endpointOf, isPreconditionFailure, nameOf, NotModified, PARTS_REFUSED, statusOf, StoreAccessDenied, translate } from './failures';
 import { ensureBucketTtl } from './seaweedFiler';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
@@ -106,17 +106,6 @@ export interface BucketReport {
    * `present` already, or `unconfigured` (no SEAWEEDFS_FILER_URL: the rule is stored, not applied).
    */
   filerTtl?: 'written' | 'present' | 'unconfigured';
-}
-
-/** The store answered, but refused the gateway itself: wrong credentials or missing permissions. */
-export class StoreAccessDenied extends Error {
-  override name = 'StoreAccessDenied';
-}
-
-/** The condition in If-None-Match / If-Modified-Since held: the caller's copy is current. */
-export class NotModified extends StorageError {
-  readonly status = 304;
-  readonly code = 'not_modified';
 }
 
 /**
@@ -1050,9 +1039,6 @@ function unquote(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
 }
 
-function isPreconditionFailure(error: unknown): boolean {
-  return nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412;
-}
 
 function toLifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
   return {
@@ -1076,42 +1062,3 @@ function sameRule(have: LifecycleRule, want: LifecycleRule): boolean {
   );
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
-const PARTS_REFUSED: Record<string, string> = {
-  InvalidPart: 'A listed part was not uploaded, or its ETag does not match',
-  InvalidPartOrder: 'Parts must be listed in ascending part-number order',
-  EntityTooSmall: 'Every part but the last must be at least 5 MiB',
-};
-const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'XMinioInvalidResourceName', 'InvalidObjectName']);
-
-function translate(error: unknown): unknown {
-  if (error instanceof StorageError) return error;
-  const name = nameOf(error);
-  if (name === 'AbortError') return error;
-  const status = statusOf(error);
-  if (status === 304) return new NotModified('Not modified');
-  if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {
-    return new NotFound('No object at that key');
-  }
-  if (name === 'NoSuchUpload') return new NotFound('No such upload session: it was completed, aborted or has expired');
-  if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
-  if (PARTS_REFUSED[name]) return new BadRequest(PARTS_REFUSED[name]);
-  // A concurrent conditional write to the same key (AWS answers 409 to the loser).
-  if (status === 409 || name === 'ConditionalRequestConflict') return new Conflict('Another write to that key is under way; try again');
-  if (KEY_REFUSED.has(name)) return new InvalidKey('The object store refused the key');
-  // Callers never reach S3 with their own identity, so any 403 is about the gateway's
-  // credentials or permissions. HEAD answers have no body to name the error: go by status.
-  if (status === 403 || ACCESS_DENIED.has(name)) {
-    const reason = ACCESS_DENIED.has(name) ? ` (${name})` : '';
-    return new StoreAccessDenied(`The object store refused the gateway's credentials or permissions${reason}`);
-  }
-  // No answer at all (refused, reset, timed out), a 5xx, or buckets missing: retryable.
-  if (isNetworkFailure(error) || (status !== undefined && status >= 500) || name === 'NoSuchBucket') {
-    return new StoreUnavailable(undefined, failureOf(error));
-  }
-  // Any other refusal of the request itself (a 4xx) is about what the caller sent.
-  if (status !== undefined && status >= 400 && status < 500) {
-    return new BadRequest(`The object store refused the request${name ? ` (${name})` : ''}`);
-  }
-  return error;
-}

@@ -157,6 +157,8 @@ it('keeps sessions to their owner: another user cannot use the upload id', async
   const other = await gw.auth('someone-else');
   const stolen = await fetch(mp('mine.bin', `?uploadId=${encodeURIComponent(uploadId)}&parts=1`), { headers: other });
   expect(stolen.status).toBe(404);
+  // Said as a missing session, not as a missing object.
+  expect(((await stolen.json()) as { error: { message: string } }).error.message).toMatch(/No such upload session/);
   const completed = await fetch(mp('mine.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers: other });
   expect(completed.status).toBe(404);
 });
@@ -172,6 +174,16 @@ it.each([
   ['a size that is not a number', 'POST', '?size=big', 400],
 ])('answers %s with the right status', async (_what, method, query, status) => {
   expect((await fetch(mp('errors.bin', query), { method, headers })).status).toBe(status);
+});
+
+it('answers an upload completed meanwhile as a missing session, not a missing object', async () => {
+  const { uploadId } = await start('twice.bin');
+  const [part] = await urls('twice.bin', uploadId, '1');
+  const etag = await putPart(part!.url, randomBytes(1024));
+  expect((await complete('twice.bin', uploadId, [{ partNumber: 1, etag }])).status).toBe(200);
+  const again = await complete('twice.bin', uploadId, [{ partNumber: 1, etag }]);
+  expect(again.status).toBe(404);
+  expect(((await again.json()) as { error: { message: string } }).error.message).toMatch(/No such upload session/);
 });
 
 it('refuses to complete with a part smaller than 5 MiB before the last', async () => {
