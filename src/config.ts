@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { STORAGE_TYPES } from './storage/types';
+import { STORAGE_TYPES } from './protocol/storageTypes';
 
 /** S3 caps a presigned URL's lifetime at seven days (SigV4). */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;

@@ -3,7 +3,7 @@
  * service token, one whose `roles` claim holds storage:tasks or storage:catalog, may act for
  * the namespace named in the X-Storage-Namespace header, with that service's rights only.
  */
-import { BadRequest, Forbidden } from '../storage/errors';
+import { BadRequest, Forbidden } from '../errors';
 import { NAMESPACE_PATTERN, namespaceFor } from '../storage/namespace';
 import type { Actor } from '../storage/policy';
 import type { Caller } from '../storage/service';

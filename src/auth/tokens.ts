@@ -15,7 +15,7 @@ import {
   type JWTPayload,
   type JWTVerifyOptions,
 } from 'jose';
-import { IdentityProviderUnavailable, Unauthorized } from '../storage/errors';
+import { IdentityProviderUnavailable, Unauthorized } from '../errors';
 
 /** Who the token says the caller is. */
 export interface Identity {

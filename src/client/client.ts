@@ -6,7 +6,7 @@
  */
 import { Readable, type Writable } from 'node:stream';
 import { namespaceFor } from '../storage/namespace';
-import type { StorageType } from '../storage/types';
+import type { StorageType } from '../protocol/storageTypes';
 import { downloadToFile, downloadToStream, IDENTITY, objectPath, type DownloadResult } from './download';
 import { BadRequestError, NotFoundError } from './errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';

@@ -11,7 +11,7 @@ import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { StorageType } from '../storage/types';
+import type { StorageType } from '../protocol/storageTypes';
 import { UnavailableError } from './errors';
 import { withRetries } from './retry';
 import { encodeKey, type Transport } from './transport';

@@ -24,4 +24,4 @@ export {
 } from './errors';
 export type { RetryPolicy } from './retry';
 export type { Progress, ProgressCallback, UploadResult } from './upload';
-export { STORAGE_TYPES, type StorageType } from '../storage/types';
+export { STORAGE_TYPES, type StorageType } from '../protocol/storageTypes';

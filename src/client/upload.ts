@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { MAX_PARTS, partSizeFor } from '../storage/multipart';
-import type { StorageType } from '../storage/types';
+import type { StorageType } from '../protocol/storageTypes';
 import { ForbiddenError, NotFoundError, UnavailableError } from './errors';
 import { withRetries } from './retry';
 import { encodeKey, type Transport } from './transport';

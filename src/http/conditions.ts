@@ -4,7 +4,7 @@
  * own signature. A malformed value is the caller's mistake and gets a 400 naming the header.
  */
 import type { Request } from 'express';
-import { BadRequest } from '../storage/errors';
+import { BadRequest } from '../errors';
 import type { ReadConditions } from '../store/objectStore';
 
 /** One byte range, as S3 serves them: `bytes=first-[last]` or `bytes=-suffix`. */

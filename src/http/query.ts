@@ -3,7 +3,7 @@
  * silently; keys in the path are decoded strictly, so prefixes and other parameters are too:
  * a bad escape is a 400, not a quietly different prefix.
  */
-import { BadRequest } from '../storage/errors';
+import { BadRequest } from '../errors';
 
 /** More parameters than any route takes; a longer query is refused rather than parsed. */
 const MAX_PARAMETERS = 50;

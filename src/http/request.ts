@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { Caller } from '../storage/service';
 import { parseStorageType, type StorageType } from '../storage/types';
-import { BadRequest } from '../storage/errors';
+import { BadRequest } from '../errors';
 
 export function callerOf(res: Response): Caller {
   const caller = res.locals.caller as Caller | undefined;

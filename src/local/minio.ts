@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ABORT_INCOMPLETE_UPLOAD_DAYS } from '../storage/types';
+import { ABORT_INCOMPLETE_UPLOAD_DAYS } from '../protocol/storageTypes';
 import { answers, freePort, runBuild, startService, stopProcess, type LocalCredentials, type LocalStore } from './process';
 
 // Kept here too: tests and tools import them from this module.

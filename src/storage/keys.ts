@@ -3,7 +3,7 @@
  * so `%2F` and `/` mean the same) and is stored at `<namespace>/<key>`. The rules keep every
  * key inside its namespace and valid on any S3 engine.
  */
-import { InvalidKey } from './errors';
+import { InvalidKey } from '../errors';
 
 /** S3's limit for a whole object key, in UTF-8 bytes. */
 const S3_MAX_KEY_BYTES = 1024;

@@ -3,7 +3,7 @@
  * name. S3's limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 parts,
  * objects up to 5 TiB.
  */
-import { BadRequest } from './errors';
+import { BadRequest } from '../errors';
 
 const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 5 * MiB;

@@ -4,7 +4,7 @@
  * (base64url JSON) and carry no namespace: the server always adds the caller's own, so a
  * forged token can only skip through the caller's own keys.
  */
-import { BadRequest } from './errors';
+import { BadRequest } from '../errors';
 import { validateKey, validatePrefix } from './keys';
 
 export interface PageCursor {

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject, UploadedPart } from '../store/objectStore';
-import { BadRequest, Conflict, Forbidden, NotFound } from './errors';
+import { BadRequest, Conflict, Forbidden, NotFound } from '../errors';
 import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from './namespace';
 import { MAX_PARTS, partSizeFor } from './multipart';

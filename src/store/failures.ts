@@ -5,7 +5,7 @@
  * and the domain error every other failure becomes (`translate`).
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { BadRequest, Conflict, InvalidKey, NotFound, RangeNotSatisfiable, StorageError, StoreUnavailable } from '../storage/errors';
+import { BadRequest, Conflict, InvalidKey, NotFound, NotModified, RangeNotSatisfiable, StorageError, StoreAccessDenied, StoreUnavailable } from '../errors';
 
 /** A refusal from the store, named by its S3 error code (or by status for bodiless answers). */
 export class StoreHttpError extends Error {
@@ -59,16 +59,6 @@ export function endpointOf(error: unknown): string | undefined {
   return error !== null && typeof error === 'object' ? (error as Record<symbol, string | undefined>)[ENDPOINT] : undefined;
 }
 
-/** The store answered, but refused the gateway itself: wrong credentials or missing permissions. */
-export class StoreAccessDenied extends Error {
-  override name = 'StoreAccessDenied';
-}
-
-/** The condition in If-None-Match / If-Modified-Since held: the caller's copy is current. */
-export class NotModified extends StorageError {
-  readonly status = 304;
-  readonly code = 'not_modified';
-}
 
 export function isPreconditionFailure(error: unknown): boolean {
   return nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412;

@@ -28,9 +28,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
-import { BadRequest, Conflict, Forbidden, NotFound, StorageError, StoreUnavailable } from '../storage/errors';
+import { BadRequest, Conflict, Forbidden, NotFound, NotModified, StorageError, StoreAccessDenied, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
-import { endpointOf, isPreconditionFailure, nameOf, NotModified, PARTS_REFUSED, statusOf, StoreAccessDenied, translate } from './failures';
+import { endpointOf, isPreconditionFailure, nameOf, PARTS_REFUSED, statusOf, translate } from './failures';
 import { ensureBucketTtl } from './seaweedFiler';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';

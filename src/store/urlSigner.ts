@@ -32,7 +32,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../config';
-import { StoreUnavailable } from '../storage/errors';
+import { StoreUnavailable } from '../errors';
 import { routeByHealth, type StoreEndpoints } from './endpoints';
 
 export type UrlPurpose = 'upload' | 'download';

@@ -1,5 +1,5 @@
 import { MAX_KEY_BYTES, MAX_SEGMENT_BYTES, validateKey, validatePrefix } from '../../src/storage/keys';
-import { InvalidKey } from '../../src/storage/errors';
+import { InvalidKey } from '../../src/errors';
 
 describe('validateKey', () => {
   it.each([

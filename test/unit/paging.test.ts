@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from '../../src/storage/paging';
-import { BadRequest } from '../../src/storage/errors';
+import { BadRequest } from '../../src/errors';
 
 describe('list continuation tokens', () => {
   it('round-trip the prefix and the last key', () => {

@@ -5,7 +5,7 @@
 import type { RequestHandler } from 'express';
 import { callerFor, NAMESPACE_HEADER } from '../../auth/principals';
 import type { TokenVerifier } from '../../auth/tokens';
-import { Unauthorized } from '../../storage/errors';
+import { Unauthorized } from '../../errors';
 
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req, res, next) => {

@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../log';
-import { StorageError, StoreUnavailable } from '../../storage/errors';
+import { StorageError, StoreUnavailable } from '../../errors';
 
 export function notFoundRoute(): RequestHandler {
   return (req, res) => {

@@ -6,7 +6,7 @@
  * transfer is judged by progress, never by total time.
  */
 import type { RequestHandler } from 'express';
-import { TooManyTransfers } from '../../storage/errors';
+import { TooManyTransfers } from '../../errors';
 import { callerOf } from '../request';
 
 export function transferLimit(maxPerCaller: number): RequestHandler {

@@ -4,7 +4,7 @@
  * `/dest/<storage type>/` after the source key separates them.
  */
 import type { RequestHandler } from 'express';
-import { BadRequest } from '../../storage/errors';
+import { BadRequest } from '../../errors';
 import type { StorageService } from '../../storage/service';
 import { parseStorageType, STORAGE_TYPES } from '../../storage/types';
 import { callerOf, keyOf } from '../request';

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Metrics } from '../../metrics';
 import type { StoreEndpoints } from '../../store/endpoints';
 import type { StorageService } from '../../storage/service';
-import { StoreUnavailable } from '../../storage/errors';
+import { StoreUnavailable } from '../../errors';
 
 /** The process is up and serving HTTP. */
 export function healthz(): RequestHandler {

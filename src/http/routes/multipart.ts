@@ -11,7 +11,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
-import { BadRequest } from '../../storage/errors';
+import { BadRequest } from '../../errors';
 import { MAX_PARTS, parsePartNumbers } from '../../storage/multipart';
 import type { StorageService } from '../../storage/service';
 import { callerOf, keyOf, queryParam, storageTypeOf } from '../request';

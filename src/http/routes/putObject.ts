@@ -1,6 +1,6 @@
 /** PUT /{type}/{key} (extension): the request body, streamed to the store, any size. */
 import type { Request, RequestHandler } from 'express';
-import { BadRequest } from '../../storage/errors';
+import { BadRequest } from '../../errors';
 import type { StorageService } from '../../storage/service';
 import type { InFlight } from '../inFlight';
 import { callerOf, keyOf, storageTypeOf } from '../request';

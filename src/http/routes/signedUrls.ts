@@ -5,7 +5,7 @@
  * it). Other query parameters are ignored: the original client sends its extra arguments there.
  */
 import type { Request, RequestHandler } from 'express';
-import { BadRequest } from '../../storage/errors';
+import { BadRequest } from '../../errors';
 import type { StorageService, UrlOptions } from '../../storage/service';
 import { callerOf, keyOf, queryParam, storageTypeOf } from '../request';
 

@@ -1,5 +1,6 @@
 /**
- * Domain errors. Each carries the HTTP status and the stable error code of the contract;
+ * The gateway's errors, below every layer: auth, the store, the service and HTTP all throw
+ * them. Each domain error carries the HTTP status and the stable error code of the contract;
  * one error middleware turns them into `{ "error": { "code", "message" } }`. Messages are
  * written for the caller and never carry credentials, endpoints or stack traces.
  */
@@ -85,4 +86,15 @@ export class IdentityProviderUnavailable extends StorageError {
   constructor() {
     super('Tokens cannot be verified right now: the identity provider is unreachable; try again shortly');
   }
+}
+
+/** The store answered, but refused the gateway itself: wrong credentials or missing permissions. */
+export class StoreAccessDenied extends Error {
+  override name = 'StoreAccessDenied';
+}
+
+/** The condition in If-None-Match / If-Modified-Since held: the caller's copy is current. */
+export class NotModified extends StorageError {
+  readonly status = 304;
+  readonly code = 'not_modified';
 }

@@ -1,0 +1,15 @@
+/**
+ * The storage types of the Storage API, as callers and the gateway both know them: shared by
+ * the client and the server, so it imports nothing.
+ */
+export const STORAGE_TYPES = ['data', 'tmp', 'products', 'result', 'logs'] as const;
+export type StorageType = (typeof STORAGE_TYPES)[number];
+
+export function isStorageType(value: string): value is StorageType {
+  return (STORAGE_TYPES as readonly string[]).includes(value);
+}
+
+/** Objects in the tmp bucket expire this many days after they were written. */
+export const TMP_EXPIRY_DAYS = 7;
+/** Incomplete multipart uploads are aborted this many days after they began, in every bucket. */
+export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
