@@ -40,6 +40,20 @@ export interface UrlOptions {
   contentType?: string | undefined;
 }
 
+/**
+ * Where one of a caller's keys lives, resolved once (policy checked, key validated, namespace
+ * applied) and passed down: the store location, and the key as the caller named it.
+ */
+export interface ObjectRef {
+  bucket: string;
+  /** The object's key in its bucket: namespace + the caller's key. */
+  target: string;
+  /** The key as the caller named it, for messages. */
+  key: string;
+  /** The caller's namespace prefix in the bucket: nothing above it is the caller's. */
+  floor: string;
+}
+
 export interface ListResult {
   keys: string[];
   /** Present when more keys remain: the X-NEXT token for the next page. */
@@ -78,18 +92,19 @@ export class StorageService {
   }
 
   async get(caller: Caller, type: StorageType, key: string, conditions: ReadConditions): Promise<StoredObject> {
-    return this.store.get(this.bucketFor(type), this.locate(caller, type, 'read', key), conditions);
+    const ref = this.resolve(caller, type, 'read', key);
+    return this.store.get(ref.bucket, ref.target, conditions);
   }
 
   async head(caller: Caller, type: StorageType, key: string): Promise<ObjectInfo> {
-    return this.store.head(this.bucketFor(type), this.locate(caller, type, 'exists', key));
+    const ref = this.resolve(caller, type, 'exists', key);
+    return this.store.head(ref.bucket, ref.target);
   }
 
   async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string, contentLength: number | undefined) {
-    const target = this.locate(caller, type, 'write', key);
-    const bucket = this.bucketFor(type);
-    await this.refuseCollision(caller, bucket, target, key);
-    return this.store.put(bucket, target, body, {
+    const ref = this.resolve(caller, type, 'write', key);
+    await this.refuseCollision(ref);
+    return this.store.put(ref.bucket, ref.target, body, {
       contentType: checkContentType(contentType),
       contentLength,
       metadata: ownerMetadata(caller),
@@ -98,7 +113,8 @@ export class StorageService {
   }
 
   async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
-    await this.store.delete(this.bucketFor(type), this.locate(caller, type, 'delete', key));
+    const ref = this.resolve(caller, type, 'delete', key);
+    await this.store.delete(ref.bucket, ref.target);
   }
 
   /**
@@ -131,14 +147,13 @@ export class StorageService {
    * and a key already taken is refused now rather than at upload time.
    */
   async uploadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
-    const target = this.locate(caller, type, 'signUpload', key);
-    const bucket = this.bucketFor(type);
+    const ref = this.resolve(caller, type, 'signUpload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     const contentType = checkContentType(options.contentType ?? DEFAULT_CONTENT_TYPE);
-    await this.refuseCollision(caller, bucket, target, key);
+    await this.refuseCollision(ref);
     const exclusive = POLICY[type].createOnly === true;
-    if (exclusive) await this.refuseExisting(bucket, target);
-    return this.store.presignPut(bucket, target, { expiresIn, metadata: ownerMetadata(caller), contentType, contentTypeNamed: options.contentType !== undefined, exclusive });
+    if (exclusive) await this.refuseExisting(ref);
+    return this.store.presignPut(ref.bucket, ref.target, { expiresIn, metadata: ownerMetadata(caller), contentType, contentTypeNamed: options.contentType !== undefined, exclusive });
   }
 
   /**
@@ -148,13 +163,12 @@ export class StorageService {
    * engine that cannot bind its type) cannot make this URL serve a page.
    */
   async downloadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
-    const target = this.locate(caller, type, 'signDownload', key);
-    const bucket = this.bucketFor(type);
+    const ref = this.resolve(caller, type, 'signDownload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     // A URL for a key not (yet) there is still issued, as before, as an attachment.
-    const stored = await this.headIfStored(bucket, target);
+    const stored = await this.headIfStored(ref);
     const inline = stored !== undefined && this.showsInline(stored.contentType);
-    return this.store.presignGet(bucket, target, { expiresIn, attachment: !inline, contentType: inline ? stored.contentType : undefined });
+    return this.store.presignGet(ref.bucket, ref.target, { expiresIn, attachment: !inline, contentType: inline ? stored.contentType : undefined });
   }
 
   /** Whether a browser may render this type in place (the operator's INLINE_CONTENT_TYPES). */
@@ -181,10 +195,9 @@ export class StorageService {
       throw new Forbidden(`Copying from bucket '${source.bucket}' is not allowed`);
     }
     validateSourceKey(source.key);
-    const target = this.locate(caller, type, 'write', key);
-    const bucket = this.bucketFor(type);
-    await this.refuseCollision(caller, bucket, target, key);
-    const copied = await this.store.copy(source, { bucket, key: target }, { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly });
+    const ref = this.resolve(caller, type, 'write', key);
+    await this.refuseCollision(ref);
+    const copied = await this.store.copy(source, { bucket: ref.bucket, key: ref.target }, { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly });
     return { key, ...copied };
   }
 
@@ -201,11 +214,10 @@ export class StorageService {
 
   async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
     const partSize = partSizeFor(totalSize);
-    const target = this.locate(caller, type, 'signUpload', key);
-    const bucket = this.bucketFor(type);
-    await this.refuseCollision(caller, bucket, target, key);
-    if (POLICY[type].createOnly) await this.refuseExisting(bucket, target);
-    const uploadId = await this.store.createMultipart(bucket, target, {
+    const ref = this.resolve(caller, type, 'signUpload', key);
+    await this.refuseCollision(ref);
+    if (POLICY[type].createOnly) await this.refuseExisting(ref);
+    const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
       contentType: checkContentType(contentType),
       metadata: ownerMetadata(caller),
     });
@@ -213,12 +225,12 @@ export class StorageService {
   }
 
   async partUrls(caller: Caller, type: StorageType, key: string, uploadId: string, partNumbers: number[]) {
-    const session = await this.openSession(caller, type, key, uploadId);
+    const ref = await this.openSession(caller, type, key, uploadId);
     const ttl = this.settings.signedUrlTtlSeconds;
     const urls = await Promise.all(
       partNumbers.map(async (partNumber) => ({
         partNumber,
-        url: await this.store.presignPart(session.bucket, session.target, session.uploadId, partNumber, ttl),
+        url: await this.store.presignPart(ref.bucket, ref.target, uploadId, partNumber, ttl),
       })),
     );
     return { uploadId, urls, expiresIn: ttl };
@@ -226,12 +238,13 @@ export class StorageService {
 
   /** Unfinished sessions on this key, for a client resuming after it lost its upload id. */
   async openUploads(caller: Caller, type: StorageType, key: string) {
-    return this.store.listUploads(this.bucketFor(type), this.locate(caller, type, 'signUpload', key));
+    const ref = this.resolve(caller, type, 'signUpload', key);
+    return this.store.listUploads(ref.bucket, ref.target);
   }
 
   async uploadedParts(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<UploadedPart[]> {
-    const session = await this.openSession(caller, type, key, uploadId);
-    return this.store.listParts(session.bucket, session.target, session.uploadId);
+    const ref = await this.openSession(caller, type, key, uploadId);
+    return this.store.listParts(ref.bucket, ref.target, uploadId);
   }
 
   /** Completes with the parts named, or with every part uploaded when none are named. */
@@ -242,17 +255,17 @@ export class StorageService {
     uploadId: string,
     parts: { partNumber: number; etag: string }[] | undefined,
   ) {
-    const { bucket, target } = await this.openSession(caller, type, key, uploadId);
-    const chosen = parts ?? (await this.store.latestPartsToComplete(bucket, target, uploadId));
+    const ref = await this.openSession(caller, type, key, uploadId);
+    const chosen = parts ?? (await this.store.latestPartsToComplete(ref.bucket, ref.target, uploadId));
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
-    await this.refuseCollision(caller, bucket, target, key);
-    const stored = await this.store.completeMultipart(bucket, target, uploadId, chosen, { exclusive: POLICY[type].createOnly });
+    await this.refuseCollision(ref);
+    const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, { exclusive: POLICY[type].createOnly });
     return { key, ...stored };
   }
 
   async abortUpload(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
-    const { bucket, target } = await this.openSession(caller, type, key, uploadId);
-    await this.store.abortMultipart(bucket, target, uploadId);
+    const ref = await this.openSession(caller, type, key, uploadId);
+    await this.store.abortMultipart(ref.bucket, ref.target, uploadId);
   }
 
   /**
@@ -260,47 +273,46 @@ export class StorageService {
    * store in any call: the id must be one the store lists for exactly that key. An id from
    * another key, another namespace, or crafted by hand is "no such session", never forwarded.
    */
-  private async openSession(caller: Caller, type: StorageType, key: string, uploadId: string) {
-    const target = this.locate(caller, type, 'signUpload', key);
-    const bucket = this.bucketFor(type);
+  private async openSession(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<ObjectRef> {
+    const ref = this.resolve(caller, type, 'signUpload', key);
     if (!UPLOAD_ID_PATTERN.test(uploadId)) throw new NotFound(NO_SUCH_SESSION);
-    const open = await this.store.listUploads(bucket, target);
+    const open = await this.store.listUploads(ref.bucket, ref.target);
     if (!open.some((upload) => upload.uploadId === uploadId)) throw new NotFound(NO_SUCH_SESSION);
-    return { bucket, target, uploadId };
+    return ref;
   }
 
   /** A key must not be both a file and a folder (see ObjectStore.collidingKey). */
-  private async refuseCollision(caller: Caller, bucket: string, target: string, key: string): Promise<void> {
-    const floor = objectKey(caller.namespace, '');
-    const colliding = await this.store.collidingKey(bucket, target, floor);
+  private async refuseCollision(ref: ObjectRef): Promise<void> {
+    const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor);
     if (colliding === undefined) return;
-    const other = colliding.slice(floor.length);
+    const other = colliding.slice(ref.floor.length);
     throw new Conflict(
-      other.length < key.length
-        ? `'${other}' is an object, so '${key}' cannot be stored under it as a folder`
-        : `'${key}' is a folder (it holds '${other}'), so it cannot also be an object`,
+      other.length < ref.key.length
+        ? `'${other}' is an object, so '${ref.key}' cannot be stored under it as a folder`
+        : `'${ref.key}' is a folder (it holds '${other}'), so it cannot also be an object`,
     );
   }
 
   /** Early refusal for create-only types; the store's conditional write is what guarantees it. */
-  private async refuseExisting(bucket: string, target: string): Promise<void> {
-    if (await this.headIfStored(bucket, target)) throw new Conflict(CREATE_ONLY_REFUSAL);
+  private async refuseExisting(ref: ObjectRef): Promise<void> {
+    if (await this.headIfStored(ref)) throw new Conflict(CREATE_ONLY_REFUSAL);
   }
 
   /** The object's headers, or undefined when nothing is stored at the key. */
-  private async headIfStored(bucket: string, target: string): Promise<ObjectInfo | undefined> {
+  private async headIfStored(ref: ObjectRef): Promise<ObjectInfo | undefined> {
     try {
-      return await this.store.head(bucket, target);
+      return await this.store.head(ref.bucket, ref.target);
     } catch (error) {
       if (error instanceof NotFound) return undefined;
       throw error;
     }
   }
 
-  /** Checks the policy and the key, and returns where the key lives in its bucket. */
-  private locate(caller: Caller, type: StorageType, operation: Operation, key: string): string {
+  /** Checks the policy and the key, and answers where the key lives: done once per call. */
+  private resolve(caller: Caller, type: StorageType, operation: Operation, key: string): ObjectRef {
     this.authorize(caller, type, operation);
-    return objectKey(caller.namespace, validateKey(key));
+    const floor = objectKey(caller.namespace, '');
+    return { bucket: this.bucketFor(type), target: objectKey(caller.namespace, validateKey(key)), key, floor };
   }
 
   private authorize(caller: Caller, type: StorageType, operation: Operation): void {
