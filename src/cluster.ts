@@ -76,9 +76,12 @@ export async function startPrimary(config: Config, logger: Logger): Promise<Runn
     const exited = [...workers].map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
     for (const worker of workers) worker.process.kill('SIGTERM');
     // Each worker drains within SHUTDOWN_GRACE_SECONDS and lets cut uploads clean up; then the local store goes.
-    const cut = setTimeout(() => {
-      for (const worker of workers) worker.process.kill('SIGKILL');
-    }, (config.shutdownGraceSeconds + 20) * 1000);
+    const cut = setTimeout(
+      () => {
+        for (const worker of workers) worker.process.kill('SIGKILL');
+      },
+      (config.shutdownGraceSeconds + 20) * 1000,
+    );
     await Promise.all(exited);
     clearTimeout(cut);
     await embedded.localStore?.stop();

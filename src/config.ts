@@ -19,14 +19,17 @@ const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const url = z
-  .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
-  .transform((v) => v.replace(/\/+$/, ''));
+const url = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).transform((v) => v.replace(/\/+$/, ''));
 
 /** One URL, or several separated by commas (the nodes of one cluster). */
 const urlList = z
   .string()
-  .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(url).min(1, { message: 'must name at least one URL' }))
   .refine((urls) => new Set(urls).size === urls.length, { message: 'must not list a URL twice' });
 
@@ -48,7 +51,10 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanString.optional(),
   S3_ENGINE: z.enum(['minio', 'seaweedfs', 'aws'], { message: 'must be minio, seaweedfs or aws' }).optional(),
   S3_RESPONSE_TIMEOUT_SECONDS: int(1, 300).default(10),
-  S3_SIGNING_ROLE_ARN: z.string().regex(/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN' }).optional(),
+  S3_SIGNING_ROLE_ARN: z
+    .string()
+    .regex(/^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN' })
+    .optional(),
   STORAGE_BUCKET_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*[a-z0-9]$|^[a-z0-9]$/, {
@@ -69,12 +75,28 @@ const envSchema = z.object({
   SIGNED_URL_MAX_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).optional(),
   INLINE_CONTENT_TYPES: z
     .string()
-    .transform((v) => v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, { message: 'must be a comma-separated list of media types (type/subtype or type/*)' })))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, {
+          message: 'must be a comma-separated list of media types (type/subtype or type/*)',
+        }),
+      ),
+    )
     .optional(),
   COPY_SOURCE_BUCKETS: z
     .string()
-    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a comma-separated list of bucket names' })))
     .default([]),
   LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
@@ -206,16 +228,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
-    throw new ConfigError(
-      'Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither',
-    );
+    throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
   }
   const endpoints = e.S3_ENDPOINT ?? [];
   const publicEndpoints = e.S3_PUBLIC_ENDPOINT ?? endpoints;
   if (publicEndpoints.length > 1 && publicEndpoints.length !== endpoints.length) {
-    throw new ConfigError(
-      'Invalid configuration:\n  S3_PUBLIC_ENDPOINT: must be one URL, or one per S3_ENDPOINT URL in the same order',
-    );
+    throw new ConfigError('Invalid configuration:\n  S3_PUBLIC_ENDPOINT: must be one URL, or one per S3_ENDPOINT URL in the same order');
   }
   const embeddedStore = e.S3_ENDPOINT === undefined;
   // In embedded mode the engine is the local one, whatever S3_ENGINE says.
@@ -271,7 +289,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     bucketPrefix: e.STORAGE_BUCKET_PREFIX,
     dataDir: path.resolve(e.STORAGE_DATA_DIR),
-    auth: { jwtSecret: e.AUTH_JWT_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE,
+    auth: {
+      jwtSecret: e.AUTH_JWT_SECRET,
+      jwksUrl: e.AUTH_JWKS_URL,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
       maxTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
     },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,

@@ -122,7 +122,13 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       config.signedUrlMaxTtlSeconds,
     );
     const orphanAgeMs = config.orphanUploadAgeSeconds * 1000;
-    const store = new ObjectStore(config.s3, { observer: metrics, signer, endpoints, responseTimeoutMs: config.s3.responseTimeoutMs, orphanAgeMs });
+    const store = new ObjectStore(config.s3, {
+      observer: metrics,
+      signer,
+      endpoints,
+      responseTimeoutMs: config.s3.responseTimeoutMs,
+      orphanAgeMs,
+    });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
@@ -271,7 +277,10 @@ function sweepOrphans(store: ObjectStore, buckets: string[], orphanAgeMs: number
     if (!ready()) return;
     for (const bucket of buckets) {
       const swept = await store.sweepOrphanedStreams(bucket, orphanAgeMs).catch((error: unknown) => {
-        logger.warn({ bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message }, 'could not sweep orphaned uploads; will retry');
+        logger.warn(
+          { bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message },
+          'could not sweep orphaned uploads; will retry',
+        );
         return 0;
       });
       if (swept > 0) logger.info({ bucket, swept }, 'aborted uploads left by a gateway that stopped mid-stream');
@@ -310,8 +319,11 @@ function keepSeaweedfsPromises(store: ObjectStore, buckets: string[], tmp: strin
   const upkeep = async () => {
     if (!ready()) return;
     for (const bucket of buckets) {
-      const aborted = await store.abortStaleUploads(bucket, ABORT_INCOMPLETE_UPLOAD_DAYS * 24 * 3600_000).catch(quietly('abort stale multipart uploads', bucket));
-      if (aborted > 0) logger.info({ bucket, aborted }, `aborted multipart uploads begun more than ${ABORT_INCOMPLETE_UPLOAD_DAYS} days ago`);
+      const aborted = await store
+        .abortStaleUploads(bucket, ABORT_INCOMPLETE_UPLOAD_DAYS * 24 * 3600_000)
+        .catch(quietly('abort stale multipart uploads', bucket));
+      if (aborted > 0)
+        logger.info({ bucket, aborted }, `aborted multipart uploads begun more than ${ABORT_INCOMPLETE_UPLOAD_DAYS} days ago`);
     }
     const outcome = await store.ensureFilerTtl(tmp, TMP_EXPIRY_DAYS).catch(quietly('keep the tmp expiry in the filer', tmp));
     if (outcome === 'written') logger.warn({ bucket: tmp }, 'the tmp expiry had gone from the filer configuration; restored');

@@ -30,7 +30,10 @@ async function main(): Promise<void> {
     return;
   }
   const running: Running = config.webConcurrency > 1 ? await startPrimary(config, logger) : await startGateway(config, logger);
-  logger.info({ api: running.apiUrl, store: running.config.s3.endpoints.join(',') || 'AWS S3', workers: config.webConcurrency }, 'storage gateway listening');
+  logger.info(
+    { api: running.apiUrl, store: running.config.s3.endpoints.join(',') || 'AWS S3', workers: config.webConcurrency },
+    'storage gateway listening',
+  );
   if (running.localStore) process.stdout.write(await welcome(running));
   stopOnSignals(running, logger);
 }

@@ -27,9 +27,7 @@ export function callerFor(identity: Identity, requestedNamespace: string | undef
   }
   const actors = [...new Set(identity.roles.flatMap((role) => SERVICE_ROLES[role] ?? []))];
   if (actors.length === 0) {
-    throw new Forbidden(
-      `Only service tokens (roles ${Object.keys(SERVICE_ROLES).join(', ')}) may act for another namespace`,
-    );
+    throw new Forbidden(`Only service tokens (roles ${Object.keys(SERVICE_ROLES).join(', ')}) may act for another namespace`);
   }
   return { subject: identity.subject, namespace: requestedNamespace, actors };
 }

@@ -138,14 +138,16 @@ program
   .addOption(typeOption())
   .option('--expires-in <seconds>', 'lifetime of the URL', seconds)
   .option('--content-type <type>', 'upload only: the Content-Type the uploader must send')
-  .action(async (direction: 'upload' | 'download', key: string, options: { type: StorageType; expiresIn?: number; contentType?: string }) => {
-    const storage = client();
-    const url =
-      direction === 'upload'
-        ? await storage.getUploadUrl(key, { type: options.type, expiresIn: options.expiresIn, contentType: options.contentType })
-        : await storage.getSignedUrl(key, { type: options.type, expiresIn: options.expiresIn });
-    answer({ url }, url);
-  });
+  .action(
+    async (direction: 'upload' | 'download', key: string, options: { type: StorageType; expiresIn?: number; contentType?: string }) => {
+      const storage = client();
+      const url =
+        direction === 'upload'
+          ? await storage.getUploadUrl(key, { type: options.type, expiresIn: options.expiresIn, contentType: options.contentType })
+          : await storage.getSignedUrl(key, { type: options.type, expiresIn: options.expiresIn });
+      answer({ url }, url);
+    },
+  );
 
 program
   .command('cp')
@@ -161,7 +163,9 @@ program
 
 program
   .command('token')
-  .description("mint a token for a subject with the gateway's local secret (AUTH_JWT_SECRET, or the one npm start keeps in STORAGE_DATA_DIR)")
+  .description(
+    "mint a token for a subject with the gateway's local secret (AUTH_JWT_SECRET, or the one npm start keeps in STORAGE_DATA_DIR)",
+  )
   .argument('<subject>', 'whose token it is')
   .option('--expires-in <seconds>', 'lifetime of the token (default 30 days)', seconds)
   .action(async (subject: string, options: { expiresIn?: number }) => {
@@ -173,10 +177,13 @@ program
     ]);
     const config = loadConfig();
     const secret = config.auth.jwtSecret ?? readLocalSecrets(config.dataDir)?.jwtSecret;
-    if (!secret) throw new UsageError(`no secret to sign with: set AUTH_JWT_SECRET, or run npm start once to create one in ${config.dataDir}`);
+    if (!secret)
+      throw new UsageError(`no secret to sign with: set AUTH_JWT_SECRET, or run npm start once to create one in ${config.dataDir}`);
     const longest = config.auth.maxTokenLifetimeSeconds;
     if (options.expiresIn !== undefined && options.expiresIn > longest) {
-      throw new UsageError(`--expires-in may be at most ${longest} seconds: the gateway refuses longer-lived tokens (AUTH_MAX_TOKEN_LIFETIME_SECONDS)`);
+      throw new UsageError(
+        `--expires-in may be at most ${longest} seconds: the gateway refuses longer-lived tokens (AUTH_MAX_TOKEN_LIFETIME_SECONDS)`,
+      );
     }
     const token = await mintToken(secret, subject, { expiresIn: options.expiresIn ?? Math.min(longest, 30 * 24 * 3600) });
     answer({ token }, token);

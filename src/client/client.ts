@@ -90,7 +90,13 @@ export class StorageClient {
 
   constructor(options: StorageClientOptions) {
     this.actFor = options.actFor;
-    this.transport = new Transport(options.url, options.token, options.actFor, { ...DEFAULT_RETRY_POLICY, ...options.retry }, options.fetch);
+    this.transport = new Transport(
+      options.url,
+      options.token,
+      options.actFor,
+      { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      options.fetch,
+    );
     this.multipartThreshold = options.multipartThreshold ?? 64 * MiB;
     this.concurrency = options.concurrency ?? 4;
   }
@@ -104,7 +110,9 @@ export class StorageClient {
   async set(key: string, value: BlobInput, options: TypeOption & { contentType?: string } = {}): Promise<SetResult> {
     const body = bodyOf(value);
     const response = await this.transport.api('PUT', `/${typeOf(options)}/${encodeKey(key)}`, {
-      headers: { 'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream') },
+      headers: {
+        'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
+      },
       body: body.make,
       retry: body.repeatable,
       signal: options.signal,
@@ -176,14 +184,20 @@ export class StorageClient {
   /** A presigned URL a plain PUT of the bytes uploads to, with no further authentication. */
   async getUploadUrl(key: string, options: UploadUrlOptions = {}): Promise<string> {
     const query = { expires_in: options.expiresIn, content_type: options.contentType };
-    const response = await this.transport.api('GET', `/${typeOf(options)}/new_resumable_url/${encodeKey(key)}`, { query, signal: options.signal });
+    const response = await this.transport.api('GET', `/${typeOf(options)}/new_resumable_url/${encodeKey(key)}`, {
+      query,
+      signal: options.signal,
+    });
     return response.text();
   }
 
   /** A presigned URL to download the blob from. */
   async getSignedUrl(key: string, options: UrlOptions = {}): Promise<string> {
     const query = { expires_in: options.expiresIn };
-    const response = await this.transport.api('GET', `/${typeOf(options)}/get_signed_url/${encodeKey(key)}`, { query, signal: options.signal });
+    const response = await this.transport.api('GET', `/${typeOf(options)}/get_signed_url/${encodeKey(key)}`, {
+      query,
+      signal: options.signal,
+    });
     return response.text();
   }
 
@@ -233,7 +247,7 @@ export class StorageClient {
     } catch {
       // Reported below.
     }
-    throw new BadRequestError('The token names no subject, so the caller\'s namespace is unknown', 0, 'bad_token');
+    throw new BadRequestError("The token names no subject, so the caller's namespace is unknown", 0, 'bad_token');
   }
 }
 

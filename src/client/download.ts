@@ -33,7 +33,10 @@ export interface DownloadResult {
 export async function downloadToFile(transport: Transport, key: string, file: string, settings: DownloadSettings): Promise<DownloadResult> {
   const { first, etag, size } = await openObject(transport, key, settings);
   const partial = `${file}.${createHash('sha256').update(etag).digest('hex').slice(0, 12)}${PARTIAL}`;
-  let resumedBytes = await stat(partial).then((found) => found.size, () => 0);
+  let resumedBytes = await stat(partial).then(
+    (found) => found.size,
+    () => 0,
+  );
   if (resumedBytes > size) {
     await truncate(partial, 0);
     resumedBytes = 0;
@@ -53,7 +56,12 @@ export async function downloadToFile(transport: Transport, key: string, file: st
   return { size, etag, resumedBytes };
 }
 
-export async function downloadToStream(transport: Transport, key: string, target: Writable, settings: DownloadSettings): Promise<DownloadResult> {
+export async function downloadToStream(
+  transport: Transport,
+  key: string,
+  target: Writable,
+  settings: DownloadSettings,
+): Promise<DownloadResult> {
   const { first, etag, size } = await openObject(transport, key, settings);
   await transfer(transport, key, target, { ...settings, etag, size, offset: 0 }, first);
   return { size, etag, resumedBytes: 0 };
@@ -65,7 +73,8 @@ const PARTIAL = '.partial';
 async function removeStalePartials(file: string): Promise<void> {
   const name = path.basename(file);
   const stale = (await readdir(path.dirname(file))).filter(
-    (entry) => entry.startsWith(`${name}.`) && entry.endsWith(PARTIAL) && /^[0-9a-f]{12}$/.test(entry.slice(name.length + 1, -PARTIAL.length)),
+    (entry) =>
+      entry.startsWith(`${name}.`) && entry.endsWith(PARTIAL) && /^[0-9a-f]{12}$/.test(entry.slice(name.length + 1, -PARTIAL.length)),
   );
   await Promise.all(stale.map((entry) => rm(path.join(path.dirname(file), entry), { force: true })));
 }
@@ -78,7 +87,11 @@ export function objectPath(type: StorageType, key: string): string {
 export const IDENTITY = { 'accept-encoding': 'identity' };
 
 /** A plain GET: it names the object (ETag, size) and, most often, is the download itself. */
-async function openObject(transport: Transport, key: string, settings: DownloadSettings): Promise<{ first: Response; etag: string; size: number }> {
+async function openObject(
+  transport: Transport,
+  key: string,
+  settings: DownloadSettings,
+): Promise<{ first: Response; etag: string; size: number }> {
   const first = await transport.api('GET', objectPath(settings.type, key), { headers: IDENTITY, signal: settings.signal });
   return { first, etag: first.headers.get('etag') ?? '', size: Number(first.headers.get('content-length')) };
 }
@@ -127,7 +140,9 @@ async function transfer(
       if (writeFailure) throw writeFailure;
       if (job.signal?.aborted) throw error;
       // The connection dropped mid-body: the retry asks for the rest.
-      throw new UnavailableError(`The download of ${key} was interrupted at byte ${position}`, 0, 'network_error', undefined, undefined, { cause: error });
+      throw new UnavailableError(`The download of ${key} was interrupted at byte ${position}`, 0, 'network_error', undefined, undefined, {
+        cause: error,
+      });
     }
     if (position < job.size) throw new UnavailableError(`The download of ${key} ended early at byte ${position}`, 0, 'network_error');
   }).finally(() => target.off('error', noteWriteFailure));

@@ -56,7 +56,13 @@ export function errorFromResponse(response: Response, body: string): StorageClie
   const { code, message } = describe(response, body);
   if (response.status >= 500 || response.status === 429) {
     const retryAfter = Number(response.headers.get('retry-after'));
-    return new UnavailableError(message, response.status, code, requestId, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    return new UnavailableError(
+      message,
+      response.status,
+      code,
+      requestId,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
   }
   const ErrorClass = BY_STATUS[response.status] ?? StorageClientError;
   return new ErrorClass(message, response.status, code, requestId);

@@ -65,12 +65,18 @@ const MiB = 1024 * 1024;
 const URL_BATCH = 16;
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
 
-export async function uploadFile(transport: Transport, key: string, source: string | Readable, settings: UploadSettings): Promise<UploadResult> {
+export async function uploadFile(
+  transport: Transport,
+  key: string,
+  source: string | Readable,
+  settings: UploadSettings,
+): Promise<UploadResult> {
   if (typeof source === 'string') {
     const { size } = await stat(source);
     const upload = new Upload(transport, key, settings, size);
     // createReadStream's `end` is inclusive, so an empty range needs no file read at all.
-    const fileRange = (start: number, end: number) => () => (end > start ? createReadStream(source, { start, end: end - 1 }) : Readable.from([]));
+    const fileRange = (start: number, end: number) => () =>
+      end > start ? createReadStream(source, { start, end: end - 1 }) : Readable.from([]);
     if (size < settings.multipartThreshold) return upload.single(size, fileRange(0, size));
     return upload.multipartFromFile(size, fileRange);
   }
@@ -97,7 +103,12 @@ class Upload {
 
   async single(size: number, open: () => Readable): Promise<UploadResult> {
     const query = { content_type: this.settings.contentType };
-    const url = await (await this.transport.api('GET', `/${this.settings.type}/new_resumable_url/${encodeKey(this.key)}`, { query, signal: this.settings.signal })).text();
+    const url = await (
+      await this.transport.api('GET', `/${this.settings.type}/new_resumable_url/${encodeKey(this.key)}`, {
+        query,
+        signal: this.settings.signal,
+      })
+    ).text();
     const etag = await this.put(url, { partNumber: 0, size, open });
     return { key: this.key, size, etag, parts: 0, resumedBytes: 0 };
   }
@@ -215,7 +226,12 @@ class Upload {
       try {
         const headers: Record<string, string> = { 'content-length': String(part.size), ...requiredUploadHeaders(url) };
         headers['content-type'] = this.settings.contentType ?? 'application/octet-stream';
-        const response = await this.transport.direct('PUT', url, { headers, body: () => Readable.toWeb(stream) as ReadableStream, signal: this.settings.signal, retry: false });
+        const response = await this.transport.direct('PUT', url, {
+          headers,
+          body: () => Readable.toWeb(stream) as ReadableStream,
+          signal: this.settings.signal,
+          retry: false,
+        });
         await response.body?.cancel();
         const etag = response.headers.get('etag') ?? '';
         const stored = MD5_ETAG.exec(etag)?.[1];
@@ -243,7 +259,11 @@ class Upload {
    * then the object itself says whether it was stored. An object of the expected size whose
    * ETag is a multipart one of as many parts is ours; anything else is a real failure.
    */
-  private async complete(uploadId: string, done: Map<number, string>, expectedSize?: number): Promise<{ key: string; size: number; etag: string }> {
+  private async complete(
+    uploadId: string,
+    done: Map<number, string>,
+    expectedSize?: number,
+  ): Promise<{ key: string; size: number; etag: string }> {
     const parts = [...done].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
     const body = JSON.stringify({ parts });
     try {
@@ -282,7 +302,10 @@ class Upload {
   }
 
   /** The newest open session on the key, with the parts in it that match the file. */
-  private async resumable(partCount: number, partAt: (n: number) => Part): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
+  private async resumable(
+    partCount: number,
+    partAt: (n: number) => Part,
+  ): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
     const signal = this.settings.signal;
     const { uploads } = (await (await this.transport.api('GET', this.path, { signal })).json()) as { uploads: { uploadId: string }[] };
     const newest = uploads.at(-1);

@@ -98,12 +98,30 @@ export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDepend
       name: 'multipart_start_or_complete',
       handlers: [express.json({ limit: '2mb' }), startOrCompleteUpload(service)],
     },
-    { method: 'get', path: '/multipart/:type{/*key}', documented: doc('/multipart/{type}/{key}'), name: 'multipart_parts', handlers: [partUrlsOrList(service)] },
-    { method: 'delete', path: '/multipart/:type{/*key}', documented: doc('/multipart/{type}/{key}'), name: 'multipart_abort', handlers: [abortUpload(service)] },
+    {
+      method: 'get',
+      path: '/multipart/:type{/*key}',
+      documented: doc('/multipart/{type}/{key}'),
+      name: 'multipart_parts',
+      handlers: [partUrlsOrList(service)],
+    },
+    {
+      method: 'delete',
+      path: '/multipart/:type{/*key}',
+      documented: doc('/multipart/{type}/{key}'),
+      name: 'multipart_abort',
+      handlers: [abortUpload(service)],
+    },
     { method: 'get', path: '/:type/list', documented: doc('/{type}/list'), name: 'list', handlers: [listKeys(service)] },
     // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
     { method: 'head', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'exists', handlers: [headObject(service)] },
-    { method: 'get', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'get', handlers: [transfer, getObject(service)] },
+    {
+      method: 'get',
+      path: '/:type/get{/*key}',
+      documented: doc('/{type}/get/{key}'),
+      name: 'get',
+      handlers: [transfer, getObject(service)],
+    },
     {
       method: 'get',
       path: '/:type/new_resumable_url{/*key}',
@@ -118,7 +136,13 @@ export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDepend
       name: 'download_url',
       handlers: [getSignedUrl(service)],
     },
-    { method: 'put', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'set', handlers: [transfer, putObject(service, uploads)] },
+    {
+      method: 'put',
+      path: '/:type{/*key}',
+      documented: doc('/{type}/{key}'),
+      name: 'set',
+      handlers: [transfer, putObject(service, uploads)],
+    },
     { method: 'delete', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'delete', handlers: [deleteObject(service)] },
   ];
 }

@@ -44,9 +44,9 @@ export const openApiDocument: Json = {
     title: 'Storage API',
     version: '1',
     description:
-      'Key-value storage of blobs over S3-compatible object storage. Each storage type is a bucket; a caller\'s keys live ' +
+      "Key-value storage of blobs over S3-compatible object storage. Each storage type is a bucket; a caller's keys live " +
       'under its namespace (hex SHA-1 of the token subject). Keys may contain `/` and are percent-decoded once: ' +
-      'everything after the route\'s fixed part is the key.',
+      "everything after the route's fixed part is the key.",
   },
   servers: [{ url: '/' }],
   security: secured,
@@ -58,7 +58,7 @@ export const openApiDocument: Json = {
       get: {
         summary: 'The object store is reachable, the buckets exist, and the gateway is not stopping',
         security: [],
-        responses: { '200': reply('Ready, with each store endpoint\'s health', json(ref('Readiness'))), ...errors(503) },
+        responses: { '200': reply("Ready, with each store endpoint's health", json(ref('Readiness'))), ...errors(503) },
       },
     },
     '/metrics': {
@@ -81,11 +81,19 @@ export const openApiDocument: Json = {
           { name: 'If-Modified-Since', in: 'header', schema: { type: 'string' } },
         ],
         responses: {
-          '200': reply('The blob, with its stored Content-Type', { '*/*': { schema: { type: 'string', format: 'binary' } } }, objectHeaders),
-          '206': reply('Part of the blob', { '*/*': { schema: { type: 'string', format: 'binary' } } }, {
-            ...objectHeaders,
-            'Content-Range': { required: true, schema: { type: 'string' } },
-          }),
+          '200': reply(
+            'The blob, with its stored Content-Type',
+            { '*/*': { schema: { type: 'string', format: 'binary' } } },
+            objectHeaders,
+          ),
+          '206': reply(
+            'Part of the blob',
+            { '*/*': { schema: { type: 'string', format: 'binary' } } },
+            {
+              ...objectHeaders,
+              'Content-Range': { required: true, schema: { type: 'string' } },
+            },
+          ),
           '304': reply('Not modified since the given ETag or date'),
           ...errors(404, 416, 429),
           ...common,
@@ -101,7 +109,15 @@ export const openApiDocument: Json = {
     '/storage/v1/{type}/{key}': {
       put: {
         summary: 'Store the request body at the key (extension); streamed, any size',
-        parameters: [...storageOperation(), { name: 'Content-Type', in: 'header', schema: { type: 'string' }, description: 'Stored with the blob; default application/octet-stream' }],
+        parameters: [
+          ...storageOperation(),
+          {
+            name: 'Content-Type',
+            in: 'header',
+            schema: { type: 'string' },
+            description: 'Stored with the blob; default application/octet-stream',
+          },
+        ],
         requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
         responses: { '200': reply('Stored', json(ref('Stored'))), ...errors(409, 429), ...common },
       },
@@ -150,7 +166,13 @@ export const openApiDocument: Json = {
       post: {
         summary: "Copy an object, server-side, from an allowed bucket into the caller's namespace",
         parameters: [
-          { name: 'user_ns', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{40}$' }, description: "The caller's namespace" },
+          {
+            name: 'user_ns',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+            description: "The caller's namespace",
+          },
           { name: 'src_bucket', in: 'path', required: true, schema: { type: 'string' }, description: 'One of COPY_SOURCE_BUCKETS' },
           { name: 'src', in: 'path', required: true, schema: { type: 'string' }, description: 'Source key; may contain /' },
           { name: 'dest_type', in: 'path', required: true, schema: ref('StorageType') },
@@ -199,7 +221,12 @@ export const openApiDocument: Json = {
   },
   components: {
     securitySchemes: {
-      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256 with the shared secret, or RS256/ES256 from the identity provider; claims sub (required) and roles' },
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'HS256 with the shared secret, or RS256/ES256 from the identity provider; claims sub (required) and roles',
+      },
     },
     headers: {
       RequestId: { required: true, schema: { type: 'string' }, description: 'The X-Request-Id sent, or a new one' },
@@ -219,14 +246,24 @@ export const openApiDocument: Json = {
         schema: { type: 'string', pattern: '^[0-9a-f]{40}$' },
         description: 'Service tokens (roles storage:tasks, storage:catalog) act for this namespace',
       },
-      ExpiresIn: { name: 'expires_in', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Seconds, up to SIGNED_URL_MAX_TTL_SECONDS' },
+      ExpiresIn: {
+        name: 'expires_in',
+        in: 'query',
+        schema: { type: 'integer', minimum: 1 },
+        description: 'Seconds, up to SIGNED_URL_MAX_TTL_SECONDS',
+      },
     },
     responses: {
       Error400: reply('Bad key, unknown storage type or malformed request', json(ref('Error'))),
-      Error401: reply('Missing, expired or invalid token', json(ref('Error')), { 'WWW-Authenticate': { required: true, schema: { type: 'string' } } }),
-      Error403: reply('Forbidden by the storage type\'s rules; the message says what to do instead', json(ref('Error'))),
+      Error401: reply('Missing, expired or invalid token', json(ref('Error')), {
+        'WWW-Authenticate': { required: true, schema: { type: 'string' } },
+      }),
+      Error403: reply("Forbidden by the storage type's rules; the message says what to do instead", json(ref('Error'))),
       Error404: reply('Not found', json(ref('Error'))),
-      Error409: reply('Conflict: a product is already stored at the key (products only create), or the key is also a folder or under an object', json(ref('Error'))),
+      Error409: reply(
+        'Conflict: a product is already stored at the key (products only create), or the key is also a folder or under an object',
+        json(ref('Error')),
+      ),
       Error413: reply('Request body too large', json(ref('Error'))),
       Error416: reply('Range not satisfiable', json(ref('Error'))),
       Error429: reply('Too many uploads and downloads under way for this caller (MAX_TRANSFERS_PER_CALLER)', json(ref('Error')), {
@@ -302,7 +339,12 @@ export const openApiDocument: Json = {
           expiresIn: { type: 'integer' },
           urls: {
             type: 'array',
-            items: { type: 'object', required: ['partNumber', 'url'], additionalProperties: false, properties: { partNumber: { type: 'integer' }, url: { type: 'string' } } },
+            items: {
+              type: 'object',
+              required: ['partNumber', 'url'],
+              additionalProperties: false,
+              properties: { partNumber: { type: 'integer' }, url: { type: 'string' } },
+            },
           },
         },
       },
@@ -330,7 +372,12 @@ export const openApiDocument: Json = {
         properties: {
           uploads: {
             type: 'array',
-            items: { type: 'object', required: ['uploadId', 'initiated'], additionalProperties: false, properties: { uploadId: { type: 'string' }, initiated: { type: 'string' } } },
+            items: {
+              type: 'object',
+              required: ['uploadId', 'initiated'],
+              additionalProperties: false,
+              properties: { uploadId: { type: 'string' }, initiated: { type: 'string' } },
+            },
           },
         },
       },
@@ -339,7 +386,11 @@ export const openApiDocument: Json = {
         properties: {
           parts: {
             type: 'array',
-            items: { type: 'object', required: ['partNumber', 'etag'], properties: { partNumber: { type: 'integer' }, etag: { type: 'string' } } },
+            items: {
+              type: 'object',
+              required: ['partNumber', 'etag'],
+              properties: { partNumber: { type: 'integer' }, etag: { type: 'string' } },
+            },
           },
         },
       },

@@ -208,11 +208,21 @@ async function serverPorts(configDir: string, s3Port: number): Promise<{ ports: 
     const taken = [];
     for (const [name, port] of Object.entries(kept)) if (!(await isFree(port))) taken.push(`${name} ${port}`);
     if (taken.length > 0) {
-      throw new Error(`the ports this SeaweedFS was first started on are in use (${taken.join(', ')}); free them, or start afresh without ${path.dirname(configDir)}`);
+      throw new Error(
+        `the ports this SeaweedFS was first started on are in use (${taken.join(', ')}); free them, or start afresh without ${path.dirname(configDir)}`,
+      );
     }
     return { ports: kept, kept: true };
   }
-  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc] = (await freePorts(7, [s3Port])) as [number, number, number, number, number, number, number];
+  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc] = (await freePorts(7, [s3Port])) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ports = { master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc };
   writeFileSync(file, `${JSON.stringify(ports, null, 2)}\n`, { mode: 0o600 });
   return { ports, kept: false };

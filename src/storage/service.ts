@@ -153,7 +153,13 @@ export class StorageService {
     await this.refuseCollision(ref);
     const exclusive = POLICY[type].createOnly === true;
     if (exclusive) await this.refuseExisting(ref);
-    return this.store.presignPut(ref.bucket, ref.target, { expiresIn, metadata: ownerMetadata(caller), contentType, contentTypeNamed: options.contentType !== undefined, exclusive });
+    return this.store.presignPut(ref.bucket, ref.target, {
+      expiresIn,
+      metadata: ownerMetadata(caller),
+      contentType,
+      contentTypeNamed: options.contentType !== undefined,
+      exclusive,
+    });
   }
 
   /**
@@ -168,7 +174,11 @@ export class StorageService {
     // A URL for a key not (yet) there is still issued, as before, as an attachment.
     const stored = await this.headIfStored(ref);
     const inline = stored !== undefined && this.showsInline(stored.contentType);
-    return this.store.presignGet(ref.bucket, ref.target, { expiresIn, attachment: !inline, contentType: inline ? stored.contentType : undefined });
+    return this.store.presignGet(ref.bucket, ref.target, {
+      expiresIn,
+      attachment: !inline,
+      contentType: inline ? stored.contentType : undefined,
+    });
   }
 
   /** Whether a browser may render this type in place (the operator's INLINE_CONTENT_TYPES). */
@@ -183,13 +193,7 @@ export class StorageService {
    * Server-side copy from an allowed bucket outside the gateway into the caller's namespace.
    * `userNamespace` is the path's {user_ns}: it must be the namespace the caller acts for.
    */
-  async copyFrom(
-    caller: Caller,
-    userNamespace: string,
-    source: { bucket: string; key: string },
-    type: StorageType,
-    key: string,
-  ) {
+  async copyFrom(caller: Caller, userNamespace: string, source: { bucket: string; key: string }, type: StorageType, key: string) {
     if (userNamespace !== caller.namespace) throw new Forbidden('You may only copy into your own namespace');
     if (!this.settings.copySourceBuckets.includes(source.bucket)) {
       throw new Forbidden(`Copying from bucket '${source.bucket}' is not allowed`);
@@ -197,7 +201,11 @@ export class StorageService {
     validateSourceKey(source.key);
     const ref = this.resolve(caller, type, 'write', key);
     await this.refuseCollision(ref);
-    const copied = await this.store.copy(source, { bucket: ref.bucket, key: ref.target }, { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly });
+    const copied = await this.store.copy(
+      source,
+      { bucket: ref.bucket, key: ref.target },
+      { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly },
+    );
     return { key, ...copied };
   }
 

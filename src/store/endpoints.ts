@@ -68,7 +68,12 @@ export class StoreEndpoints {
     const now = new Date();
     this.states = settings.urls.map((url) => ({ url, up: true, since: now, reason: undefined }));
     this.checkTimeoutMs = settings.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-    this.checker = new Agent({ connections: 2, connect: { timeout: this.checkTimeoutMs }, headersTimeout: this.checkTimeoutMs, bodyTimeout: this.checkTimeoutMs });
+    this.checker = new Agent({
+      connections: 2,
+      connect: { timeout: this.checkTimeoutMs },
+      headersTimeout: this.checkTimeoutMs,
+      bodyTimeout: this.checkTimeoutMs,
+    });
   }
 
   /** Begins the periodic health checks. */
@@ -207,7 +212,9 @@ export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): voi
         if (HttpRequest.isInstance(request)) {
           const target = new URL(endpoint);
           // The first attempt still has the SDK's host: keep a virtual-hosted `bucket.` part.
-          bucketHost ??= request.hostname.endsWith(configured) ? request.hostname.slice(0, request.hostname.length - configured.length) : '';
+          bucketHost ??= request.hostname.endsWith(configured)
+            ? request.hostname.slice(0, request.hostname.length - configured.length)
+            : '';
           request.protocol = target.protocol;
           request.hostname = bucketHost + target.hostname;
           request.port = target.port ? Number(target.port) : undefined;

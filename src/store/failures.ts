@@ -5,7 +5,17 @@
  * and the domain error every other failure becomes (`translate`).
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { BadRequest, Conflict, InvalidKey, NotFound, NotModified, RangeNotSatisfiable, StorageError, StoreAccessDenied, StoreUnavailable } from '../errors';
+import {
+  BadRequest,
+  Conflict,
+  InvalidKey,
+  NotFound,
+  NotModified,
+  RangeNotSatisfiable,
+  StorageError,
+  StoreAccessDenied,
+  StoreUnavailable,
+} from '../errors';
 
 /** A refusal from the store, named by its S3 error code (or by status for bodiless answers). */
 export class StoreHttpError extends Error {
@@ -17,7 +27,16 @@ export class StoreHttpError extends Error {
   }
 }
 
-const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 export function nameOf(error: unknown): string {
   return error instanceof Error ? error.name : '';
@@ -58,7 +77,6 @@ export function markEndpoint(error: unknown, endpoint: string): void {
 export function endpointOf(error: unknown): string | undefined {
   return error !== null && typeof error === 'object' ? (error as Record<symbol, string | undefined>)[ENDPOINT] : undefined;
 }
-
 
 export function isPreconditionFailure(error: unknown): boolean {
   return nameOf(error) === 'PreconditionFailed' || statusOf(error) === 412;

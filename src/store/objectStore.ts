@@ -215,7 +215,11 @@ export class ObjectStore {
       endpoint,
       maxAttempts: 3,
       // A socket silent for this long (a frozen node) fails the call; each attempt has its own.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: responseTimeoutMs, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 3000,
+        socketTimeout: responseTimeoutMs,
+        httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS },
+      }),
     });
     this.http = new SignedHttp({
       endpoints: this.endpoints,
@@ -241,7 +245,11 @@ export class ObjectStore {
       logger: SILENT_SDK_LOGGER,
       // No socket idle timeout here: a download to a slow reader pauses the S3 socket by
       // back-pressure; the HTTP layer cuts a caller that moves nothing for too long.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: responseTimeoutMs, httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS } }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 3000,
+        socketTimeout: responseTimeoutMs,
+        httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS },
+      }),
     });
     // Configured endpoints (not AWS's own, which the SDK resolves): each attempt to a healthy one.
     if (endpoint !== undefined) for (const client of [this.client, this.copies, this.transfers]) routeByHealth(client, this.endpoints);
@@ -345,9 +353,7 @@ export class ObjectStore {
   }
 
   private async putLifecycleRules(bucket: string, rules: LifecycleRule[]): Promise<void> {
-    await this.client.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }),
-    );
+    await this.client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
   }
 
   // ---- objects ------------------------------------------------------------------------------
@@ -475,7 +481,9 @@ export class ObjectStore {
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
       for (;;) {
-        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
         for (const upload of page.Uploads ?? []) {
           if (!upload.Key || !upload.UploadId || !upload.Initiated || Date.now() - upload.Initiated.getTime() < olderThanMs) continue;
           await this.abortQuietly(bucket, upload.Key, upload.UploadId);
@@ -497,34 +505,38 @@ export class ObjectStore {
   async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<{ etag: string; size: number }> {
     const { contentLength } = options;
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
-      return this.call('putObject', async () => {
-        const cut = new AbortController();
-        const onClose = () => {
-          if (!body.readableEnded) cut.abort();
-        };
-        body.once('close', onClose);
-        body.once('error', onClose);
-        try {
-          const answer = await this.http.send({
-            method: 'PUT',
-            bucket,
-            key,
-            headers: {
-              'content-length': String(contentLength),
-              'content-type': options.contentType,
-              ...metadataHeaders(options.metadata),
-              ...(options.exclusive && { 'if-none-match': '*' }),
-            },
-            body,
-            signal: cut.signal,
-          });
-          await answer.body.dump();
-          return { etag: headerOf(answer.headers, 'etag') ?? '', size: contentLength };
-        } finally {
-          body.off('close', onClose);
-          body.off('error', onClose);
-        }
-      }, options.exclusive);
+      return this.call(
+        'putObject',
+        async () => {
+          const cut = new AbortController();
+          const onClose = () => {
+            if (!body.readableEnded) cut.abort();
+          };
+          body.once('close', onClose);
+          body.once('error', onClose);
+          try {
+            const answer = await this.http.send({
+              method: 'PUT',
+              bucket,
+              key,
+              headers: {
+                'content-length': String(contentLength),
+                'content-type': options.contentType,
+                ...metadataHeaders(options.metadata),
+                ...(options.exclusive && { 'if-none-match': '*' }),
+              },
+              body,
+              signal: cut.signal,
+            });
+            await answer.body.dump();
+            return { etag: headerOf(answer.headers, 'etag') ?? '', size: contentLength };
+          } finally {
+            body.off('close', onClose);
+            body.off('error', onClose);
+          }
+        },
+        options.exclusive,
+      );
     }
     return this.putInParts(bucket, key, body, options);
   }
@@ -546,62 +558,89 @@ export class ObjectStore {
       return await this.streamParts(bucket, key, uploadId, body, options);
     } finally {
       clearInterval(heartbeat);
-      await this.call('deleteObject', () => this.http.send({ method: 'DELETE', bucket, key: entry }).then((a) => a.body.dump())).catch(() => undefined);
+      await this.call('deleteObject', () => this.http.send({ method: 'DELETE', bucket, key: entry }).then((a) => a.body.dump())).catch(
+        () => undefined,
+      );
     }
   }
 
-  private async streamParts(bucket: string, key: string, uploadId: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
-    return this.call('putObjectInParts', async () => {
-      const parts: CompletedPart[] = [];
-      let size = 0;
-      let sending: Promise<void> = Promise.resolve();
-      const send = (partNumber: number, chunk: Buffer) =>
-        this.transfers
-          .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: chunk, ContentLength: chunk.length }))
-          .then((answer) => void parts.push({ PartNumber: partNumber, ETag: answer.ETag ?? '' }));
-      try {
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
-        let partNumber = 0;
-        const flush = async () => {
-          const chunk = Buffer.concat(pending, pendingBytes);
-          pending = [];
-          pendingBytes = 0;
-          // One part in flight while the next fills: memory stays at two parts.
+  private async streamParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    body: Readable,
+    options: WriteOptions,
+  ): Promise<{ etag: string; size: number }> {
+    return this.call(
+      'putObjectInParts',
+      async () => {
+        const parts: CompletedPart[] = [];
+        let size = 0;
+        let sending: Promise<void> = Promise.resolve();
+        const send = (partNumber: number, chunk: Buffer) =>
+          this.transfers
+            .send(
+              new UploadPartCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: partNumber,
+                Body: chunk,
+                ContentLength: chunk.length,
+              }),
+            )
+            .then((answer) => void parts.push({ PartNumber: partNumber, ETag: answer.ETag ?? '' }));
+        try {
+          let pending: Buffer[] = [];
+          let pendingBytes = 0;
+          let partNumber = 0;
+          const flush = async () => {
+            const chunk = Buffer.concat(pending, pendingBytes);
+            pending = [];
+            pendingBytes = 0;
+            // One part in flight while the next fills: memory stays at two parts.
+            await sending;
+            sending = send(++partNumber, chunk);
+          };
+          for await (const data of body as AsyncIterable<Buffer>) {
+            pending.push(data);
+            pendingBytes += data.length;
+            size += data.length;
+            if (pendingBytes >= PART_SIZE) await flush();
+          }
+          if (pendingBytes > 0 || partNumber === 0) await flush();
           await sending;
-          sending = send(++partNumber, chunk);
-        };
-        for await (const data of body as AsyncIterable<Buffer>) {
-          pending.push(data);
-          pendingBytes += data.length;
-          size += data.length;
-          if (pendingBytes >= PART_SIZE) await flush();
+          parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+          const done = await this.client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts },
+              ...(options.exclusive && { IfNoneMatch: '*' }),
+            }),
+          );
+          return { etag: done.ETag ?? '', size };
+        } catch (error) {
+          await sending.catch(() => undefined);
+          await this.abortQuietly(bucket, key, uploadId);
+          throw error;
         }
-        if (pendingBytes > 0 || partNumber === 0) await flush();
-        await sending;
-        parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-        const done = await this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-            ...(options.exclusive && { IfNoneMatch: '*' }),
-          }),
-        );
-        return { etag: done.ETag ?? '', size };
-      } catch (error) {
-        await sending.catch(() => undefined);
-        await this.abortQuietly(bucket, key, uploadId);
-        throw error;
-      }
-    }, options.exclusive);
+      },
+      options.exclusive,
+    );
   }
 
   /** Marks a streamed upload of the gateway's own as alive (its entry's modified time). */
   private async writeStreamEntry(bucket: string, entry: string, record: Buffer): Promise<void> {
     await this.call('putObject', async () => {
-      const answer = await this.http.send({ method: 'PUT', bucket, key: entry, headers: { 'content-length': String(record.length) }, body: record });
+      const answer = await this.http.send({
+        method: 'PUT',
+        bucket,
+        key: entry,
+        headers: { 'content-length': String(record.length) },
+        body: record,
+      });
       await answer.body.dump();
     });
   }
@@ -691,50 +730,61 @@ export class ObjectStore {
     }
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
     const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: options.metadata };
-    return this.call('copyObject', async () => {
-      if (info.contentLength <= this.singleCopyLimit && !options.exclusive) {
-        const answer = await this.copies.send(
-          new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
-        );
-        return { etag: answer.CopyObjectResult?.ETag ?? '', size: info.contentLength };
-      }
-      const partSize = Math.max(this.copyPartSize, Math.ceil(info.contentLength / 10_000));
-      const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(written));
-      if (!UploadId) throw new Error('the store created a multipart upload without an id');
-      const ranges: { partNumber: number; range: string | undefined }[] = [];
-      for (let start = 0, n = 1; start < info.contentLength; start += partSize, n++) {
-        ranges.push({ partNumber: n, range: `bytes=${start}-${Math.min(start + partSize, info.contentLength) - 1}` });
-      }
-      // An empty source still needs one (empty) part.
-      if (ranges.length === 0) ranges.push({ partNumber: 1, range: undefined });
-      try {
-        const parts: CompletedPart[] = [];
-        for (let i = 0; i < ranges.length; i += COPY_PARALLEL_PARTS) {
-          const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
-          const answers = await Promise.all(
-            batch.map(({ partNumber, range }) =>
-              this.copies.send(
-                new UploadPartCopyCommand({ Bucket: target.bucket, Key: target.key, UploadId, PartNumber: partNumber, CopySource: copySource, CopySourceRange: range }),
-              ),
-            ),
+    return this.call(
+      'copyObject',
+      async () => {
+        if (info.contentLength <= this.singleCopyLimit && !options.exclusive) {
+          const answer = await this.copies.send(
+            new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
           );
-          answers.forEach((answer, j) => parts.push({ PartNumber: batch[j]?.partNumber ?? 0, ETag: answer.CopyPartResult?.ETag ?? '' }));
+          return { etag: answer.CopyObjectResult?.ETag ?? '', size: info.contentLength };
         }
-        const done = await this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: target.bucket,
-            Key: target.key,
-            UploadId,
-            MultipartUpload: { Parts: parts },
-            ...(options.exclusive && { IfNoneMatch: '*' }),
-          }),
-        );
-        return { etag: done.ETag ?? '', size: info.contentLength };
-      } catch (error) {
-        await this.abortQuietly(target.bucket, target.key, UploadId);
-        throw error;
-      }
-    }, options.exclusive);
+        const partSize = Math.max(this.copyPartSize, Math.ceil(info.contentLength / 10_000));
+        const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(written));
+        if (!UploadId) throw new Error('the store created a multipart upload without an id');
+        const ranges: { partNumber: number; range: string | undefined }[] = [];
+        for (let start = 0, n = 1; start < info.contentLength; start += partSize, n++) {
+          ranges.push({ partNumber: n, range: `bytes=${start}-${Math.min(start + partSize, info.contentLength) - 1}` });
+        }
+        // An empty source still needs one (empty) part.
+        if (ranges.length === 0) ranges.push({ partNumber: 1, range: undefined });
+        try {
+          const parts: CompletedPart[] = [];
+          for (let i = 0; i < ranges.length; i += COPY_PARALLEL_PARTS) {
+            const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
+            const answers = await Promise.all(
+              batch.map(({ partNumber, range }) =>
+                this.copies.send(
+                  new UploadPartCopyCommand({
+                    Bucket: target.bucket,
+                    Key: target.key,
+                    UploadId,
+                    PartNumber: partNumber,
+                    CopySource: copySource,
+                    CopySourceRange: range,
+                  }),
+                ),
+              ),
+            );
+            answers.forEach((answer, j) => parts.push({ PartNumber: batch[j]?.partNumber ?? 0, ETag: answer.CopyPartResult?.ETag ?? '' }));
+          }
+          const done = await this.client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: target.bucket,
+              Key: target.key,
+              UploadId,
+              MultipartUpload: { Parts: parts },
+              ...(options.exclusive && { IfNoneMatch: '*' }),
+            }),
+          );
+          return { etag: done.ETag ?? '', size: info.contentLength };
+        } catch (error) {
+          await this.abortQuietly(target.bucket, target.key, UploadId);
+          throw error;
+        }
+      },
+      options.exclusive,
+    );
   }
 
   /**
@@ -799,7 +849,13 @@ export class ObjectStore {
         );
         for (const part of page.Parts ?? []) {
           const etag = part.ETag ?? '';
-          const seen: LatestPart = { partNumber: part.PartNumber ?? 0, size: part.Size ?? 0, etag, modified: part.LastModified?.getTime() ?? 0, latestEtags: [etag] };
+          const seen: LatestPart = {
+            partNumber: part.PartNumber ?? 0,
+            size: part.Size ?? 0,
+            etag,
+            modified: part.LastModified?.getTime() ?? 0,
+            latestEtags: [etag],
+          };
           const before = latest.get(seen.partNumber);
           if (!before || seen.modified > before.modified) latest.set(seen.partNumber, seen);
           // SeaweedFS dates parts to the second: uploads within one second cannot be ordered.
@@ -808,7 +864,8 @@ export class ObjectStore {
         if (!page.IsTruncated || !page.NextPartNumberMarker) break;
         // SeaweedFS starts the next page after the marker's part number, skipping any further
         // uploads of it: start one before, so every upload of the marker's part is seen.
-        const next = this.settings.engine === 'seaweedfs' ? String(Math.max(0, Number(page.NextPartNumberMarker) - 1)) : page.NextPartNumberMarker;
+        const next =
+          this.settings.engine === 'seaweedfs' ? String(Math.max(0, Number(page.NextPartNumberMarker) - 1)) : page.NextPartNumberMarker;
         marker = next === marker ? page.NextPartNumberMarker : next;
       }
       return [...latest.values()].sort((a, b) => a.partNumber - b.partNumber);
@@ -825,19 +882,23 @@ export class ObjectStore {
     // SeaweedFS completes with any upload of a part number the ETag names, even one uploaded
     // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
     if (this.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
-    return this.call('completeMultipartUpload', async () => {
-      const answer = await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-          ...(options.exclusive && { IfNoneMatch: '*' }),
-        }),
-      );
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
-    }, options.exclusive);
+    return this.call(
+      'completeMultipartUpload',
+      async () => {
+        const answer = await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+            ...(options.exclusive && { IfNoneMatch: '*' }),
+          }),
+        );
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
+      },
+      options.exclusive,
+    );
   }
 
   /**
@@ -845,11 +906,17 @@ export class ObjectStore {
    * (a client re-sending a part it found changed) cannot be ordered on SeaweedFS: any of them
    * may be named, as the caller knows which it sent last.
    */
-  private async refuseSupersededParts(bucket: string, key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
+  private async refuseSupersededParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<void> {
     const latest = new Map((await this.listPartUploads(bucket, key, uploadId)).map((part) => [part.partNumber, part]));
     for (const { partNumber, etag } of parts) {
       const part = latest.get(partNumber);
-      if (!part?.latestEtags.some((candidate) => unquote(candidate) === unquote(etag))) throw new BadRequest(PARTS_REFUSED.InvalidPart as string);
+      if (!part?.latestEtags.some((candidate) => unquote(candidate) === unquote(etag)))
+        throw new BadRequest(PARTS_REFUSED.InvalidPart as string);
     }
   }
 
@@ -858,7 +925,9 @@ export class ObjectStore {
     const parts = await this.listPartUploads(bucket, key, uploadId);
     const unclear = parts.find((part) => part.latestEtags.length > 1);
     if (unclear) {
-      throw new Conflict(`Part ${unclear.partNumber} was uploaded twice within one second with different content: name the parts and their ETags to complete`);
+      throw new Conflict(
+        `Part ${unclear.partNumber} was uploaded twice within one second with different content: name the parts and their ETags to complete`,
+      );
     }
     return parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
   }
@@ -890,7 +959,9 @@ export class ObjectStore {
   }
 
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.call('abortMultipartUpload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })));
+    await this.call('abortMultipartUpload', () =>
+      this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+    );
   }
 
   // ---- presigned URLs, signed by least-privilege identities (urlSigner.ts) --------------------
@@ -914,7 +985,13 @@ export class ObjectStore {
         const expires = Math.max(Date.now() + options.expiresIn * 1000, earlier?.key === key ? earlier.expires : 0);
         const record: UrlUploadRecord = { key, contentType: options.contentType, metadata: options.metadata, expires };
         const body = Buffer.from(JSON.stringify(record));
-        const answer = await this.http.send({ method: 'PUT', bucket, key: urlRecordKey(key), headers: { 'content-length': String(body.length) }, body });
+        const answer = await this.http.send({
+          method: 'PUT',
+          bucket,
+          key: urlRecordKey(key),
+          headers: { 'content-length': String(body.length) },
+          body,
+        });
         await answer.body.dump();
       });
     }
@@ -937,7 +1014,11 @@ export class ObjectStore {
    * A download URL; `attachment` makes browsers save the object rather than render it, and
    * `contentType` pins the type the answer declares, whatever is stored by the time it is used.
    */
-  async presignGet(bucket: string, key: string, options: { expiresIn: number; attachment: boolean; contentType?: string | undefined }): Promise<string> {
+  async presignGet(
+    bucket: string,
+    key: string,
+    options: { expiresIn: number; attachment: boolean; contentType?: string | undefined },
+  ): Promise<string> {
     const query: Record<string, string> = {};
     if (options.attachment) query['response-content-disposition'] = 'attachment';
     if (options.contentType !== undefined) query['response-content-type'] = options.contentType;
@@ -994,7 +1075,8 @@ function objectInfo(headers: SignedAnswer['headers']): ObjectInfo {
   const metadata: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
     const value = headerOf(headers, name);
-    if (name.toLowerCase().startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length).toLowerCase()] = value;
+    if (name.toLowerCase().startsWith('x-amz-meta-') && value !== undefined)
+      metadata[name.slice('x-amz-meta-'.length).toLowerCase()] = value;
   }
   return {
     contentType: headerOf(headers, 'content-type') ?? 'application/octet-stream',
@@ -1022,7 +1104,14 @@ function urlRecordKey(key: string): string {
 function parseUrlRecord(text: string): UrlUploadRecord | undefined {
   try {
     const { key, contentType, metadata, expires } = (JSON.parse(text) ?? {}) as Partial<UrlUploadRecord>;
-    if (typeof key !== 'string' || typeof contentType !== 'string' || typeof expires !== 'number' || typeof metadata !== 'object' || metadata === null) return undefined;
+    if (
+      typeof key !== 'string' ||
+      typeof contentType !== 'string' ||
+      typeof expires !== 'number' ||
+      typeof metadata !== 'object' ||
+      metadata === null
+    )
+      return undefined;
     return { key, contentType, metadata, expires };
   } catch {
     return undefined;
@@ -1038,7 +1127,6 @@ function metadataHeaders(metadata: Record<string, string>): Record<string, strin
 function unquote(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
 }
-
 
 function toLifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
   return {
@@ -1061,4 +1149,3 @@ function sameRule(have: LifecycleRule, want: LifecycleRule): boolean {
     have.AbortIncompleteMultipartUpload?.DaysAfterInitiation === want.AbortIncompleteMultipartUpload?.DaysAfterInitiation
   );
 }
-

@@ -101,7 +101,8 @@ export class UrlSigner {
     const session = settings.engine === 'aws' ? AWS_SESSION_SECONDS : Math.min(MINIO_SESSION_SECONDS, 2 * maxUrlTtlSeconds + 3600);
     // MinIO ignores the role, and SeaweedFS wants none for a session of the caller's own (a
     // named role there needs a trust policy): the session policy alone narrows the rights.
-    const roleArn = settings.signingRoleArn ?? (settings.engine === 'minio' ? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing' : undefined);
+    const roleArn =
+      settings.signingRoleArn ?? (settings.engine === 'minio' ? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing' : undefined);
     const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
     const scoped = (purpose: UrlPurpose, action: string) =>
       new ScopedCredentials(this.sts, purpose, sessionPolicy(action, resources), roleArn, session, maxUrlTtlSeconds + 300);
@@ -205,7 +206,10 @@ export class UrlSigner {
     for (const [name, value] of Object.entries(request.headers ?? {})) present[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
     const presentNames = Object.keys(present).sort();
     const signedNames = [...new Set([...presentNames, ...absent])].sort();
-    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     const scope = `${amzDate.slice(0, 8)}/${this.settings.region}/s3/aws4_request`;
     const query: Record<string, string> = {
       ...request.query,
@@ -289,7 +293,12 @@ class ScopedCredentials {
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
         throw new Error('the STS answer carried no credentials');
       }
-      this.current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      this.current = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
     } catch (error) {
       throw new SigningCredentialsRefused(this.purpose, error);
     }

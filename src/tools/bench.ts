@@ -49,7 +49,15 @@ async function run(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-bench-'));
   const gateway = spawn(process.execPath, [path.join(__dirname, '..', 'main.js')], {
     // The table compares the gateway with MinIO used directly: always a local MinIO.
-    env: { ...process.env, STORAGE_DATA_DIR: dataDir, PORT: '0', LOCAL_ENGINE: 'minio', LOCAL_MINIO_PORT: '0', LOG_LEVEL: 'warn', S3_ENDPOINT: '' },
+    env: {
+      ...process.env,
+      STORAGE_DATA_DIR: dataDir,
+      PORT: '0',
+      LOCAL_ENGINE: 'minio',
+      LOCAL_MINIO_PORT: '0',
+      LOG_LEVEL: 'warn',
+      S3_ENDPOINT: '',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -63,7 +71,9 @@ async function run(): Promise<void> {
     );
     const client = new Client(agent);
     const tree = processTree(gateway.pid ?? 0);
-    console.log(`gateway pid ${gateway.pid}, MinIO pid ${tree.minio}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB`);
+    console.log(
+      `gateway pid ${gateway.pid}, MinIO pid ${tree.minio}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+    );
     const rows: Row[] = [];
     // Measured first, printed after the small-request rows, in the order of the issue's table.
     const largeRows: Row[] = [];
@@ -75,7 +85,15 @@ async function run(): Promise<void> {
     const big = path.join(dataDir, 'big.bin');
     await writePattern(big, options.bigMib * MiB);
     resetPeak(tree.gateway());
-    const gwBigPut = await curl(['-T', big, '-H', `authorization: ${auth.authorization}`, '-H', 'content-type: application/octet-stream', `${api}/data/bench/big`]);
+    const gwBigPut = await curl([
+      '-T',
+      big,
+      '-H',
+      `authorization: ${auth.authorization}`,
+      '-H',
+      'content-type: application/octet-stream',
+      `${api}/data/bench/big`,
+    ]);
     const gwBigGet = await curl(['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/bench/big`]);
     const bigPeak = peakMib(tree.gateway());
     const directBigUrl = await urlFor(client, api, auth, 'new_resumable_url', 'bench/big-direct');
@@ -84,21 +102,49 @@ async function run(): Promise<void> {
     const bigMib = options.bigMib;
     largeRows.push(ratioRow(`${bigMib} MiB GET (curl)`, bigMib / gwBigGet, bigMib / directBigGet, 'MiB/s', 0.6));
     largeRows.push(ratioRow(`${bigMib} MiB PUT, one stream (curl)`, bigMib / gwBigPut, bigMib / directBigPut, 'MiB/s', 0.8));
-    largeRows.push({ metric: `peak RSS, ${bigMib} MiB up and back`, gateway: bigPeak, unit: 'MiB', goal: '≤ 150 MiB (2 GiB)', met: bigPeak <= 150, lowerIsBetter: true });
+    largeRows.push({
+      metric: `peak RSS, ${bigMib} MiB up and back`,
+      gateway: bigPeak,
+      unit: 'MiB',
+      goal: '≤ 150 MiB (2 GiB)',
+      met: bigPeak <= 150,
+      lowerIsBetter: true,
+    });
 
     const part = path.join(dataDir, 'part.bin');
     await writePattern(part, options.parallelMib * MiB);
     resetPeak(tree.gateway());
     const s = options.streams;
     const gwParallel = await timedAll(
-      Array.from({ length: s }, (_, i) => ['-T', part, '-H', `authorization: ${auth.authorization}`, '-H', 'content-type: application/octet-stream', `${api}/data/bench/parallel-${i}`]),
+      Array.from({ length: s }, (_, i) => [
+        '-T',
+        part,
+        '-H',
+        `authorization: ${auth.authorization}`,
+        '-H',
+        'content-type: application/octet-stream',
+        `${api}/data/bench/parallel-${i}`,
+      ]),
     );
     const parallelPeak = peakMib(tree.gateway());
-    const directParallelUrls = await Promise.all(Array.from({ length: s }, (_, i) => urlFor(client, api, auth, 'new_resumable_url', `bench/parallel-direct-${i}`)));
-    const directParallel = await timedAll(directParallelUrls.map((url) => ['-T', part, '-H', 'content-type: application/octet-stream', url]));
+    const directParallelUrls = await Promise.all(
+      Array.from({ length: s }, (_, i) => urlFor(client, api, auth, 'new_resumable_url', `bench/parallel-direct-${i}`)),
+    );
+    const directParallel = await timedAll(
+      directParallelUrls.map((url) => ['-T', part, '-H', 'content-type: application/octet-stream', url]),
+    );
     const totalMib = s * options.parallelMib;
-    largeRows.push(ratioRow(`${s} × ${options.parallelMib} MiB PUT, concurrent`, totalMib / gwParallel, totalMib / directParallel, 'MiB/s', 0.7));
-    largeRows.push({ metric: `peak RSS, ${s} concurrent ${options.parallelMib} MiB PUTs`, gateway: parallelPeak, unit: 'MiB', goal: '≤ 200 MiB', met: parallelPeak <= 200, lowerIsBetter: true });
+    largeRows.push(
+      ratioRow(`${s} × ${options.parallelMib} MiB PUT, concurrent`, totalMib / gwParallel, totalMib / directParallel, 'MiB/s', 0.7),
+    );
+    largeRows.push({
+      metric: `peak RSS, ${s} concurrent ${options.parallelMib} MiB PUTs`,
+      gateway: parallelPeak,
+      unit: 'MiB',
+      goal: '≤ 200 MiB',
+      met: parallelPeak <= 200,
+      lowerIsBetter: true,
+    });
 
     // ---- set-up, not timed: each caller's small object, and direct URLs for them
     const as = (i: number) => callers[i % n] ?? auth;
@@ -135,8 +181,16 @@ async function run(): Promise<void> {
     });
 
     // ---- presigned upload URLs
-    const urls = await load(n, options.seconds, (loop, i) => client.send('GET', `${api}/data/new_resumable_url/bench/url-${i % 1000}`, as(loop)));
-    rows.push({ metric: `presigned upload URLs, ${n} concurrent`, gateway: urls.rate, unit: 'per s', goal: '≥ 5,000', met: urls.rate >= 5000 });
+    const urls = await load(n, options.seconds, (loop, i) =>
+      client.send('GET', `${api}/data/new_resumable_url/bench/url-${i % 1000}`, as(loop)),
+    );
+    rows.push({
+      metric: `presigned upload URLs, ${n} concurrent`,
+      gateway: urls.rate,
+      unit: 'per s',
+      goal: '≥ 5,000',
+      met: urls.rate >= 5000,
+    });
     rows.push({
       metric: 'CPU per 1 KiB GET (MinIO direct beside)',
       gateway: gwCpuPerGet * 1000,
@@ -188,7 +242,11 @@ class Client {
 
   send(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<number> {
     return new Promise((resolve, reject) => {
-      const request = http.request(url, { method, agent: this.agent, headers: { ...headers, ...(body && { 'content-length': String(body.length) }) } });
+      const request = http.request(url, {
+        method,
+        agent: this.agent,
+        headers: { ...headers, ...(body && { 'content-length': String(body.length) }) },
+      });
       request.setTimeout(30_000, () => request.destroy(new Error(`${method} timed out`)));
       request.on('error', reject);
       request.on('response', (response) => {
@@ -206,7 +264,9 @@ class Client {
         .get(url, { agent: this.agent, headers }, (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`${url} answered ${response.statusCode}: ${text}`))));
+          response.on('end', () =>
+            response.statusCode === 200 ? resolve(text) : reject(new Error(`${url} answered ${response.statusCode}: ${text}`)),
+          );
         })
         .on('error', reject);
     });
@@ -336,12 +396,18 @@ function printTable(rows: Row[], options: Options): void {
     `| metric | gateway | MinIO direct | ratio | goal | met |`,
     `| --- | --- | --- | --- | --- | --- |`,
     ...rows.map((row) => {
-      const ratio = row.direct ? (row.lowerIsBetter ? `×${(row.gateway / row.direct).toFixed(2)}` : (row.gateway / row.direct).toFixed(2)) : '–';
+      const ratio = row.direct
+        ? row.lowerIsBetter
+          ? `×${(row.gateway / row.direct).toFixed(2)}`
+          : (row.gateway / row.direct).toFixed(2)
+        : '–';
       const direct = row.direct === undefined ? '–' : `${format(row.direct)} ${row.unit}`;
       return `| ${row.metric} | ${format(row.gateway)} ${row.unit} | ${direct} | ${ratio} | ${row.goal} | ${row.met ? 'yes' : 'no'} |`;
     }),
   ];
-  console.log(`\n${options.seconds} s per load phase, ${options.concurrency} concurrent; large transfers: ${options.bigMib} MiB and ${options.streams} × ${options.parallelMib} MiB\n`);
+  console.log(
+    `\n${options.seconds} s per load phase, ${options.concurrency} concurrent; large transfers: ${options.bigMib} MiB and ${options.streams} × ${options.parallelMib} MiB\n`,
+  );
   console.log(lines.join('\n'));
 }
 
@@ -349,4 +415,3 @@ run().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
-

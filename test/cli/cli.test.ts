@@ -23,7 +23,12 @@ beforeAll(async () => {
   gw = await startTestGateway({ COPY_SOURCE_BUCKETS: sourceBucket, LIST_PAGE_SIZE: '2' });
   dir = mkdtempSync(path.join(os.tmpdir(), 'cli-'));
   // Only what the CLI reads: no AUTH_JWT_SECRET or STORAGE_DATA_DIR leaks in from the test's environment.
-  env = { PATH: process.env.PATH ?? '', STORAGE_URL: gw.url, STORAGE_TOKEN: await gw.token('cli-user'), STORAGE_DATA_DIR: path.join(dir, 'no-data') };
+  env = {
+    PATH: process.env.PATH ?? '',
+    STORAGE_URL: gw.url,
+    STORAGE_TOKEN: await gw.token('cli-user'),
+    STORAGE_DATA_DIR: path.join(dir, 'no-data'),
+  };
   await gw.s3.send(new CreateBucketCommand({ Bucket: sourceBucket }));
   await gw.s3.send(new PutObjectCommand({ Bucket: sourceBucket, Key: 'in/source.txt', Body: 'from elsewhere' }));
 });
@@ -66,13 +71,16 @@ describe('help', () => {
   it('storage --version prints the package version', async () => {
     const run = await storage(['--version']);
     expect(run.code).toBe(0);
-    expect(run.stdout.toString().trim()).toBe((JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version);
+    expect(run.stdout.toString().trim()).toBe(
+      (JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version,
+    );
   });
 
   it('storage --help lists every command', async () => {
     const run = await storage(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['put', 'get', 'ls', 'rm', 'url', 'cp', 'token']) expect(run.stdout.toString()).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['put', 'get', 'ls', 'rm', 'url', 'cp', 'token'])
+      expect(run.stdout.toString()).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 });
 
@@ -226,6 +234,8 @@ describe('exit codes', () => {
   it('writes errors as JSON on stderr with --json', async () => {
     const run = await storage(['--json', 'get', 'absent']);
     expect(run.code).toBe(3);
-    expect(JSON.parse(run.stderr)).toEqual({ error: { code: 'not_found', message: 'No object at that key', status: 404, requestId: expect.any(String) } });
+    expect(JSON.parse(run.stderr)).toEqual({
+      error: { code: 'not_found', message: 'No object at that key', status: 404, requestId: expect.any(String) },
+    });
   });
 });

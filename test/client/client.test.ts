@@ -6,14 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  BadRequestError,
-  ForbiddenError,
-  NotFoundError,
-  StorageClient,
-  UnauthorizedError,
-  UnavailableError,
-} from '../../src/client';
+import { BadRequestError, ForbiddenError, NotFoundError, StorageClient, UnauthorizedError, UnavailableError } from '../../src/client';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 
 let gw: TestGateway;
@@ -169,7 +162,11 @@ describe('identities', () => {
   });
 
   it('acts for an owner with a task-processing token, and the owner reads the result', async () => {
-    const tasks = new StorageClient({ url: gw.apiUrl, token: await gw.token('task-runner', { roles: ['storage:tasks'] }), actFor: gw.namespaceOf('alice') });
+    const tasks = new StorageClient({
+      url: gw.apiUrl,
+      token: await gw.token('task-runner', { roles: ['storage:tasks'] }),
+      actFor: gw.namespaceOf('alice'),
+    });
     await tasks.set('job-1/output.json', '{"ok":true}', { type: 'result' });
     expect((await storage.get('job-1/output.json', { type: 'result' })).toString()).toBe('{"ok":true}');
     await expect(storage.set('forged.json', 'x', { type: 'result' })).rejects.toBeInstanceOf(ForbiddenError);

@@ -54,12 +54,17 @@ async function sha256Of(stream: AsyncIterable<unknown>): Promise<string> {
 
 /** Open multipart sessions on the key, as an operator sees them. */
 async function openSessions(key: string) {
-  const found = await gw.s3.send(new ListMultipartUploadsCommand({ Bucket: gw.bucket('data'), Prefix: `${gw.namespaceOf('uploader')}/${key}` }));
+  const found = await gw.s3.send(
+    new ListMultipartUploadsCommand({ Bucket: gw.bucket('data'), Prefix: `${gw.namespaceOf('uploader')}/${key}` }),
+  );
   return (found.Uploads ?? []).filter((upload) => upload.Key === `${gw.namespaceOf('uploader')}/${key}`);
 }
 
 const uploadedParts = (requests: Parameters<typeof partNumberOf>[0][]) =>
-  requests.map(partNumberOf).filter((n): n is number => n !== undefined).sort((a, b) => a - b);
+  requests
+    .map(partNumberOf)
+    .filter((n): n is number => n !== undefined)
+    .sort((a, b) => a - b);
 
 describe('setFile', () => {
   it('sends a file above the threshold straight to the store in parts, and it reads back identical', async () => {
@@ -91,7 +96,10 @@ describe('setFile', () => {
     const network = faultyNetwork();
     const result = await client({ fetch: network.fetch }).setFile('small.txt', file, { contentType: 'text/plain' });
     expect(result).toEqual({ key: 'small.txt', size: 13, etag: expect.any(String), parts: 0, resumedBytes: 0 });
-    expect(network.requests.map((r) => `${r.method} ${r.url.pathname.includes('new_resumable_url') ? 'url' : 'store'}`)).toEqual(['GET url', 'PUT store']);
+    expect(network.requests.map((r) => `${r.method} ${r.url.pathname.includes('new_resumable_url') ? 'url' : 'store'}`)).toEqual([
+      'GET url',
+      'PUT store',
+    ]);
     expect((await client().get('small.txt')).toString()).toBe('Hello Storage');
     expect((await client().head('small.txt')).contentType).toBe('text/plain');
   });
@@ -108,7 +116,9 @@ describe('setFile', () => {
       partNumberOf(request) === 2 && !before.some((r) => partNumberOf(r) === 2) ? { kind: 'refuse' } : undefined,
     );
     let last = 0;
-    const result = await client({ fetch: network.fetch }).setFile('big/retried.bin', bigFile, { onProgress: (p) => (last = p.transferred) });
+    const result = await client({ fetch: network.fetch }).setFile('big/retried.bin', bigFile, {
+      onProgress: (p) => (last = p.transferred),
+    });
     expect(result.parts).toBe(3);
     expect(uploadedParts(network.requests)).toEqual([1, 2, 2, 3]);
     expect(last).toBe(BIG);
@@ -184,7 +194,9 @@ describe('getFile', () => {
   });
 
   it('downloads to a file, going on with a Range request when the connection drops mid-body', async () => {
-    const network = faultyNetwork((request, before) => (request.method === 'GET' && before.length === 0 ? { kind: 'dropAfter', bytes: 5 * MiB } : undefined));
+    const network = faultyNetwork((request, before) =>
+      request.method === 'GET' && before.length === 0 ? { kind: 'dropAfter', bytes: 5 * MiB } : undefined,
+    );
     const target = path.join(dir, 'dropped.bin');
     const result = await client({ fetch: network.fetch }).getFile(key, target);
     expect(result).toMatchObject({ size: BIG, resumedBytes: 0 });
@@ -271,8 +283,16 @@ describe('riding out a gateway that is briefly gone', () => {
       return async (input, init) => (Date.now() < end ? unavailable() : fetch(input, init));
     };
     const started = Date.now();
-    await expect(client({ fetch: outageUntil(2_500), retry: { retries: 30, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 10_000 } }).exists('anything')).resolves.toBe(false);
+    await expect(
+      client({ fetch: outageUntil(2_500), retry: { retries: 30, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 10_000 } }).exists(
+        'anything',
+      ),
+    ).resolves.toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
-    await expect(client({ fetch: outageUntil(5_000), retry: { retries: 30, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 1_500 } }).exists('anything')).rejects.toBeInstanceOf(UnavailableError);
+    await expect(
+      client({ fetch: outageUntil(5_000), retry: { retries: 30, baseDelayMs: 100, maxDelayMs: 1_000, budgetMs: 1_500 } }).exists(
+        'anything',
+      ),
+    ).rejects.toBeInstanceOf(UnavailableError);
   });
 });

@@ -30,11 +30,15 @@ function workers(): number[] {
 /** One request on a connection of its own, so the cluster may hand it to either worker. */
 function request(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method, agent: false, headers: { ...auth, ...(body !== undefined && { 'content-length': String(body.length) }) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      `${url}${path}`,
+      { method, agent: false, headers: { ...auth, ...(body !== undefined && { 'content-length': String(body.length) }) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -48,7 +52,14 @@ beforeAll(async () => {
     env: gatewayProcessEnv(prefix, port, { WEB_CONCURRENCY: '2' }),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const ready = await until(() => fetch(`${url}/readyz`).then((r) => r.ok, () => false), 60_000);
+  const ready = await until(
+    () =>
+      fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+  );
   if (!ready) throw new Error('the clustered gateway did not become ready');
   // Both workers are up once the primary has two children that accept requests.
   await until(() => workers().length === 2, 30_000);

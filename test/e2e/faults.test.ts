@@ -31,7 +31,9 @@ function report(scenario: string, result: LoadResult, repairAt: number, verified
       `recovered ${seen.recoveryMs === undefined ? 'never' : `${(seen.recoveryMs / 1000).toFixed(1)} s`} after the repair, ` +
       `slowest answer ${seen.slowestMs} ms, ${verified.checked} acknowledged writes: ${verified.lost} lost, ${verified.corrupt} corrupt, ` +
       `${result.staleOrCorruptReads.length} stale or corrupt reads after write` +
-      (result.staleOrCorruptReads.length > 0 ? ` (at ${result.staleOrCorruptReads.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')})` : ''),
+      (result.staleOrCorruptReads.length > 0
+        ? ` (at ${result.staleOrCorruptReads.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')})`
+        : ''),
   );
   return seen;
 }
@@ -137,7 +139,9 @@ maybe('fault runs under load', () => {
     ];
     for (const [name, from, to] of phases) {
       const seen = figures(during(result.answers, from, to), from);
-      console.log(`${name}: ${seen.requests} requests, ${seen.percentOk}% 2xx, errors ${JSON.stringify(seen.errors)}, slowest ${seen.slowestMs} ms`);
+      console.log(
+        `${name}: ${seen.requests} requests, ${seen.percentOk}% 2xx, errors ${JSON.stringify(seen.errors)}, slowest ${seen.slowestMs} ms`,
+      );
     }
     const seen = report('cluster, whole run', result, at('thawed'), verified);
 

@@ -33,18 +33,36 @@ afterAll(async () => {
 });
 
 const uploadsOn = async (key: string) =>
-  ((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${ns}/${key}` }))).Uploads ?? []).filter((u) => u.Key === `${ns}/${key}`);
+  ((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${ns}/${key}` }))).Uploads ?? []).filter(
+    (u) => u.Key === `${ns}/${key}`,
+  );
 const streamEntries = async () => (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: STREAM_ENTRY_PREFIX }))).Contents ?? [];
 
 it('aborts the uploads of a gateway killed mid-stream, and only those', async () => {
   const token = await mintToken(TEST_JWT_SECRET, 'streamer');
   const port = await freePort();
-  const first = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { env: gatewayProcessEnv(prefix, port), stdio: ['ignore', 'inherit', 'inherit'] });
+  const first = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
+    env: gatewayProcessEnv(prefix, port),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
-  expect(await until(() => fetch(`${url}/readyz`).then((r) => r.ok, () => false), 30_000)).toBe(true);
+  expect(
+    await until(
+      () =>
+        fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+    ),
+  ).toBe(true);
 
   // A caller's own resumable session: the sweep must leave it alone.
-  const started = await within('starting a resumable session', 10_000, fetch(`${url}/storage/v1/multipart/data/resumable.bin`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }));
+  const started = await within(
+    'starting a resumable session',
+    10_000,
+    fetch(`${url}/storage/v1/multipart/data/resumable.bin`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }),
+  );
   expect(started.status).toBe(201);
 
   // The gateway streams a body of unknown length (a multipart upload of its own), then dies.
@@ -75,7 +93,11 @@ it('aborts the uploads of a gateway killed mid-stream, and only those', async ()
   expect(await uploadsOn('resumable.bin')).toHaveLength(1);
 
   // A stream that keeps moving outlives the sweeps (every 2 s) for longer than the orphan age: its entry stays fresh.
-  const slow = await within('the live stream', 20_000, pacedPut(`${second.apiUrl}/data/alive.bin`, token, { chunks: 24, everyMs: 250, chunked: true }));
+  const slow = await within(
+    'the live stream',
+    20_000,
+    pacedPut(`${second.apiUrl}/data/alive.bin`, token, { chunks: 24, everyMs: 250, chunked: true }),
+  );
   expect(slow).toBe(200);
   const stored = await fetch(`${second.apiUrl}/data/get/alive.bin`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
   expect(Number(stored.headers.get('content-length'))).toBe(24 * 1024 * 1024);

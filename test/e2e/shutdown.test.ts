@@ -31,7 +31,13 @@ async function startGatewayProcess(graceSeconds: number) {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error('the gateway exited during start-up');
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

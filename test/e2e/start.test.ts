@@ -53,7 +53,9 @@ function printedValue(pattern: RegExp): string {
 it('prints the API URL, a token and a curl example that store and read the seed example', async () => {
   const api = printedValue(/API:\s+(\S+)/);
   const token = printedValue(/export TOKEN=(\S+)/);
-  expect(printed).toContain(`curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' --data-binary 'Hello Storage' ${api}/data/test`);
+  expect(printed).toContain(
+    `curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' --data-binary 'Hello Storage' ${api}/data/test`,
+  );
   const auth = { authorization: `Bearer ${token}` };
   expect((await fetch(`${api}/data/test`, { method: 'PUT', headers: auth, body: 'Hello Storage' })).status).toBe(200);
   expect(await (await fetch(`${api}/data/get/test`, { headers: auth })).text()).toBe('Hello Storage');

@@ -217,7 +217,7 @@ describe('keys', () => {
     'deep/a/b/c/d/e/f/g.txt',
     'percent%literal',
     'plus+and&amp=;semi',
-    "quotes'and\"double",
+    'quotes\'and"double',
     'get/looks-like-a-route',
   ])('round-trips the odd key %j', async (key) => {
     const path = key.split('/').map(encodeURIComponent).join('/');
@@ -260,7 +260,11 @@ describe('keys', () => {
   it.each(['/data/get/a/../b', '/data/get/../../x', '/data/a/../../../etc/passwd'])(
     'never resolves a raw %s outside the key (400)',
     async (path) => {
-      const response = await rawRequest(gw.url, `/storage/v1${path}`, { headers: alice, method: path.startsWith('/data/get') ? 'GET' : 'PUT', body: 'x' });
+      const response = await rawRequest(gw.url, `/storage/v1${path}`, {
+        headers: alice,
+        method: path.startsWith('/data/get') ? 'GET' : 'PUT',
+        body: 'x',
+      });
       expect(response.status).toBe(400);
     },
   );
@@ -343,9 +347,7 @@ describe('two users', () => {
 describe('operator view', () => {
   it('finds each object at <namespace>/<key> with its owner recorded', async () => {
     await put('/data/reports/q1.csv', 'a,b', { 'content-type': 'text/csv' });
-    const head = await gw.s3.send(
-      new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${gw.namespaceOf('alice')}/reports/q1.csv` }),
-    );
+    const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${gw.namespaceOf('alice')}/reports/q1.csv` }));
     expect(head.ContentType).toBe('text/csv');
     expect(head.Metadata).toEqual({ owner: 'alice' });
   });

@@ -54,13 +54,17 @@ it('creates one bucket per storage type, and a seven-day expiry on tmp only', as
   expect(reports.map((r) => r.created)).toEqual(STORAGE_TYPES.map(() => true));
 
   const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
-  const ours = Buckets.map((b) => b.Name).filter((n) => n?.startsWith(`${prefix}-`)).sort();
+  const ours = Buckets.map((b) => b.Name)
+    .filter((n) => n?.startsWith(`${prefix}-`))
+    .sort();
   expect(ours).toEqual(STORAGE_TYPES.map((t) => `${prefix}-${t}`).sort());
 
   const tmp = await rules('tmp');
   expect(tmp).toEqual([
     expect.objectContaining({ ID: RULE_TMP_EXPIRY, Status: 'Enabled', Expiration: expect.objectContaining({ Days: 7 }) }),
-    ...abortRules.map((ID) => expect.objectContaining({ ID, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })),
+    ...abortRules.map((ID) =>
+      expect.objectContaining({ ID, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+    ),
   ]);
   expect(tmp[0]?.Filter?.Prefix ?? '').toBe('');
   for (const type of STORAGE_TYPES.filter((t) => t !== 'tmp')) {
@@ -80,7 +84,12 @@ it('is idempotent: a second run creates and writes nothing', async () => {
 
 it('keeps a rule an operator added, and restores its own if removed', async () => {
   const bucket = `${prefix}-tmp`;
-  const operatorRule: LifecycleRule = { ID: 'operator-scratch', Status: 'Enabled', Filter: { Prefix: 'scratch/' }, Expiration: { Days: 1 } };
+  const operatorRule: LifecycleRule = {
+    ID: 'operator-scratch',
+    Status: 'Enabled',
+    Filter: { Prefix: 'scratch/' },
+    Expiration: { Days: 1 },
+  };
   await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [operatorRule] } }));
 
   const [report] = (await service.prepareBuckets()).filter((r) => r.bucket === bucket);

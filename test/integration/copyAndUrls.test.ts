@@ -55,7 +55,11 @@ describe('copy', () => {
   it.each([
     ['another user’s namespace', () => copyUrl(gw.namespaceOf('victim'), source, 'big.bin', 'data', 'x'), 403],
     ['a bucket not on the allow list', () => copyUrl(gw.namespaceOf('copier'), forbiddenSource, 'big.bin', 'data', 'x'), 403],
-    ['the gateway’s own bucket', () => copyUrl(gw.namespaceOf('copier'), gw.bucket('data'), `${gw.namespaceOf('victim')}/x`, 'data', 'x'), 403],
+    [
+      'the gateway’s own bucket',
+      () => copyUrl(gw.namespaceOf('copier'), gw.bucket('data'), `${gw.namespaceOf('victim')}/x`, 'data', 'x'),
+      403,
+    ],
     ['a destination type the caller may not write', () => copyUrl(gw.namespaceOf('copier'), source, 'big.bin', 'result', 'x'), 403],
     ['a missing source key', () => copyUrl(gw.namespaceOf('copier'), source, 'nope.bin', 'data', 'x'), 404],
     ['a bad destination key', () => copyUrl(gw.namespaceOf('copier'), source, 'big.bin', 'data', 'a//b'), 400],
@@ -68,11 +72,25 @@ describe('copy', () => {
   it('copies objects above the single-copy limit in parts', async () => {
     const store = testStore();
     const objects = new ObjectStore(
-      { endpoints: [store.endpoint], publicEndpoints: [store.endpoint], region: store.region, forcePathStyle: true, engine: store.engine, filerUrl: store.filerUrl, signingRoleArn: undefined, responseTimeoutMs: 10_000, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } },
+      {
+        endpoints: [store.endpoint],
+        publicEndpoints: [store.endpoint],
+        region: store.region,
+        forcePathStyle: true,
+        engine: store.engine,
+        filerUrl: store.filerUrl,
+        signingRoleArn: undefined,
+        responseTimeoutMs: 10_000,
+        credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+      },
       { singleCopyLimit: 5 * MiB, copyPartSize: 5 * MiB },
     );
     try {
-      const copied = await objects.copy({ bucket: source, key: 'big.bin' }, { bucket: gw.bucket('tmp'), key: 'parts/big.bin' }, { metadata: { owner: 'copier' } });
+      const copied = await objects.copy(
+        { bucket: source, key: 'big.bin' },
+        { bucket: gw.bucket('tmp'), key: 'parts/big.bin' },
+        { metadata: { owner: 'copier' } },
+      );
       expect(copied.size).toBe(big.length);
       expect(copied.etag).toMatch(/-3"$/); // three parts: 5 + 5 + 2 MiB
       const back = await objects.get(gw.bucket('tmp'), 'parts/big.bin');
@@ -107,7 +125,9 @@ describe('presigned URL options', () => {
   });
 
   it('refuses a content_type that is not a media type', async () => {
-    expect((await fetch(`${gw.apiUrl}/data/new_resumable_url/x?content_type=${encodeURIComponent('text/plain\r\nX: y')}`, { headers })).status).toBe(400);
+    expect(
+      (await fetch(`${gw.apiUrl}/data/new_resumable_url/x?content_type=${encodeURIComponent('text/plain\r\nX: y')}`, { headers })).status,
+    ).toBe(400);
   });
 
   it('ignores other query parameters, as the original client sends its extras there', async () => {

@@ -102,15 +102,19 @@ describe.each(WAYS)('$way', ({ write }) => {
 
 // MinIO expires stale multipart uploads itself (MINIO_API_STALE_UPLOADS_EXPIRY, set by the
 // local launcher); SeaweedFS stores the lifecycle rule for it without applying it.
-(engine === 'seaweedfs' ? it : it.skip)('aborts multipart uploads older than the lifecycle rule allows, and no others (SeaweedFS)', async () => {
-  const started = await fetch(`${gw.apiUrl}/multipart/data/abandoned.bin`, { method: 'POST', headers });
-  expect(started.status).toBe(201);
-  const open = async () =>
-    ((await gw.s3.send(new ListMultipartUploadsCommand({ Bucket: gw.bucket('data'), Prefix: `${ns()}/abandoned.bin` }))).Uploads ?? []).length;
-  const store = (gw.service as unknown as { store: { abortStaleUploads(bucket: string, ms: number): Promise<number> } }).store;
-  expect(await store.abortStaleUploads(gw.bucket('data'), DAY_MS)).toBe(0);
-  expect(await open()).toBe(1);
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  expect(await store.abortStaleUploads(gw.bucket('data'), 1000)).toBe(1);
-  expect(await open()).toBe(0);
-});
+(engine === 'seaweedfs' ? it : it.skip)(
+  'aborts multipart uploads older than the lifecycle rule allows, and no others (SeaweedFS)',
+  async () => {
+    const started = await fetch(`${gw.apiUrl}/multipart/data/abandoned.bin`, { method: 'POST', headers });
+    expect(started.status).toBe(201);
+    const open = async () =>
+      ((await gw.s3.send(new ListMultipartUploadsCommand({ Bucket: gw.bucket('data'), Prefix: `${ns()}/abandoned.bin` }))).Uploads ?? [])
+        .length;
+    const store = (gw.service as unknown as { store: { abortStaleUploads(bucket: string, ms: number): Promise<number> } }).store;
+    expect(await store.abortStaleUploads(gw.bucket('data'), DAY_MS)).toBe(0);
+    expect(await open()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await store.abortStaleUploads(gw.bucket('data'), 1000)).toBe(1);
+    expect(await open()).toBe(0);
+  },
+);

@@ -18,7 +18,14 @@ const silent = createLogger('silent');
 describe('at start-up', () => {
   it('starts unready rather than exiting when the store cannot be reached (it may come later)', async () => {
     const port = await freePort();
-    const config = loadConfig({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', AUTH_JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1' });
+    const config = loadConfig({
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_ACCESS_KEY_ID: 'k',
+      S3_SECRET_ACCESS_KEY: 's',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      PORT: '0',
+      HOST: '127.0.0.1',
+    });
     const gateway = await startGateway(config, silent);
     try {
       expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);

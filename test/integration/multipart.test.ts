@@ -61,7 +61,10 @@ it('uploads in parts, resumes after an interruption, completes, and reads back i
   // ...the connection drops here; later the client asks what the store already has.
   const listed = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), { headers });
   const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number }[] };
-  expect(parts.map((p) => [p.partNumber, p.size])).toEqual([[1, 5 * MiB], [2, 5 * MiB]]);
+  expect(parts.map((p) => [p.partNumber, p.size])).toEqual([
+    [1, 5 * MiB],
+    [2, 5 * MiB],
+  ]);
 
   const [third] = await urls(key, uploadId, '3');
   await putPart(third?.url ?? '', slice(3));
@@ -71,7 +74,9 @@ it('uploads in parts, resumes after an interruption, completes, and reads back i
   expect(await done.json()).toMatchObject({ key, size: blob.length, etag: expect.stringMatching(/-3"$/) });
 
   const read = await fetch(`${gw.apiUrl}/data/get/${key}`, { headers });
-  const sha = createHash('sha256').update(Buffer.from(await read.arrayBuffer())).digest('hex');
+  const sha = createHash('sha256')
+    .update(Buffer.from(await read.arrayBuffer()))
+    .digest('hex');
   expect(sha).toBe(createHash('sha256').update(blob).digest('hex'));
 });
 

@@ -40,8 +40,15 @@ it('serves the document', async () => {
 
 /** One call, checked against the document; returns the response for chaining. */
 async function call(method: string, path: string, init: RequestInit = {}, auth = true) {
-  const url = path.startsWith('/storage') || path.startsWith('/healthz') || path.startsWith('/readyz') || path.startsWith('/metrics') ? `${gw.url}${path}` : `${gw.apiUrl}${path}`;
-  const response = await fetch(url, { ...init, method, headers: { ...(auth ? headers : {}), ...(init.headers as Record<string, string>) } });
+  const url =
+    path.startsWith('/storage') || path.startsWith('/healthz') || path.startsWith('/readyz') || path.startsWith('/metrics')
+      ? `${gw.url}${path}`
+      : `${gw.apiUrl}${path}`;
+  const response = await fetch(url, {
+    ...init,
+    method,
+    headers: { ...(auth ? headers : {}), ...(init.headers as Record<string, string>) },
+  });
   await expectDocumented(method, url, response);
   return response;
 }
@@ -89,7 +96,10 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('GET', '/multipart/data/doc/big.bin?uploadId=nope&parts=1'); // 404
   const other = (await (await call('POST', '/multipart/data/doc/other.bin')).json()) as { uploadId: string };
   await call('DELETE', `/multipart/data/doc/other.bin?uploadId=${encodeURIComponent(other.uploadId)}`);
-  await call('POST', '/multipart/data/doc/x?uploadId=abc', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parts: 'x'.repeat(3_000_000) }) }); // 413
+  await call('POST', '/multipart/data/doc/x?uploadId=abc', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ parts: 'x'.repeat(3_000_000) }),
+  }); // 413
 
   await call('DELETE', '/data/doc/a.txt');
   await call('DELETE', '/products/doc/a.txt'); // 403

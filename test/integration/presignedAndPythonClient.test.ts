@@ -125,7 +125,13 @@ describe('the original Python client, request by request', () => {
 
     const blob = randomBytes(100_000);
     for (const name of ['a', 'b', 'c', 'd', 'e']) await set(`shapes/${name}.geojson`, blob);
-    expect(await iterList('shapes/')).toEqual(['shapes/a.geojson', 'shapes/b.geojson', 'shapes/c.geojson', 'shapes/d.geojson', 'shapes/e.geojson']);
+    expect(await iterList('shapes/')).toEqual([
+      'shapes/a.geojson',
+      'shapes/b.geojson',
+      'shapes/c.geojson',
+      'shapes/d.geojson',
+      'shapes/e.geojson',
+    ]);
 
     const signed = await getSignedUrl('shapes/c.geojson');
     const downloaded = Buffer.from(await (await fetch(signed)).arrayBuffer());

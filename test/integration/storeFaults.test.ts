@@ -36,7 +36,10 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
   beforeAll(async () => {
     port = await freePort();
     // SeaweedFS's filer port is only known once the store runs: no filer here (its tmp expiry is tested elsewhere).
-    gw = await startTestGateway({ S3_ENDPOINT: `http://127.0.0.1:${port}`, SEAWEEDFS_FILER_URL: '', S3_RESPONSE_TIMEOUT_SECONDS: '2' }, createLogger('warn', sink));
+    gw = await startTestGateway(
+      { S3_ENDPOINT: `http://127.0.0.1:${port}`, SEAWEEDFS_FILER_URL: '', S3_RESPONSE_TIMEOUT_SECONDS: '2' },
+      createLogger('warn', sink),
+    );
     headers = await gw.auth('through-faults');
   });
   afterAll(async () => {
@@ -80,7 +83,12 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
 
   it('prepares the buckets and becomes ready once the store answers', async () => {
     const store = testStore();
-    local = await startLocalStore({ engine: store.engine, dataDir, port, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
+    local = await startLocalStore({
+      engine: store.engine,
+      dataDir,
+      port,
+      credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+    });
     expect(await until(async () => (await fetch(`${gw.url}/readyz`)).status === 200, 20_000)).toBe(true);
     expect((await fetch(`${gw.apiUrl}/data/late.txt`, { method: 'PUT', headers, body: 'stored late' })).status).toBe(200);
     const url = await (await fetch(`${gw.apiUrl}/data/get_signed_url/late.txt`, { headers })).text();

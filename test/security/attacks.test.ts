@@ -52,10 +52,15 @@ beforeAll(async () => {
 
   for (const type of ['data', 'products'] as const) {
     const content = `ALICE-SECRET-${type}-planted-${uid()}`;
-    await gw.s3.send(new PutObjectCommand({ Bucket: gw.bucket(type), Key: `${aliceNs}/secret.txt`, Body: content, Metadata: { owner: 'alice' } }));
+    await gw.s3.send(
+      new PutObjectCommand({ Bucket: gw.bucket(type), Key: `${aliceNs}/secret.txt`, Body: content, Metadata: { owner: 'alice' } }),
+    );
     victims.push({ type, key: `${aliceNs}/secret.txt`, content });
   }
-  for (const [type, key] of [['data', 'diary.txt'], ['tmp', 'secret.txt']] as const) {
+  for (const [type, key] of [
+    ['data', 'diary.txt'],
+    ['tmp', 'secret.txt'],
+  ] as const) {
     const content = `ALICE-SECRET-${type}-api-${uid()}`;
     const stored = await fetch(`${gw.apiUrl}/${type}/${key}`, { method: 'PUT', headers: alice, body: content });
     expect(stored.status).toBe(200);
@@ -101,7 +106,13 @@ async function expectBobKeyHoldsNoSecret(type: StorageType, key: string, expectA
   expectNoLeak(text);
 }
 
-async function issue(who: Record<string, string>, route: 'new_resumable_url' | 'get_signed_url', type: StorageType, key: string, query = ''): Promise<string> {
+async function issue(
+  who: Record<string, string>,
+  route: 'new_resumable_url' | 'get_signed_url',
+  type: StorageType,
+  key: string,
+  query = '',
+): Promise<string> {
   const response = await fetch(`${gw.apiUrl}/${type}/${route}/${key}${query}`, { headers: who });
   expect([route, key, response.status]).toEqual([route, key, 200]);
   return response.text();
@@ -153,7 +164,10 @@ function swapPath(url: string, from: string, to: string): string {
 describe('door: bob’s upload URL (presigned PUT)', () => {
   const SOURCES = [
     { source: 'alice’s data secret as /bucket/key', header: () => `/${gw.bucket('data')}/${aliceNs}/secret.txt` },
-    { source: 'alice’s data secret URL-encoded, no leading slash', header: () => encodeURIComponent(`${gw.bucket('data')}/${aliceNs}/secret.txt`) },
+    {
+      source: 'alice’s data secret URL-encoded, no leading slash',
+      header: () => encodeURIComponent(`${gw.bucket('data')}/${aliceNs}/secret.txt`),
+    },
     { source: 'alice’s product', header: () => `/${gw.bucket('products')}/${aliceNs}/secret.txt` },
     { source: 'MinIO’s own config (.minio.sys/config/config.json)', header: () => '/.minio.sys/config/config.json' },
   ];
@@ -192,7 +206,11 @@ describe('door: bob’s upload URL (presigned PUT)', () => {
   it('store refuses a Content-Type other than the one named on a typed upload URL', async () => {
     const key = `typed-${uid()}.tif`;
     const url = await issue(bob, 'new_resumable_url', 'data', key, '?content_type=image/tiff');
-    const response = await fetch(url, { method: 'PUT', body: Buffer.from('<script>alert(1)</script>'), headers: { 'content-type': 'text/html' } });
+    const response = await fetch(url, {
+      method: 'PUT',
+      body: Buffer.from('<script>alert(1)</script>'),
+      headers: { 'content-type': 'text/html' },
+    });
     expectRefused(response.status);
     await expectBobKeyHoldsNoSecret('data', key, true);
   });
@@ -234,7 +252,10 @@ describe('door: bob’s upload URL (presigned PUT)', () => {
   it.each([
     { change: 'the key swapped for ../<alice_ns>/secret.txt', path: (key: string) => [key, `../${aliceNs}/secret.txt`] },
     { change: 'bob’s namespace and key swapped for alice’s', path: (key: string) => [`${bobNs}/${key}`, `${aliceNs}/secret.txt`] },
-    { change: 'bucket, namespace and key swapped for alice’s product', path: (key: string) => [`${gw.bucket('data')}/${bobNs}/${key}`, `${gw.bucket('products')}/${aliceNs}/secret.txt`] },
+    {
+      change: 'bucket, namespace and key swapped for alice’s product',
+      path: (key: string) => [`${gw.bucket('data')}/${bobNs}/${key}`, `${gw.bucket('products')}/${aliceNs}/secret.txt`],
+    },
   ])('store refuses the upload URL with $change (403; the engine’s 400 for ..)', async ({ path }) => {
     const key = `loot-${uid()}.txt`;
     const url = await issue(bob, 'new_resumable_url', 'data', key);
@@ -331,7 +352,10 @@ describe('door: bob’s download URL (presigned GET)', () => {
     { change: 'namespace and key swapped for alice’s', path: () => [`${bobNs}/${key}`, `${aliceNs}/secret.txt`] },
     { change: 'key swapped for ../<alice_ns>/secret.txt', path: () => [key, `../${aliceNs}/secret.txt`] },
     { change: 'key swapped for alice’s API-stored diary', path: () => [`${bobNs}/${key}`, `${aliceNs}/diary.txt`] },
-    { change: 'bucket, namespace and key swapped for alice’s product', path: () => [`${gw.bucket('data')}/${bobNs}/${key}`, `${gw.bucket('products')}/${aliceNs}/secret.txt`] },
+    {
+      change: 'bucket, namespace and key swapped for alice’s product',
+      path: () => [`${gw.bucket('data')}/${bobNs}/${key}`, `${gw.bucket('products')}/${aliceNs}/secret.txt`],
+    },
   ])('store refuses it with the $change (403; the engine’s 400 for ..), reads nothing', async ({ path }) => {
     const [from, to] = path() as [string, string];
     const response = await send(swapPath(url, from, to));
@@ -361,7 +385,9 @@ describe('door: multipart routes with upload ids that are not bob’s', () => {
     const started = await fetch(`${gw.apiUrl}/multipart/data/${victimKey}`, { method: 'POST', headers: alice });
     expect(started.status).toBe(201);
     aliceId = ((await started.json()) as { uploadId: string }).uploadId;
-    const urls = await fetch(`${gw.apiUrl}/multipart/data/${victimKey}?uploadId=${encodeURIComponent(aliceId)}&parts=1`, { headers: alice });
+    const urls = await fetch(`${gw.apiUrl}/multipart/data/${victimKey}?uploadId=${encodeURIComponent(aliceId)}&parts=1`, {
+      headers: alice,
+    });
     const [part] = ((await urls.json()) as { urls: { url: string }[] }).urls;
     const put = await fetch(part?.url ?? '', { method: 'PUT', body: Buffer.from('ALICE-SECRET-part-1') });
     expect(put.status).toBe(200);
@@ -419,7 +445,10 @@ describe('door: multipart routes with upload ids that are not bob’s', () => {
 
   /** Query-string values exactly as sent (already percent-encoded where they need it). */
   const CRAFTED = [
-    { id: 'base64 of ../../../<data bucket>/<alice_ns>/<victim key>', raw: () => encodeURIComponent(Buffer.from(`../../../${gw.bucket('data')}/${aliceNs}/${victimKey}`).toString('base64')) },
+    {
+      id: 'base64 of ../../../<data bucket>/<alice_ns>/<victim key>',
+      raw: () => encodeURIComponent(Buffer.from(`../../../${gw.bucket('data')}/${aliceNs}/${victimKey}`).toString('base64')),
+    },
     { id: 'a ../ path', raw: () => `../../${gw.bucket('data')}/${aliceNs}/${victimKey}` },
     { id: 'alice’s id followed by /../', raw: () => `${encodeURIComponent(aliceId)}/../../x` },
     { id: '%2F-encoded traversal', raw: () => `..%2F..%2F${gw.bucket('data')}%2F${aliceNs}%2F${victimKey}` },
@@ -471,18 +500,46 @@ describe('door: the copy route', () => {
   });
 
   const CASES = [
-    { what: 'the gateway’s own data bucket as source', path: (d: string) => `/copy/${bobNs}/src/${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}` },
-    { what: 'the gateway’s products bucket as source', path: (d: string) => `/copy/${bobNs}/src/${gw.bucket('products')}/${aliceNs}/secret.txt/dest/data/${d}` },
+    {
+      what: 'the gateway’s own data bucket as source',
+      path: (d: string) => `/copy/${bobNs}/src/${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}`,
+    },
+    {
+      what: 'the gateway’s products bucket as source',
+      path: (d: string) => `/copy/${bobNs}/src/${gw.bucket('products')}/${aliceNs}/secret.txt/dest/data/${d}`,
+    },
     { what: '.minio.sys as source', path: (d: string) => `/copy/${bobNs}/src/.minio.sys/config/config.json/dest/data/${d}` },
     { what: '.. as source bucket', path: (d: string) => `/copy/${bobNs}/src/../${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}` },
-    { what: 'a source key climbing out of the allowed bucket with ..', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/../${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}` },
-    { what: 'a %2F-encoded .. source key', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/..%2F${gw.bucket('data')}%2F${aliceNs}%2Fsecret.txt/dest/data/${d}` },
-    { what: 'a %2e%2e source key', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/public/%2e%2e/%2e%2e/${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}` },
-    { what: 'a // source key', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}//${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}` },
-    { what: 'a backslash source key', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/..%5C${gw.bucket('data')}%5C${aliceNs}%5Csecret.txt/dest/data/${d}` },
+    {
+      what: 'a source key climbing out of the allowed bucket with ..',
+      path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/../${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}`,
+    },
+    {
+      what: 'a %2F-encoded .. source key',
+      path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/..%2F${gw.bucket('data')}%2F${aliceNs}%2Fsecret.txt/dest/data/${d}`,
+    },
+    {
+      what: 'a %2e%2e source key',
+      path: (d: string) =>
+        `/copy/${bobNs}/src/${copySourceBucket}/public/%2e%2e/%2e%2e/${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}`,
+    },
+    {
+      what: 'a // source key',
+      path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}//${gw.bucket('data')}/${aliceNs}/secret.txt/dest/data/${d}`,
+    },
+    {
+      what: 'a backslash source key',
+      path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/..%5C${gw.bucket('data')}%5C${aliceNs}%5Csecret.txt/dest/data/${d}`,
+    },
     { what: 'a %00 source key', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/public/ok.txt%00/dest/data/${d}` },
-    { what: 'user_ns = alice’s namespace (copy into hers)', path: (d: string) => `/copy/${aliceNs}/src/${copySourceBucket}/public/ok.txt/dest/data/${d}` },
-    { what: 'a destination climbing into alice’s namespace', path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/public/ok.txt/dest/data/../${aliceNs}/${d}` },
+    {
+      what: 'user_ns = alice’s namespace (copy into hers)',
+      path: (d: string) => `/copy/${aliceNs}/src/${copySourceBucket}/public/ok.txt/dest/data/${d}`,
+    },
+    {
+      what: 'a destination climbing into alice’s namespace',
+      path: (d: string) => `/copy/${bobNs}/src/${copySourceBucket}/public/ok.txt/dest/data/../${aliceNs}/${d}`,
+    },
   ];
 
   it.each(CASES)('refuses $what with a 4xx JSON error; nothing is created', async ({ path }) => {
@@ -497,7 +554,10 @@ describe('door: the copy route', () => {
   });
 
   it('still copies from the allowed bucket into bob’s own namespace (the door works)', async () => {
-    const response = await fetch(`${gw.apiUrl}/copy/${bobNs}/src/${copySourceBucket}/public/ok.txt/dest/data/copied-ok`, { method: 'POST', headers: bob });
+    const response = await fetch(`${gw.apiUrl}/copy/${bobNs}/src/${copySourceBucket}/public/ok.txt/dest/data/copied-ok`, {
+      method: 'POST',
+      headers: bob,
+    });
     expect(response.status).toBe(200);
     expect(await operatorRead('data', `${bobNs}/copied-ok`)).toBe('shared source');
   });
@@ -517,7 +577,9 @@ describe('door: overwriting a product', () => {
     const started = await fetch(`${gw.apiUrl}/multipart/products/${key}`, { method: 'POST', headers: bob });
     expect(started.status).toBe(201);
     earlyUploadId = ((await started.json()) as { uploadId: string }).uploadId;
-    const urls = await fetch(`${gw.apiUrl}/multipart/products/${key}?uploadId=${encodeURIComponent(earlyUploadId)}&parts=1`, { headers: bob });
+    const urls = await fetch(`${gw.apiUrl}/multipart/products/${key}?uploadId=${encodeURIComponent(earlyUploadId)}&parts=1`, {
+      headers: bob,
+    });
     const [part] = ((await urls.json()) as { urls: { url: string }[] }).urls;
     expect((await fetch(part?.url ?? '', { method: 'PUT', body: Buffer.from('late multipart bytes') })).status).toBe(200);
     // The product is stored.
@@ -525,7 +587,7 @@ describe('door: overwriting a product', () => {
   });
 
   afterEach(async () => {
-    if (await operatorRead('products', `${bobNs}/${key}`) !== undefined) {
+    if ((await operatorRead('products', `${bobNs}/${key}`)) !== undefined) {
       expect(await operatorRead('products', `${bobNs}/${key}`)).toBe(PRODUCT);
     }
   });
@@ -569,7 +631,10 @@ describe('door: overwriting a product', () => {
   });
 
   it('refuses to complete a multipart session started before the product existed (409)', async () => {
-    const response = await fetch(`${gw.apiUrl}/multipart/products/${key}?uploadId=${encodeURIComponent(earlyUploadId)}`, { method: 'POST', headers: bob });
+    const response = await fetch(`${gw.apiUrl}/multipart/products/${key}?uploadId=${encodeURIComponent(earlyUploadId)}`, {
+      method: 'POST',
+      headers: bob,
+    });
     expect([response.status, await errorCode(response)]).toEqual([409, 'conflict']);
   });
 
@@ -625,9 +690,15 @@ describe('door: stored HTML and the store’s origin', () => {
   const html = `page-${uid()}.html`;
   const png = `image-${uid()}.png`;
   beforeAll(async () => {
-    const stored = await fetch(`${gw.apiUrl}/data/${html}`, { method: 'PUT', headers: { ...bob, 'content-type': 'text/html' }, body: '<script>alert(document.cookie)</script>' });
+    const stored = await fetch(`${gw.apiUrl}/data/${html}`, {
+      method: 'PUT',
+      headers: { ...bob, 'content-type': 'text/html' },
+      body: '<script>alert(document.cookie)</script>',
+    });
     expect(stored.status).toBe(200);
-    expect((await fetch(`${gw.apiUrl}/data/${png}`, { method: 'PUT', headers: { ...bob, 'content-type': 'image/png' }, body: 'PNG' })).status).toBe(200);
+    expect(
+      (await fetch(`${gw.apiUrl}/data/${png}`, { method: 'PUT', headers: { ...bob, 'content-type': 'image/png' }, body: 'PNG' })).status,
+    ).toBe(200);
   });
 
   it('the API serves uploaded HTML as an attachment with nosniff', async () => {
@@ -656,14 +727,23 @@ describe('door: stored HTML and the store’s origin', () => {
 
   it('a download URL keeps the type it was issued for, whatever later replaces the object', async () => {
     const key = `swap-${uid()}.png`;
-    expect((await fetch(`${gw.apiUrl}/data/${key}`, { method: 'PUT', headers: { ...bob, 'content-type': 'image/png' }, body: 'PNG' })).status).toBe(200);
+    expect(
+      (await fetch(`${gw.apiUrl}/data/${key}`, { method: 'PUT', headers: { ...bob, 'content-type': 'image/png' }, body: 'PNG' })).status,
+    ).toBe(200);
     const download = await issue(bob, 'get_signed_url', 'data', key);
     // Replaced with a page, through an upload URL bob asked to be typed text/html (his own choice).
     const upload = await issue(bob, 'new_resumable_url', 'data', key, '?content_type=text/html');
-    expect((await fetch(upload, { method: 'PUT', body: '<script>alert(document.cookie)</script>', headers: { 'content-type': 'text/html' } })).status).toBe(200);
+    expect(
+      (await fetch(upload, { method: 'PUT', body: '<script>alert(document.cookie)</script>', headers: { 'content-type': 'text/html' } }))
+        .status,
+    ).toBe(200);
     const response = await fetch(download);
     // Shown in place as the image it was issued for (MinIO stores the bound empty disposition).
-    expect([response.status, response.headers.get('content-type'), response.headers.get('content-disposition') ?? '']).toEqual([200, 'image/png', '']);
+    expect([response.status, response.headers.get('content-type'), response.headers.get('content-disposition') ?? '']).toEqual([
+      200,
+      'image/png',
+      '',
+    ]);
     expect(await response.text()).toContain('<script>');
   });
 
@@ -671,7 +751,9 @@ describe('door: stored HTML and the store’s origin', () => {
     it('an upload URL issued without content_type refuses text/html (403) and stores application/octet-stream', async () => {
       const key = `typed-${uid()}`;
       const url = await issue(bob, 'new_resumable_url', 'data', key);
-      expect((await fetch(url, { method: 'PUT', body: Buffer.from('<script>1</script>'), headers: { 'content-type': 'text/html' } })).status).toBe(403);
+      expect(
+        (await fetch(url, { method: 'PUT', body: Buffer.from('<script>1</script>'), headers: { 'content-type': 'text/html' } })).status,
+      ).toBe(403);
       expect(await operatorRead('data', `${bobNs}/${key}`)).toBeUndefined();
       expect((await fetch(url, { method: 'PUT', body: Buffer.from('<script>1</script>') })).status).toBe(200);
       const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${bobNs}/${key}` }));
@@ -683,7 +765,8 @@ describe('door: stored HTML and the store’s origin', () => {
     // what the uploader sends, or guesses from the bytes. The gateway settles such an object to
     // application/octet-stream (and its owner) on the first read through it or within its sweep,
     // and never lets a browser render it from the store's origin meanwhile.
-    const sweep = () => (gw.service as unknown as { store: { sweepUrlUploads(bucket: string): Promise<number> } }).store.sweepUrlUploads(gw.bucket('data'));
+    const sweep = () =>
+      (gw.service as unknown as { store: { sweepUrlUploads(bucket: string): Promise<number> } }).store.sweepUrlUploads(gw.bucket('data'));
     const stored = async (key: string) => {
       const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${bobNs}/${key}` }));
       return { type: head.ContentType, metadata: head.Metadata };
@@ -692,14 +775,22 @@ describe('door: stored HTML and the store’s origin', () => {
     it('an upload URL issued without content_type: text/html sent is stored as application/octet-stream once the gateway reads it', async () => {
       const key = `typed-${uid()}`;
       const url = await issue(bob, 'new_resumable_url', 'data', key);
-      expect((await fetch(url, { method: 'PUT', body: Buffer.from('<script>1</script>'), headers: { 'content-type': 'text/html' } })).status).toBe(200);
+      expect(
+        (await fetch(url, { method: 'PUT', body: Buffer.from('<script>1</script>'), headers: { 'content-type': 'text/html' } })).status,
+      ).toBe(200);
       expect(await stored(key)).toEqual({ type: 'text/html', metadata: {} });
       // A download URL issued now neither shows it in place nor says text/html.
       const download = await fetch(await issue(bob, 'get_signed_url', 'data', key));
-      expect([download.headers.get('content-type'), download.headers.get('content-disposition')]).toEqual(['application/octet-stream', 'attachment']);
+      expect([download.headers.get('content-type'), download.headers.get('content-disposition')]).toEqual([
+        'application/octet-stream',
+        'attachment',
+      ]);
       expect(await stored(key)).toEqual({ type: 'application/octet-stream', metadata: { owner: 'bob' } });
       const read = await fetch(`${gw.apiUrl}/data/get/${key}`, { headers: bob });
-      expect([read.headers.get('content-type'), read.headers.get('content-disposition')]).toEqual(['application/octet-stream', 'attachment']);
+      expect([read.headers.get('content-type'), read.headers.get('content-disposition')]).toEqual([
+        'application/octet-stream',
+        'attachment',
+      ]);
     });
 
     it('an upload URL issued without content_type: a bare PUT of HTML is stored as application/octet-stream by the sweep, unread', async () => {
@@ -726,18 +817,67 @@ describe('door: malformed input gets a 4xx JSON answer, never a 5xx', () => {
   /** `fresh` is a key nothing is stored at; the GET rows read the stored key instead. */
   it.each<{ what: string; method: string; path: (fresh: string) => string; headers: Record<string, string> }>([
     { what: 'GET with a Latin-1 byte in Range', method: 'GET', path: () => `/data/get/${key}`, headers: { range: 'bytes=0-\xff' } },
-    { what: 'GET with a Latin-1 If-None-Match', method: 'GET', path: () => `/data/get/${key}`, headers: { 'if-none-match': '"\xe9t\xe9"' } },
-    { what: 'PUT with a Latin-1 Content-Type', method: 'PUT', path: (fresh) => `/data/${fresh}`, headers: { 'content-type': 'text/plain; charset=\xe9' } },
-    { what: 'PUT with a 9000-character Content-Type', method: 'PUT', path: (fresh) => `/data/${fresh}`, headers: { 'content-type': `text/${'x'.repeat(9000)}` } },
-    { what: 'an upload URL with CR/LF in content_type', method: 'GET', path: (fresh) => `/data/new_resumable_url/${fresh}?content_type=text/plain%0D%0AX-Evil:%201`, headers: {} },
-    { what: 'an upload URL with a non-ASCII content_type', method: 'GET', path: (fresh) => `/data/new_resumable_url/${fresh}?content_type=text/%C3%A9t%C3%A9`, headers: {} },
-    { what: 'an upload URL with a 9 KB content_type', method: 'GET', path: (fresh) => `/data/new_resumable_url/${fresh}?content_type=${longQuery}`, headers: {} },
-    { what: 'a multipart start with CR/LF in content_type', method: 'POST', path: (fresh) => `/multipart/data/${fresh}?content_type=text/plain%0D%0AX-Evil:%201`, headers: {} },
-    { what: 'a multipart start with a non-ASCII content_type', method: 'POST', path: (fresh) => `/multipart/data/${fresh}?content_type=text/%C3%A9t%C3%A9`, headers: {} },
-    { what: 'a multipart start with a 9 KB content_type', method: 'POST', path: (fresh) => `/multipart/data/${fresh}?content_type=${longQuery}`, headers: {} },
+    {
+      what: 'GET with a Latin-1 If-None-Match',
+      method: 'GET',
+      path: () => `/data/get/${key}`,
+      headers: { 'if-none-match': '"\xe9t\xe9"' },
+    },
+    {
+      what: 'PUT with a Latin-1 Content-Type',
+      method: 'PUT',
+      path: (fresh) => `/data/${fresh}`,
+      headers: { 'content-type': 'text/plain; charset=\xe9' },
+    },
+    {
+      what: 'PUT with a 9000-character Content-Type',
+      method: 'PUT',
+      path: (fresh) => `/data/${fresh}`,
+      headers: { 'content-type': `text/${'x'.repeat(9000)}` },
+    },
+    {
+      what: 'an upload URL with CR/LF in content_type',
+      method: 'GET',
+      path: (fresh) => `/data/new_resumable_url/${fresh}?content_type=text/plain%0D%0AX-Evil:%201`,
+      headers: {},
+    },
+    {
+      what: 'an upload URL with a non-ASCII content_type',
+      method: 'GET',
+      path: (fresh) => `/data/new_resumable_url/${fresh}?content_type=text/%C3%A9t%C3%A9`,
+      headers: {},
+    },
+    {
+      what: 'an upload URL with a 9 KB content_type',
+      method: 'GET',
+      path: (fresh) => `/data/new_resumable_url/${fresh}?content_type=${longQuery}`,
+      headers: {},
+    },
+    {
+      what: 'a multipart start with CR/LF in content_type',
+      method: 'POST',
+      path: (fresh) => `/multipart/data/${fresh}?content_type=text/plain%0D%0AX-Evil:%201`,
+      headers: {},
+    },
+    {
+      what: 'a multipart start with a non-ASCII content_type',
+      method: 'POST',
+      path: (fresh) => `/multipart/data/${fresh}?content_type=text/%C3%A9t%C3%A9`,
+      headers: {},
+    },
+    {
+      what: 'a multipart start with a 9 KB content_type',
+      method: 'POST',
+      path: (fresh) => `/multipart/data/${fresh}?content_type=${longQuery}`,
+      headers: {},
+    },
   ])('$what: 400 with a JSON error code', async ({ method, path, headers }) => {
     const fresh = `bad-${uid()}`;
-    const response = await send(`${gw.apiUrl}${path(fresh)}`, { method, headers: { ...bob, ...headers }, body: method === 'PUT' ? 'body' : undefined });
+    const response = await send(`${gw.apiUrl}${path(fresh)}`, {
+      method,
+      headers: { ...bob, ...headers },
+      body: method === 'PUT' ? 'body' : undefined,
+    });
     expect([response.status, response.headers['content-type']]).toEqual([400, expect.stringContaining('application/json')]);
     expect((JSON.parse(response.text) as { error: { code: string } }).error.code).toBe('bad_request');
     // Nothing was stored or left open, and the stored object is as it was.
@@ -757,7 +897,9 @@ describe('door: many downloads opened and never read', () => {
 
   beforeAll(async () => {
     idle = await startTestGateway({ MAX_TRANSFERS_PER_CALLER: '8', TRANSFER_IDLE_TIMEOUT_SECONDS: '3', SHUTDOWN_GRACE_SECONDS: '2' });
-    await idle.s3.send(new PutObjectCommand({ Bucket: idle.bucket('data'), Key: `${idle.namespaceOf('bob')}/${big}`, Body: Buffer.alloc(SIZE, 0x42) }));
+    await idle.s3.send(
+      new PutObjectCommand({ Bucket: idle.bucket('data'), Key: `${idle.namespaceOf('bob')}/${big}`, Body: Buffer.alloc(SIZE, 0x42) }),
+    );
   });
   afterAll(async () => {
     for (const { request, response } of held) {
@@ -792,12 +934,15 @@ describe('door: many downloads opened and never read', () => {
     };
     const signal = () => AbortSignal.timeout(10_000);
     const others = [
-      await timed('carol PUT', () => fetch(`${idle.apiUrl}/data/c.txt`, { method: 'PUT', headers: carol, body: 'carol', signal: signal() })),
+      await timed('carol PUT', () =>
+        fetch(`${idle.apiUrl}/data/c.txt`, { method: 'PUT', headers: carol, body: 'carol', signal: signal() }),
+      ),
       await timed('carol GET', () => fetch(`${idle.apiUrl}/data/get/c.txt`, { headers: carol, signal: signal() })),
       await timed('carol list', () => fetch(`${idle.apiUrl}/data/list`, { headers: carol, signal: signal() })),
       await timed('readyz', () => fetch(`${idle.url}/readyz`, { signal: signal() })),
     ];
-    for (const other of others) expect([other.what, other.status >= 200 && other.status < 300, other.ms < 10_000]).toEqual([other.what, true, true]);
+    for (const other of others)
+      expect([other.what, other.status >= 200 && other.status < 300, other.ms < 10_000]).toEqual([other.what, true, true]);
 
     // The gateway cuts the 8 once nothing has moved for the idle limit: bob's whole budget comes
     // back, which it does only when all 8 responses are closed on the gateway's side.
@@ -828,7 +973,9 @@ describe('door: many downloads opened and never read', () => {
       o.response.destroy();
       o.request.destroy();
     }
-    process.stdout.write(`idle downloads: others served in ${others.map((o) => `${o.what} ${o.ms} ms`).join(', ')}; bob's budget freed after ${freedAfterMs} ms\n`);
+    process.stdout.write(
+      `idle downloads: others served in ${others.map((o) => `${o.what} ${o.ms} ms`).join(', ')}; bob's budget freed after ${freedAfterMs} ms\n`,
+    );
   }, 45_000);
 });
 

@@ -53,7 +53,9 @@ async function listAll(user: string, type: Type): Promise<string[]> {
   const keys: string[] = [];
   let next: string | null = null;
   do {
-    const response: Response = await fetch(`${gw.apiUrl}/${type}/list`, { headers: { ...owner[user], ...(next ? { 'x-next': next } : {}) } });
+    const response: Response = await fetch(`${gw.apiUrl}/${type}/list`, {
+      headers: { ...owner[user], ...(next ? { 'x-next': next } : {}) },
+    });
     keys.push(...((await response.json()) as string[]));
     next = response.headers.get('x-next');
   } while (next);
@@ -93,7 +95,11 @@ it(`keeps ${USERS.length} users apart over ${STEPS} random operations (seed ${SE
     } else if (op === 'head') {
       const response = await fetch(`${api}/${type}/get/${path(key)}`, { method: 'HEAD', headers: owner[user] });
       const expected = mine.get(key);
-      expect([where, response.status, response.headers.get('etag')]).toEqual([where, expected ? 200 : 404, expected ? md5(expected) : null]);
+      expect([where, response.status, response.headers.get('etag')]).toEqual([
+        where,
+        expected ? 200 : 404,
+        expected ? md5(expected) : null,
+      ]);
     } else if (op === 'get' && readable(type)) {
       const response = await fetch(`${api}/${type}/get/${path(key)}`, { headers: owner[user] });
       const expected = mine.get(key);

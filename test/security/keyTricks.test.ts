@@ -47,7 +47,17 @@ const REFUSED = [
   'x'.repeat(300),
 ];
 /** Odd but legal: they must stay inside the caller's namespace. */
-const LEGAL = ['%252e%252e', '%252e%252e%252fescape', '...', '.hidden', '%25', '%E2%88%95slash-lookalike', '%EF%BC%8Ffullwidth', '~user', 'a%20b'];
+const LEGAL = [
+  '%252e%252e',
+  '%252e%252e%252fescape',
+  '...',
+  '.hidden',
+  '%25',
+  '%E2%88%95slash-lookalike',
+  '%EF%BC%8Ffullwidth',
+  '~user',
+  'a%20b',
+];
 
 const ROUTES: { name: string; method: string; path: (k: string) => string }[] = [
   { name: 'get', method: 'GET', path: (k) => `/data/get/${k}` },
@@ -83,14 +93,23 @@ it('leaves nothing outside the caller’s namespace in any bucket', async () => 
   const ns = gw.namespaceOf('trickster');
   for (const type of ['data', 'tmp', 'products', 'result', 'logs'] as const) {
     const listed = await gw.s3.send(new ListObjectsV2Command({ Bucket: gw.bucket(type) }));
-    for (const object of listed.Contents ?? []) expect([object.Key, object.Key?.startsWith(`${ns}/`) || isUploadUrlRecord(object.Key)]).toEqual([object.Key, true]);
+    for (const object of listed.Contents ?? [])
+      expect([object.Key, object.Key?.startsWith(`${ns}/`) || isUploadUrlRecord(object.Key)]).toEqual([object.Key, true]);
   }
   const keys = await (await fetch(`${gw.apiUrl}/data/list`, { headers })).json();
   expect(keys).toEqual(expect.arrayContaining(['%2e%2e', '...', '.hidden', '∕slash-lookalike', '／fullwidth']));
 });
 
 it('refuses hostile list prefixes and continuation tokens with 400, never 500', async () => {
-  for (const query of ['?prefix=%00', '?prefix=a%0d%0ab', '?prefix=%ff', '?prefix=%e0%a4', '?prefix=%zz', `?prefix=${'x'.repeat(2000)}`, `?${'a=1&'.repeat(60)}`]) {
+  for (const query of [
+    '?prefix=%00',
+    '?prefix=a%0d%0ab',
+    '?prefix=%ff',
+    '?prefix=%e0%a4',
+    '?prefix=%zz',
+    `?prefix=${'x'.repeat(2000)}`,
+    `?${'a=1&'.repeat(60)}`,
+  ]) {
     expect([query.slice(0, 30), (await send('GET', `/data/list${query}`)).status]).toEqual([query.slice(0, 30), 400]);
   }
   for (const after of ['../../other-namespace/x', '..', 'a//b', '/abs']) {

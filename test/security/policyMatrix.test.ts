@@ -44,7 +44,11 @@ beforeAll(async () => {
     const writer: Principal = rights.owner.has('write') ? 'owner' : 'tasks';
     for (const principal of ['owner', 'tasks', 'catalog'] as Principal[]) {
       for (const op of OPS) {
-        const response = await fetch(`${gw.apiUrl}/${type}/cells/${principal}-${op}`, { method: 'PUT', headers: headers[writer], body: `${type}:${principal}:${op}` });
+        const response = await fetch(`${gw.apiUrl}/${type}/cells/${principal}-${op}`, {
+          method: 'PUT',
+          headers: headers[writer],
+          body: `${type}:${principal}:${op}`,
+        });
         expect(response.status).toBe(200);
       }
     }
@@ -110,7 +114,10 @@ describe('acting for another namespace', () => {
 
   it('is refused to a token with an unrelated role', async () => {
     const response = await fetch(`${gw.apiUrl}/result/list`, {
-      headers: { ...(await gw.auth('mallory', { roles: ['admin', 'storage:everything'] })), 'x-storage-namespace': gw.namespaceOf('owner-user') },
+      headers: {
+        ...(await gw.auth('mallory', { roles: ['admin', 'storage:everything'] })),
+        'x-storage-namespace': gw.namespaceOf('owner-user'),
+      },
     });
     expect(response.status).toBe(403);
   });

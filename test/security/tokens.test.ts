@@ -59,7 +59,11 @@ describe('refused tokens', () => {
     ['garbage', async () => 'not-a-token', /malformed/],
     ['three dots of garbage', async () => 'a.b.c', /malformed/],
     ['alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', exp: now() + 60 })}.`, /algorithm/],
-    ['alg HS512 with the right secret', async () => new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime('1m').sign(secret), /algorithm/],
+    [
+      'alg HS512 with the right secret',
+      async () => new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime('1m').sign(secret),
+      /algorithm/,
+    ],
     ['alg RS384', async () => `${b64({ alg: 'RS384' })}.${b64({ sub: 'mallory' })}.c2ln`, /algorithm/],
     [
       'HS256 keyed with public JWKS material (algorithm confusion)',
@@ -70,11 +74,22 @@ describe('refused tokens', () => {
       },
       /signature/,
     ],
-    ['a tampered payload', async () => {
-      const [h, , s] = (await local({ sub: 'alice', exp: now() + 60 })).split('.');
-      return `${h}.${b64({ sub: 'bob', exp: now() + 60, iss: idp.issuer, aud: idp.audience })}.${s}`;
-    }, /signature/],
-    ['another secret', async () => new SignJWT({ sub: 'mallory', iss: idp.issuer, aud: idp.audience }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(40))), /signature/],
+    [
+      'a tampered payload',
+      async () => {
+        const [h, , s] = (await local({ sub: 'alice', exp: now() + 60 })).split('.');
+        return `${h}.${b64({ sub: 'bob', exp: now() + 60, iss: idp.issuer, aud: idp.audience })}.${s}`;
+      },
+      /signature/,
+    ],
+    [
+      'another secret',
+      async () =>
+        new SignJWT({ sub: 'mallory', iss: idp.issuer, aud: idp.audience })
+          .setProtectedHeader({ alg: 'HS256' })
+          .sign(new TextEncoder().encode('x'.repeat(40))),
+      /signature/,
+    ],
     ['a key the provider does not publish', async () => idp.signWithUnpublishedKey({ sub: 'mallory' }), /signature|key/],
     ['an unknown kid', async () => idp.sign('RS256', { sub: 'mallory' }, { kid: 'nobody' }), /key/],
     ['an expired token', async () => local({ sub: 'alice', exp: now() - 3600 }), /expired/],
@@ -82,13 +97,45 @@ describe('refused tokens', () => {
     ['a token not valid yet', async () => local({ sub: 'alice', nbf: now() + 3600, exp: now() + 7200 }), /not valid yet/],
     ['no subject', async () => local({ exp: now() + 60 }), /subject/],
     ['an empty subject', async () => local({ sub: '', exp: now() + 60 }), /subject/],
-    ['another issuer', async () => new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://evil.example/').setAudience(idp.audience).setExpirationTime('1m').sign(secret), /issuer/],
-    ['another audience', async () => new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(idp.issuer).setAudience('someone-else').setExpirationTime('1m').sign(secret), /audience/],
+    [
+      'another issuer',
+      async () =>
+        new SignJWT({ sub: 'alice' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('https://evil.example/')
+          .setAudience(idp.audience)
+          .setExpirationTime('1m')
+          .sign(secret),
+      /issuer/,
+    ],
+    [
+      'another audience',
+      async () =>
+        new SignJWT({ sub: 'alice' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer(idp.issuer)
+          .setAudience('someone-else')
+          .setExpirationTime('1m')
+          .sign(secret),
+      /audience/,
+    ],
     ['a token without exp (it would never expire)', async () => local({ sub: 'alice' }), /no expiry/],
     ['a provider token without exp', async () => idp.sign('RS256', { sub: 'alice' }, { expiresIn: null }), /no expiry/],
-    ['a token issued in the future (iat beyond the clock skew)', async () => local({ sub: 'alice', iat: now() + 3600, exp: now() + 7200 }), /future/],
-    ['a token living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS', async () => local({ sub: 'alice', iat: now(), exp: now() + 31 * 24 * 3600 }), /longer/],
-    ['a token without iat whose exp is beyond the maximum lifetime from now', async () => local({ sub: 'alice', exp: now() + 31 * 24 * 3600 }), /longer/],
+    [
+      'a token issued in the future (iat beyond the clock skew)',
+      async () => local({ sub: 'alice', iat: now() + 3600, exp: now() + 7200 }),
+      /future/,
+    ],
+    [
+      'a token living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS',
+      async () => local({ sub: 'alice', iat: now(), exp: now() + 31 * 24 * 3600 }),
+      /longer/,
+    ],
+    [
+      'a token without iat whose exp is beyond the maximum lifetime from now',
+      async () => local({ sub: 'alice', exp: now() + 31 * 24 * 3600 }),
+      /longer/,
+    ],
   ];
 
   it.each(cases)('refuses %s with 401 and says why', async (_what, make, reason) => {

@@ -16,7 +16,9 @@ export interface FaultyNetwork {
   requests: SeenRequest[];
 }
 
-export function faultyNetwork(faultFor: (request: SeenRequest, seenBefore: SeenRequest[]) => Fault | undefined = () => undefined): FaultyNetwork {
+export function faultyNetwork(
+  faultFor: (request: SeenRequest, seenBefore: SeenRequest[]) => Fault | undefined = () => undefined,
+): FaultyNetwork {
   const requests: SeenRequest[] = [];
   const faulty: typeof fetch = async (input, init) => {
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
@@ -29,7 +31,11 @@ export function faultyNetwork(faultFor: (request: SeenRequest, seenBefore: SeenR
     }
     const response = await fetch(input, init);
     if (fault?.kind !== 'dropAfter' || !response.body) return response;
-    return new Response(dropAfter(response.body, fault.bytes), { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(dropAfter(response.body, fault.bytes), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
   return { fetch: faulty, requests };
 }

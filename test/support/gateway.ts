@@ -73,7 +73,11 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
  * name is a hash; nothing a caller sends can reach it.
  */
 export function isUploadUrlRecord(key: string | undefined): boolean {
-  return testStore().engine === 'seaweedfs' && key !== undefined && new RegExp(`^${URL_UPLOAD_PREFIX.replace(/[.]/g, '\\.')}[0-9a-f]{64}$`).test(key);
+  return (
+    testStore().engine === 'seaweedfs' &&
+    key !== undefined &&
+    new RegExp(`^${URL_UPLOAD_PREFIX.replace(/[.]/g, '\\.')}[0-9a-f]{64}$`).test(key)
+  );
 }
 
 export function operatorClient(): S3Client {

@@ -45,7 +45,14 @@ async function provideStore(): Promise<{ store: TestStore; stop: Stop; source: s
     const engine = S3_ENGINE ?? 'minio';
     if (engine !== 'minio' && engine !== 'seaweedfs') throw new Error(`S3_ENGINE for the tests must be minio or seaweedfs, not ${engine}`);
     return {
-      store: { endpoint: S3_ENDPOINT, accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, region: S3_REGION ?? 'us-east-1', engine, filerUrl: SEAWEEDFS_FILER_URL },
+      store: {
+        endpoint: S3_ENDPOINT,
+        accessKeyId: S3_ACCESS_KEY_ID,
+        secretAccessKey: S3_SECRET_ACCESS_KEY,
+        region: S3_REGION ?? 'us-east-1',
+        engine,
+        filerUrl: SEAWEEDFS_FILER_URL,
+      },
       stop: async () => undefined,
       source: 'the object store from S3_ENDPOINT',
     };

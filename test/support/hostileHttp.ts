@@ -31,16 +31,21 @@ function target(url: string): { hostname: string; port: string; path: string } {
 export function send(url: string, options: SendOptions = {}): Promise<Answer> {
   const { hostname, port, path } = target(url);
   return new Promise((resolve, reject) => {
-    const request = http.request({ agent: false, hostname, port, path, method: options.method ?? 'GET', headers: options.headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body, text: body.toString('utf8') });
-      });
-    });
-    request.setTimeout(options.timeoutMs ?? 15_000, () => request.destroy(new Error(`no answer from ${options.method ?? 'GET'} ${path.slice(0, 80)}`)));
+    const request = http.request(
+      { agent: false, hostname, port, path, method: options.method ?? 'GET', headers: options.headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, text: body.toString('utf8') });
+        });
+      },
+    );
+    request.setTimeout(options.timeoutMs ?? 15_000, () =>
+      request.destroy(new Error(`no answer from ${options.method ?? 'GET'} ${path.slice(0, 80)}`)),
+    );
     request.on('error', reject);
     request.end(options.body);
   });
@@ -134,15 +139,24 @@ export function trickleUpload(url: string, headers: Record<string, string>, data
  * A PUT declaring `declared` bytes that sends `sent` and then goes silent, socket open.
  * Resolves with how long after the last byte left the gateway closed the connection.
  */
-export function stalledUpload(url: string, headers: Record<string, string>, declared: number, sent: number, giveUpMs: number): Promise<{ cutAfterMs: number; status: number | undefined }> {
+export function stalledUpload(
+  url: string,
+  headers: Record<string, string>,
+  declared: number,
+  sent: number,
+  giveUpMs: number,
+): Promise<{ cutAfterMs: number; status: number | undefined }> {
   const { hostname, port, path } = target(url);
   return new Promise((resolve, reject) => {
     let wroteAt = Date.now();
     let status: number | undefined;
-    const request = http.request({ agent: false, hostname, port, path, method: 'PUT', headers: { ...headers, 'content-length': String(declared) } }, (response) => {
-      status = response.statusCode;
-      response.resume();
-    });
+    const request = http.request(
+      { agent: false, hostname, port, path, method: 'PUT', headers: { ...headers, 'content-length': String(declared) } },
+      (response) => {
+        status = response.statusCode;
+        response.resume();
+      },
+    );
     const giveUp = setTimeout(() => {
       request.destroy();
       reject(new Error(`the gateway kept a stalled upload open for more than ${giveUpMs} ms`));
@@ -169,7 +183,14 @@ export function pacedPut(
 ): Promise<number | 'cut'> {
   const { hostname, port, path } = target(url);
   const length = options.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(options.chunks * 1024 * 1024) };
-  const request = http.request({ agent: false, hostname, port, path, method: 'PUT', headers: { authorization: `Bearer ${token}`, ...length } });
+  const request = http.request({
+    agent: false,
+    hostname,
+    port,
+    path,
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, ...length },
+  });
   const answered = new Promise<number | 'cut'>((resolve) => {
     request.on('response', (response) => {
       response.resume();

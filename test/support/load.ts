@@ -42,7 +42,12 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; b
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-export async function runLoad(options: { targets: LoadTarget[]; workers: number; durationMs: number; keyPrefix: string }): Promise<LoadResult> {
+export async function runLoad(options: {
+  targets: LoadTarget[];
+  workers: number;
+  durationMs: number;
+  keyPrefix: string;
+}): Promise<LoadResult> {
   const startedAt = Date.now();
   const result: LoadResult = { answers: [], acknowledged: new Map(), staleOrCorruptReads: [], startedAt };
   const record = (op: Answer['op'], status: number, began: number) =>
@@ -74,7 +79,10 @@ export async function runLoad(options: { targets: LoadTarget[]; workers: number;
 }
 
 /** Reads every acknowledged write back: how many are gone, and how many hold other bytes. */
-export async function verifyWrites(result: LoadResult, target: LoadTarget): Promise<{ checked: number; lost: number; corrupt: number; unreadable: number }> {
+export async function verifyWrites(
+  result: LoadResult,
+  target: LoadTarget,
+): Promise<{ checked: number; lost: number; corrupt: number; unreadable: number }> {
   let lost = 0;
   let corrupt = 0;
   let unreadable = 0;

@@ -46,11 +46,11 @@ export async function startMinioCluster(options: { nodes: number; drivesPerNode:
     const port = await freePort();
     if (!ports.includes(port)) ports.push(port);
   }
-  const drives = (node: number) => Array.from({ length: options.drivesPerNode }, (_, d) => path.join(root, `node${node + 1}`, `drive${d + 1}`));
+  const drives = (node: number) =>
+    Array.from({ length: options.drivesPerNode }, (_, d) => path.join(root, `node${node + 1}`, `drive${d + 1}`));
   for (let n = 0; n < options.nodes; n++) for (const drive of drives(n)) mkdirSync(drive, { recursive: true });
   // Every node is started with the same list of every drive in the cluster.
-  const layout =
-    options.nodes === 1 ? drives(0) : ports.flatMap((port, n) => drives(n).map((drive) => `http://127.0.0.1:${port}${drive}`));
+  const layout = options.nodes === 1 ? drives(0) : ports.flatMap((port, n) => drives(n).map((drive) => `http://127.0.0.1:${port}${drive}`));
 
   const children: (ChildProcess | undefined)[] = [];
   const start = (n: number) => {
@@ -79,7 +79,11 @@ export async function startMinioCluster(options: { nodes: number; drivesPerNode:
     child.kill(signal);
     await exited;
   };
-  const live = (n: number) => fetch(`http://127.0.0.1:${ports[n]}/minio/health/live`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+  const live = (n: number) =>
+    fetch(`http://127.0.0.1:${ports[n]}/minio/health/live`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
 
   for (let n = 0; n < options.nodes; n++) start(n);
   const cluster: MinioCluster = {
@@ -101,22 +105,36 @@ export async function startMinioCluster(options: { nodes: number; drivesPerNode:
       thaw: () => void children[n]?.kill('SIGCONT'),
     })),
     waitSettled: (timeoutMs = 60_000) =>
-      until(async () => {
-        const answers = await Promise.all(
-          ports.map((port) =>
-            fetch(`http://127.0.0.1:${port}/minio/health/cluster?maintenance=true`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false),
-          ),
-        );
-        return answers.every(Boolean);
-      }, timeoutMs, 250),
+      until(
+        async () => {
+          const answers = await Promise.all(
+            ports.map((port) =>
+              fetch(`http://127.0.0.1:${port}/minio/health/cluster?maintenance=true`, { signal: AbortSignal.timeout(1000) }).then(
+                (r) => r.ok,
+                () => false,
+              ),
+            ),
+          );
+          return answers.every(Boolean);
+        },
+        timeoutMs,
+        250,
+      ),
     waitWritable: (timeoutMs = 60_000) =>
-      until(async () => {
-        for (const n of ports.keys()) {
-          const ok = await fetch(`http://127.0.0.1:${ports[n]}/minio/health/cluster`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-          if (ok) return true;
-        }
-        return false;
-      }, timeoutMs, 250),
+      until(
+        async () => {
+          for (const n of ports.keys()) {
+            const ok = await fetch(`http://127.0.0.1:${ports[n]}/minio/health/cluster`, { signal: AbortSignal.timeout(1000) }).then(
+              (r) => r.ok,
+              () => false,
+            );
+            if (ok) return true;
+          }
+          return false;
+        },
+        timeoutMs,
+        250,
+      ),
     stop: async () => {
       for (const n of ports.keys()) {
         children[n]?.kill('SIGCONT');

@@ -26,7 +26,8 @@ export function testStore(): TestStore {
     return value;
   };
   const engine = read(TEST_STORE_VARIABLES.engine);
-  if (engine !== 'minio' && engine !== 'seaweedfs') throw new Error(`${TEST_STORE_VARIABLES.engine} must be minio or seaweedfs, not ${engine}`);
+  if (engine !== 'minio' && engine !== 'seaweedfs')
+    throw new Error(`${TEST_STORE_VARIABLES.engine} must be minio or seaweedfs, not ${engine}`);
   return {
     endpoint: read(TEST_STORE_VARIABLES.endpoint),
     accessKeyId: read(TEST_STORE_VARIABLES.accessKeyId),

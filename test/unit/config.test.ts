@@ -43,13 +43,22 @@ describe('loadConfig', () => {
 
   it('takes a comma-separated list of endpoints, public ones paired in order or one for all', () => {
     const base = { S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret', AUTH_JWT_SECRET: 'x'.repeat(32) };
-    const paired = loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000, http://n2:9000/', S3_PUBLIC_ENDPOINT: 'https://a.example,https://b.example' });
+    const paired = loadConfig({
+      ...base,
+      S3_ENDPOINT: 'http://n1:9000, http://n2:9000/',
+      S3_PUBLIC_ENDPOINT: 'https://a.example,https://b.example',
+    });
     expect(paired.s3.endpoints).toEqual(['http://n1:9000', 'http://n2:9000']);
     expect(paired.s3.publicEndpoints).toEqual(['https://a.example', 'https://b.example']);
     const balanced = loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000', S3_PUBLIC_ENDPOINT: 'https://lb.example' });
     expect(balanced.s3.publicEndpoints).toEqual(['https://lb.example']);
-    expect(loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000' }).s3.publicEndpoints).toEqual(['http://n1:9000', 'http://n2:9000']);
-    expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000', S3_PUBLIC_ENDPOINT: 'https://a,https://b,https://c' })).toThrow(/S3_PUBLIC_ENDPOINT: must be one URL, or one per/);
+    expect(loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000' }).s3.publicEndpoints).toEqual([
+      'http://n1:9000',
+      'http://n2:9000',
+    ]);
+    expect(() =>
+      loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n2:9000', S3_PUBLIC_ENDPOINT: 'https://a,https://b,https://c' }),
+    ).toThrow(/S3_PUBLIC_ENDPOINT: must be one URL, or one per/);
     expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,http://n1:9000' })).toThrow(/S3_ENDPOINT: must not list a URL twice/);
     expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,minio:9000' })).toThrow(/S3_ENDPOINT/);
   });
@@ -66,10 +75,17 @@ describe('loadConfig', () => {
   });
 
   it('takes a SeaweedFS filer only for a SeaweedFS store', () => {
-    const base = { S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret', AUTH_JWT_SECRET: 'x'.repeat(32), S3_ENDPOINT: 'http://weed:8333' };
+    const base = {
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      S3_ENDPOINT: 'http://weed:8333',
+    };
     const config = loadConfig({ ...base, S3_ENGINE: 'seaweedfs', SEAWEEDFS_FILER_URL: 'http://weed:8888/' });
     expect(config.s3).toMatchObject({ engine: 'seaweedfs', filerUrl: 'http://weed:8888', forcePathStyle: true });
-    expect(() => loadConfig({ ...base, SEAWEEDFS_FILER_URL: 'http://weed:8888' })).toThrow(/SEAWEEDFS_FILER_URL: only used with S3_ENGINE=seaweedfs/);
+    expect(() => loadConfig({ ...base, SEAWEEDFS_FILER_URL: 'http://weed:8888' })).toThrow(
+      /SEAWEEDFS_FILER_URL: only used with S3_ENGINE=seaweedfs/,
+    );
   });
 
   it.each([

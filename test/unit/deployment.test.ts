@@ -18,7 +18,10 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
 }
 // Compose resolves YAML merge keys (the cluster nodes share one definition).
-const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 
 describe('docker-compose.yml', () => {
   const { minio, gateway } = compose.services as { minio: Service; gateway: Service };
@@ -48,7 +51,9 @@ describe('docker-compose.yml', () => {
   });
 
   describe('the cluster profile', () => {
-    const nodes = ['minio1', 'minio2', 'minio3', 'minio4'].map((name) => compose.services[name] as Service & { command: string; profiles: string[] });
+    const nodes = ['minio1', 'minio2', 'minio3', 'minio4'].map(
+      (name) => compose.services[name] as Service & { command: string; profiles: string[] },
+    );
     const front = compose.services['gateway-cluster'] as Service & { profiles: string[] };
 
     it('runs four MinIO nodes of two drives each, every node started with every drive, at the pinned version', () => {
@@ -62,7 +67,11 @@ describe('docker-compose.yml', () => {
 
     it('puts a gateway in front that knows every node, with public endpoints paired in order', () => {
       expect(front.profiles).toEqual(['cluster']);
-      const loaded = loadConfig({ ...front.environment, AUTH_JWT_SECRET: 'x'.repeat(32), S3_PUBLIC_ENDPOINT: front.environment.S3_PUBLIC_ENDPOINT?.replace(/^\$\{[A-Z0-9_]+:-(.*)\}$/, '$1') });
+      const loaded = loadConfig({
+        ...front.environment,
+        AUTH_JWT_SECRET: 'x'.repeat(32),
+        S3_PUBLIC_ENDPOINT: front.environment.S3_PUBLIC_ENDPOINT?.replace(/^\$\{[A-Z0-9_]+:-(.*)\}$/, '$1'),
+      });
       expect(loaded.s3.endpoints).toEqual(nodes.map((_, i) => `http://minio${i + 1}:9000`));
       expect(loaded.s3.publicEndpoints).toEqual(nodes.map((_, i) => `http://localhost:900${i + 1}`));
       expect(Object.keys(front.depends_on ?? {})).toEqual(['minio1', 'minio2', 'minio3', 'minio4']);

@@ -2,7 +2,8 @@
 import { firstListedKey } from '../../src/store/signedHttp';
 
 it('reads the first key of a listing, decoding XML entities', () => {
-  const xml = '<ListBucketResult><Contents><Key>ns/a &amp; b/&lt;c&gt;&#233;&#x4e2d;</Key></Contents><Contents><Key>ns/z</Key></Contents></ListBucketResult>';
+  const xml =
+    '<ListBucketResult><Contents><Key>ns/a &amp; b/&lt;c&gt;&#233;&#x4e2d;</Key></Contents><Contents><Key>ns/z</Key></Contents></ListBucketResult>';
   expect(firstListedKey(xml)).toBe('ns/a & b/<c>é中');
 });
 

@@ -3,11 +3,25 @@
  * SDK and the signed-HTTP path throw: no store needed.
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { BadRequest, Conflict, InvalidKey, NotFound, NotModified, RangeNotSatisfiable, StoreAccessDenied, StoreUnavailable } from '../../src/errors';
+import {
+  BadRequest,
+  Conflict,
+  InvalidKey,
+  NotFound,
+  NotModified,
+  RangeNotSatisfiable,
+  StoreAccessDenied,
+  StoreUnavailable,
+} from '../../src/errors';
 import { failureOf, isNetworkFailure, isPreconditionFailure, StoreHttpError, translate } from '../../src/store/failures';
 
 const sdkError = (name: string, status: number | undefined) =>
-  new S3ServiceException({ name, $fault: status !== undefined && status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+  new S3ServiceException({
+    name,
+    $fault: status !== undefined && status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message: name,
+  });
 const networkError = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
 
 describe('translate', () => {

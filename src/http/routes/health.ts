@@ -19,7 +19,12 @@ const READY_CHECK_MS = 1500;
  * The object store answers, every bucket is in place, and the gateway is not stopping. The
  * answer lists each store endpoint's state from the health checks.
  */
-export function readyz(service: StorageService, accepting: () => boolean, prepared: () => boolean, endpoints: StoreEndpoints): RequestHandler {
+export function readyz(
+  service: StorageService,
+  accepting: () => boolean,
+  prepared: () => boolean,
+  endpoints: StoreEndpoints,
+): RequestHandler {
   return async (_req, res) => {
     if (!accepting()) throw new StoreUnavailable('The gateway is shutting down');
     if (!prepared()) throw new StoreUnavailable('The object store has not answered since start-up; the buckets are not prepared yet');
@@ -39,7 +44,12 @@ export function readyz(service: StorageService, accepting: () => boolean, prepar
     }
     res.status(200).json({
       status: 'ready',
-      endpoints: states.map((state) => ({ url: state.url, up: state.up, since: state.since.toISOString(), ...(state.reason && { reason: state.reason }) })),
+      endpoints: states.map((state) => ({
+        url: state.url,
+        up: state.up,
+        since: state.since.toISOString(),
+        ...(state.reason && { reason: state.reason }),
+      })),
     });
   };
 }

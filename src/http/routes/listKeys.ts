@@ -5,12 +5,7 @@ import { callerOf, queryParam, storageTypeOf } from '../request';
 
 export function listKeys(service: StorageService): RequestHandler {
   return async (req, res) => {
-    const page = await service.list(
-      callerOf(res),
-      storageTypeOf(req),
-      queryParam(req, 'prefix'),
-      req.get('x-next') || undefined,
-    );
+    const page = await service.list(callerOf(res), storageTypeOf(req), queryParam(req, 'prefix'), req.get('x-next') || undefined);
     if (page.next) res.setHeader('X-NEXT', page.next);
     res.status(200).json(page.keys);
   };

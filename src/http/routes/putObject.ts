@@ -9,9 +9,7 @@ export function putObject(service: StorageService, uploads: InFlight): RequestHa
   return async (req, res) => {
     const key = keyOf(req);
     const contentType = req.get('content-type') ?? 'application/octet-stream';
-    const stored = await uploads.track(
-      service.put(callerOf(res), storageTypeOf(req), key, req, contentType, declaredLength(req)),
-    );
+    const stored = await uploads.track(service.put(callerOf(res), storageTypeOf(req), key, req, contentType, declaredLength(req)));
     res.locals.bytesIn = stored.size;
     res.status(200).json({ key, size: stored.size, etag: stored.etag });
   };
