@@ -10,27 +10,24 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
-  GetBucketLifecycleConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
-  PutBucketLifecycleConfigurationCommand,
   S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
   type CompletedPart,
-  type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
 import { BadRequest, Conflict, Forbidden, NotFound, NotModified, StorageError, StoreAccessDenied, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, isPreconditionFailure, nameOf, PARTS_REFUSED, statusOf, translate } from './failures';
+import { prepareBucket, type BucketReport, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
@@ -88,26 +85,6 @@ export interface ListPage {
 }
 
 /** A rule this gateway keeps on a bucket; rules with other IDs belong to operators and are kept. */
-export interface LifecycleRuleSpec {
-  id: string;
-  expireAfterDays?: number;
-  abortIncompleteUploadsAfterDays?: number;
-}
-
-export interface BucketReport {
-  bucket: string;
-  created: boolean;
-  /** Rules written now (absent when the bucket already had them). */
-  rulesWritten: string[];
-  /** Rules the store refused (MinIO refuses AbortIncompleteMultipartUpload and cleans stale uploads itself). */
-  rulesUnsupported: string[];
-  /**
-   * SeaweedFS: the expiry as a filer path TTL, which is what applies it there: `written` now,
-   * `present` already, or `unconfigured` (no SEAWEEDFS_FILER_URL: the rule is stored, not applied).
-   */
-  filerTtl?: 'written' | 'present' | 'unconfigured';
-}
-
 /**
  * Parts of a streamed upload of unknown length (or over S3's 5 GiB single-PUT limit). One part
  * fills while the one before it is sent, so such an upload holds at most 2 x PART_SIZE;
@@ -146,6 +123,8 @@ const COPY_PARALLEL_PARTS = 4;
 const SILENT_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** Told of every call to the store: how long it took and, if it failed, the error's name. */
+export type { BucketReport, LifecycleRuleSpec } from './buckets';
+
 export interface StoreObserver {
   observeStoreCall(operation: string, seconds: number, failure: string | undefined): void;
 }
@@ -273,46 +252,10 @@ export class ObjectStore {
 
   /**
    * Creates the bucket if missing and makes sure our lifecycle rules are on it, keeping any
-   * rule an operator added. Idempotent: writes nothing when all is already in place.
+   * rule an operator added (buckets.ts). Idempotent: writes nothing when all is already in place.
    */
   async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
-    const report: BucketReport = { bucket, created: false, rulesWritten: [], rulesUnsupported: [] };
-    await this.call('ensureBucket', async () => {
-      try {
-        await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
-      } catch (error) {
-        if (statusOf(error) !== 404) throw error;
-        try {
-          await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
-          report.created = true;
-        } catch (createError) {
-          // Another gateway replica may have created it a moment ago.
-          if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(nameOf(createError))) throw createError;
-        }
-      }
-
-      const existing = await this.lifecycleRules(bucket);
-      const wanted = rules.map(toLifecycleRule);
-      const missing = wanted.filter((rule) => !existing.some((have) => sameRule(have, rule)));
-      if (missing.length === 0) return;
-      const ours = new Set(rules.map((r) => r.id));
-      const kept = existing.filter((rule) => !ours.has(rule.ID ?? ''));
-      try {
-        await this.putLifecycleRules(bucket, [...kept, ...wanted]);
-        report.rulesWritten = missing.map((r) => r.ID ?? '');
-      } catch (error) {
-        // MinIO refuses AbortIncompleteMultipartUpload by design (it expires stale uploads
-        // itself); apply the rest rather than fail start-up on an optional rule.
-        const abortRules = wanted.filter((r) => r.AbortIncompleteMultipartUpload);
-        if (statusOf(error) !== 400 || abortRules.length === 0) throw error;
-        const rest = wanted.filter((r) => !r.AbortIncompleteMultipartUpload);
-        report.rulesUnsupported = abortRules.map((r) => r.ID ?? '');
-        const restMissing = rest.filter((rule) => !existing.some((have) => sameRule(have, rule)));
-        if (restMissing.length === 0) return;
-        await this.putLifecycleRules(bucket, [...kept, ...rest]);
-        report.rulesWritten = restMissing.map((r) => r.ID ?? '');
-      }
-    });
+    const report = await this.call('ensureBucket', () => prepareBucket(this.client, bucket, rules));
     const expiry = rules.find((r) => r.expireAfterDays !== undefined)?.expireAfterDays;
     if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.ensureFilerTtl(bucket, expiry);
     return report;
@@ -340,20 +283,6 @@ export class ObjectStore {
     await this.call('checkBuckets', () =>
       Promise.all(buckets.map((bucket) => this.client.send(new HeadBucketCommand({ Bucket: bucket })))),
     );
-  }
-
-  private async lifecycleRules(bucket: string): Promise<LifecycleRule[]> {
-    try {
-      const answer = await this.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
-      return answer.Rules ?? [];
-    } catch (error) {
-      if (nameOf(error) === 'NoSuchLifecycleConfiguration') return [];
-      throw error;
-    }
-  }
-
-  private async putLifecycleRules(bucket: string, rules: LifecycleRule[]): Promise<void> {
-    await this.client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
   }
 
   // ---- objects ------------------------------------------------------------------------------
@@ -1126,26 +1055,4 @@ function metadataHeaders(metadata: Record<string, string>): Record<string, strin
 /** An ETag without its quotes (callers may send either form). */
 function unquote(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
-}
-
-function toLifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
-  return {
-    ID: spec.id,
-    Status: 'Enabled',
-    Filter: { Prefix: '' },
-    ...(spec.expireAfterDays !== undefined && { Expiration: { Days: spec.expireAfterDays } }),
-    ...(spec.abortIncompleteUploadsAfterDays !== undefined && {
-      AbortIncompleteMultipartUpload: { DaysAfterInitiation: spec.abortIncompleteUploadsAfterDays },
-    }),
-  };
-}
-
-function sameRule(have: LifecycleRule, want: LifecycleRule): boolean {
-  return (
-    have.ID === want.ID &&
-    have.Status === want.Status &&
-    (have.Filter?.Prefix ?? have.Prefix ?? '') === (want.Filter?.Prefix ?? '') &&
-    have.Expiration?.Days === want.Expiration?.Days &&
-    have.AbortIncompleteMultipartUpload?.DaysAfterInitiation === want.AbortIncompleteMultipartUpload?.DaysAfterInitiation
-  );
 }
