@@ -107,13 +107,16 @@ export class StoreEndpoints {
    * The endpoint for the next call: the next healthy one in turn, skipping those this call has
    * already tried. Answers undefined once every endpoint was tried.
    */
-  pick(tried: ReadonlySet<string> = new Set()): string | undefined {
+  pick(tried?: ReadonlySet<string>): string | undefined {
     const count = this.states.length;
+    // One endpoint, the common case: nothing to choose, and nothing to allocate per call.
+    if (count === 1) return tried?.has(this.primary) ? undefined : this.primary;
+    tried ??= new Set();
     const untried = this.states.filter((state) => !tried.has(state.url));
     if (untried.length === 0) return undefined;
     const healthy = untried.filter((state) => state.up);
     const pool = healthy.length > 0 ? healthy : untried;
-    if (pool.length === 1 || count === 1) return pool[0]!.url;
+    if (pool.length === 1) return pool[0]!.url;
     // Round robin over the configured order, so load spreads and the order stays predictable.
     for (let step = 0; step < count; step++) {
       const state = this.states[(this.next + step) % count]!;

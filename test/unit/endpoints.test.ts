@@ -1,0 +1,103 @@
+/**
+ * StoreEndpoints on its own: which endpoint a call goes to, and what the health checks make
+ * of real answers from small HTTP servers on loopback (a healthy node, a node that lost its
+ * quorum, a port nobody listens on).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StoreEndpoints, type EndpointState } from '../../src/store/endpoints';
+import { freePort } from '../../src/local/minio';
+
+const A = 'http://127.0.0.1:1';
+const B = 'http://127.0.0.1:2';
+const C = 'http://127.0.0.1:3';
+
+describe('picking an endpoint', () => {
+  it('goes round the healthy ones in the configured order, skipping one that is down', () => {
+    const endpoints = new StoreEndpoints({ urls: [A, B, C], publicUrls: [A, B, C] });
+    expect([1, 2, 3, 4].map(() => endpoints.pick())).toEqual([A, B, C, A]);
+    endpoints.markDown(B, 'ECONNREFUSED');
+    expect([1, 2, 3, 4].map(() => endpoints.pick())).toEqual([C, A, C, A]);
+  });
+
+  it('skips what a call has tried, answers undefined once all were, and tries every one when none is up', () => {
+    const endpoints = new StoreEndpoints({ urls: [A, B], publicUrls: [A] });
+    expect(endpoints.pick(new Set([A]))).toBe(B);
+    expect(endpoints.pick(new Set([A, B]))).toBeUndefined();
+    endpoints.markDown(A, 'ECONNREFUSED');
+    endpoints.markDown(B, 'no answer in time');
+    expect(endpoints.anyUp).toBe(false);
+    expect(new Set([endpoints.pick(), endpoints.pick()])).toEqual(new Set([A, B]));
+  });
+
+  it('has one endpoint answer every call but one that already tried it', () => {
+    const endpoints = new StoreEndpoints({ urls: [A], publicUrls: [A] });
+    endpoints.markDown(A, 'ECONNREFUSED');
+    expect(endpoints.pick()).toBe(A);
+    expect(endpoints.pick(new Set([A]))).toBeUndefined();
+  });
+
+  it('signs URLs for the public face of a healthy node when the lists pair, else for the one public URL', () => {
+    const paired = new StoreEndpoints({ urls: [A, B], publicUrls: ['https://a.example', 'https://b.example'] });
+    paired.markDown(A, 'ECONNREFUSED');
+    expect([paired.pickPublic(), paired.pickPublic()]).toEqual(['https://b.example', 'https://b.example']);
+    const balanced = new StoreEndpoints({ urls: [A, B], publicUrls: ['https://lb.example'] });
+    expect(balanced.pickPublic()).toBe('https://lb.example');
+    expect(() => new StoreEndpoints({ urls: [A, B], publicUrls: [A, B, C] })).toThrow(/one, or one per endpoint/);
+  });
+
+  it('tells of each change of state once', () => {
+    const changes: EndpointState[] = [];
+    const endpoints = new StoreEndpoints({ urls: [A, B], publicUrls: [A], onChange: (state) => changes.push(state) });
+    endpoints.markDown(A, 'ECONNREFUSED');
+    endpoints.markDown(A, 'ECONNRESET');
+    expect(changes).toEqual([expect.objectContaining({ url: A, up: false, reason: 'ECONNREFUSED' })]);
+  });
+});
+
+describe('health checks against real servers', () => {
+  const servers: http.Server[] = [];
+  const serve = async (status: (path: string) => number) => {
+    const server = http.createServer((req, res) => res.writeHead(status(req.url ?? '')).end());
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("on MinIO asks for the node's read quorum, and takes a node back only after two passing checks", async () => {
+    let quorum = 503;
+    const node = await serve((path) => (path === '/minio/health/cluster/read' ? quorum : 404));
+    const changes: EndpointState[] = [];
+    const endpoints = new StoreEndpoints({ urls: [node], publicUrls: [node], probe: 'minio', onChange: (s) => changes.push(s) });
+    try {
+      await endpoints.checkAll();
+      expect(endpoints.list()[0]).toMatchObject({ up: false, reason: 'HTTP 503' });
+      quorum = 200;
+      await endpoints.checkAll();
+      expect(endpoints.list()[0]?.up).toBe(false);
+      await endpoints.checkAll();
+      expect(endpoints.list()[0]?.up).toBe(true);
+      expect(changes.map((c) => c.up)).toEqual([false, true]);
+    } finally {
+      await endpoints.close();
+    }
+  });
+
+  it('elsewhere counts any answer below 500 to HEAD / as up, and a closed port as down', async () => {
+    const refusing = await serve(() => 403);
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const endpoints = new StoreEndpoints({ urls: [refusing, closed], publicUrls: [refusing], probe: 's3' });
+    try {
+      await endpoints.checkAll();
+      expect(endpoints.list().map((s) => [s.up, s.reason])).toEqual([
+        [true, undefined],
+        [false, 'ECONNREFUSED'],
+      ]);
+    } finally {
+      await endpoints.close();
+    }
+  });
+});
