@@ -286,10 +286,14 @@ export const openApiDocument: Json = {
             type: 'array',
             items: {
               type: 'object',
-              required: ['url', 'up', 'since'],
+              required: ['endpoint', 'up', 'since'],
               additionalProperties: false,
               properties: {
-                url: { type: 'string', description: 'A store endpoint from S3_ENDPOINT' },
+                endpoint: {
+                  type: 'integer',
+                  minimum: 1,
+                  description: 'Its place in S3_ENDPOINT (1 is the first); the URL itself is not shown here',
+                },
                 up: { type: 'boolean', description: 'Whether it answers its health checks' },
                 since: { type: 'string', format: 'date-time', description: 'When its state last changed' },
                 reason: { type: 'string', description: 'Why it is down (ECONNREFUSED, no answer in time, HTTP 503)' },

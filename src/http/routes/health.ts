@@ -17,7 +17,9 @@ const READY_CHECK_MS = 1500;
 
 /**
  * The object store answers, every bucket is in place, and the gateway is not stopping. The
- * answer lists each store endpoint's state from the health checks.
+ * answer lists each store endpoint's state from the health checks, by its place in
+ * S3_ENDPOINT: this route answers anyone, and the store's internal addresses are not theirs
+ * to learn (the URLs are in /metrics and the logs, for operators).
  */
 export function readyz(
   service: StorageService,
@@ -44,8 +46,8 @@ export function readyz(
     }
     res.status(200).json({
       status: 'ready',
-      endpoints: states.map((state) => ({
-        url: state.url,
+      endpoints: states.map((state, i) => ({
+        endpoint: i + 1,
         up: state.up,
         since: state.since.toISOString(),
         ...(state.reason && { reason: state.reason }),
