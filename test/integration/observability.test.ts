@@ -2,26 +2,15 @@
  * What operators see: one JSON log line per request with the facts they need and none of the
  * secrets, and Prometheus metrics that move with traffic.
  */
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log';
+import { capturedLog } from '../support/capturedLog';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 
-const lines: Record<string, unknown>[] = [];
-const raw: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-      raw.push(line);
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    done();
-  },
-});
+const { logger, lines, raw } = capturedLog('info');
 
 let gw: TestGateway;
 let token: string;
 beforeAll(async () => {
-  gw = await startTestGateway({}, createLogger('info', sink));
+  gw = await startTestGateway({}, logger);
   token = await gw.token('observed');
 });
 afterAll(() => gw.close());

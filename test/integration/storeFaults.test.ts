@@ -8,8 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log';
+import { capturedLog } from '../support/capturedLog';
 import { localBinary, startLocalStore } from '../../src/local/engines';
 import { freePort, type LocalStore } from '../../src/local/process';
 import { startTestGateway, type TestGateway } from '../support/gateway';
@@ -21,13 +20,7 @@ const maybe = existsSync(localBinary(testStore().engine)) ? describe : describe.
 
 maybe('a store that is down, comes up, freezes and thaws', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-faults-'));
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, lines } = capturedLog('warn');
   let port: number;
   let gw: TestGateway;
   let local: LocalStore | undefined;
@@ -38,7 +31,7 @@ maybe('a store that is down, comes up, freezes and thaws', () => {
     // SeaweedFS's filer port is only known once the store runs: no filer here (its tmp expiry is tested elsewhere).
     gw = await startTestGateway(
       { S3_ENDPOINT: `http://127.0.0.1:${port}`, SEAWEEDFS_FILER_URL: '', S3_RESPONSE_TIMEOUT_SECONDS: '2' },
-      createLogger('warn', sink),
+      logger,
     );
     headers = await gw.auth('through-faults');
   });
