@@ -86,6 +86,19 @@ describe('health checks against real servers', () => {
     }
   });
 
+  it('does not take an engine that is not MinIO for dead when S3_ENGINE is left at minio', async () => {
+    const notMinio = await serve(() => 404);
+    const endpoints = new StoreEndpoints({ urls: [notMinio, A], publicUrls: [notMinio], probe: 'minio' });
+    try {
+      endpoints.markDown(notMinio, 'ECONNREFUSED');
+      await endpoints.checkAll();
+      await endpoints.checkAll();
+      expect(endpoints.list()[0]?.up).toBe(true);
+    } finally {
+      await endpoints.close();
+    }
+  });
+
   it('elsewhere counts any answer below 500 to HEAD / as up, and a closed port as down', async () => {
     const refusing = await serve(() => 403);
     const closed = `http://127.0.0.1:${await freePort()}`;
