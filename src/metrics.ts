@@ -7,6 +7,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { StoreEndpoints } from './store/endpoints';
 import type { StoreObserver } from './store/objectStore';
 
+/** One label set's series, looked up once: prom-client otherwise hashes the labels on every call. */
+interface RequestSeries {
+  requests: { inc(value?: number): void };
+  duration: { observe(value: number): void };
+  bytesIn: { inc(value?: number): void };
+  bytesOut: { inc(value?: number): void };
+}
+
 export class Metrics implements StoreObserver {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -48,6 +56,11 @@ export class Metrics implements StoreObserver {
     registers: [this.registry],
   });
 
+  /** Bounded like the labels themselves (routes × types × methods × statuses). */
+  private readonly requestSeries = new Map<string, RequestSeries>();
+  /** Store-call timers by operation (the store's own names). */
+  private readonly storeSeries = new Map<string, { observe(value: number): void }>();
+
   /**
    * `aggregate`: where the text for /metrics comes from when this process is one of several
    * workers (the primary sums every worker's registry); by default this registry alone.
@@ -87,8 +100,32 @@ export class Metrics implements StoreObserver {
     return this.aggregate ? this.aggregate() : this.registry.metrics();
   }
 
+  /** One answered request: counted, timed and its bytes added, by route, storage type, method and status. */
+  recordRequest(method: string, route: string, storageType: string, status: number, seconds: number, bytesIn: number, bytesOut: number) {
+    const id = `${method} ${route} ${storageType} ${status}`;
+    let series = this.requestSeries.get(id);
+    if (series === undefined) {
+      series = {
+        requests: this.requests.labels({ method, route, storage_type: storageType, status: String(status) }),
+        duration: this.duration.labels({ method, route, storage_type: storageType }),
+        bytesIn: this.bytesIn.labels({ route, storage_type: storageType }),
+        bytesOut: this.bytesOut.labels({ route, storage_type: storageType }),
+      };
+      this.requestSeries.set(id, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
+    series.bytesIn.inc(bytesIn);
+    series.bytesOut.inc(bytesOut);
+  }
+
   observeStoreCall(operation: string, seconds: number, failure: string | undefined): void {
-    this.storeDuration.observe({ operation }, seconds);
+    let timer = this.storeSeries.get(operation);
+    if (timer === undefined) {
+      timer = this.storeDuration.labels({ operation });
+      this.storeSeries.set(operation, timer);
+    }
+    timer.observe(seconds);
     if (failure) this.storeErrors.inc({ operation, kind: failure });
   }
 }

@@ -29,6 +29,7 @@ import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, isPreconditionFailure, nameOf, PARTS_REFUSED, statusOf, translate } from './failures';
 import { prepareBucket, type BucketReport, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
+import { RecentNonObjects } from './recentNonObjects';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
 
@@ -166,6 +167,8 @@ export class ObjectStore {
   private readonly singleCopyLimit: number;
   private readonly copyPartSize: number;
   private readonly observer: StoreObserver | undefined;
+  /** Parent paths just seen not to be objects: writes into one folder ask once (collidingKey). */
+  private readonly nonObjects = new RecentNonObjects();
 
   constructor(
     private readonly settings: S3Settings,
@@ -433,6 +436,7 @@ export class ObjectStore {
    */
   async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<{ etag: string; size: number }> {
     const { contentLength } = options;
+    this.nonObjects.forget(bucket, key);
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
       return this.call(
         'putObject',
@@ -658,6 +662,7 @@ export class ObjectStore {
       throw error;
     }
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
+    this.nonObjects.forget(target.bucket, target.key);
     const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: options.metadata };
     return this.call(
       'copyObject',
@@ -721,11 +726,17 @@ export class ObjectStore {
    * name: an object at one of its parent paths (`a` or `a/b` for `a/b/c`), or objects below
    * it (`a/b/c/...`). Some engines (MinIO) store keys as paths and cannot hold both: one of
    * the two becomes invisible to listing, or the write fails. Answers the colliding key.
+   * A parent seen not to be an object within the last second is not asked again
+   * (recentNonObjects.ts): a burst of writes into one folder costs one listing each.
    */
   async collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined> {
     return this.call('checkCollision', async () => {
       const segments = key.slice(floor.length).split('/');
-      const parents = segments.slice(0, -1).map((_, i) => floor + segments.slice(0, i + 1).join('/'));
+      const parents = segments
+        .slice(0, -1)
+        .map((_, i) => floor + segments.slice(0, i + 1).join('/'))
+        .filter((parent) => !this.nonObjects.has(bucket, parent));
+      const checkedAt = performance.now();
       const [below, ...above] = await Promise.all([
         this.http
           .send({ method: 'GET', bucket, key: '', query: { 'list-type': '2', prefix: `${key}/`, 'max-keys': '1' } })
@@ -734,8 +745,9 @@ export class ObjectStore {
           this.http.send({ method: 'HEAD', bucket, key: parent }).then(
             (answer) => answer.body.dump().then(() => true),
             (error: unknown) => {
-              if (statusOf(error) === 404) return false;
-              throw error;
+              if (statusOf(error) !== 404) throw error;
+              this.nonObjects.remember(bucket, parent, checkedAt);
+              return false;
             },
           ),
         ),
@@ -811,6 +823,7 @@ export class ObjectStore {
     // SeaweedFS completes with any upload of a part number the ETag names, even one uploaded
     // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
     if (this.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
+    this.nonObjects.forget(bucket, key);
     return this.call(
       'completeMultipartUpload',
       async () => {

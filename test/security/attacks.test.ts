@@ -677,9 +677,18 @@ describe('door: key collisions (a key both object and folder)', () => {
     expect([response.status, await errorCode(response)]).toEqual([409, 'conflict']);
   });
 
+  it('a folder emptied and written as an object: a write under it at once is still 409', async () => {
+    // The first write remembers that `f` is no object; writing `f` itself must end that memory.
+    expect((await put('f/g')).status).toBe(200);
+    expect((await fetch(`${gw.apiUrl}/data/${base}/f/g`, { method: 'DELETE', headers: bob })).status).toBe(204);
+    expect((await put('f')).status).toBe(200);
+    const response = await put('f/h');
+    expect([response.status, await errorCode(response)]).toEqual([409, 'conflict']);
+  });
+
   it('the listing shows everything that was stored', async () => {
     const listed = await fetch(`${gw.apiUrl}/data/list?prefix=${base}/`, { headers: bob });
-    expect(await listed.json()).toEqual([`${base}/c`, `${base}/r/xl.meta`]);
+    expect(await listed.json()).toEqual([`${base}/c`, `${base}/f`, `${base}/r/xl.meta`]);
     expect(await operatorRead('data', `${bobNs}/${base}/r/xl.meta`)).toBe('not minio metadata');
   });
 });

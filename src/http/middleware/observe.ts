@@ -52,11 +52,8 @@ export function observe(metrics: Metrics): RequestHandler {
     const started = performance.now();
     res.once('close', () => {
       const facts = factsOf(req, res);
-      const labels = { route: facts.route, storage_type: facts.storageType };
-      metrics.requests.inc({ ...labels, method: facts.method, status: String(facts.status) });
-      metrics.duration.observe({ ...labels, method: facts.method }, (performance.now() - started) / 1000);
-      metrics.bytesIn.inc(labels, facts.bytesIn);
-      metrics.bytesOut.inc(labels, facts.bytesOut);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.recordRequest(facts.method, facts.route, facts.storageType, facts.status, seconds, facts.bytesIn, facts.bytesOut);
     });
     next();
   };
