@@ -8,6 +8,13 @@
  * one node:http client with keep-alive; large transfers use curl on both sides. CPU and
  * memory come from /proc: the gateway's figures are its whole process tree except MinIO.
  * Every loop is bounded by time or count; nothing here asserts a speed.
+ *
+ * A gateway write first asks the store whether the key collides with a folder (a one-key
+ * listing, and a HEAD per parent path not seen lately): the "store ceiling" rows send exactly
+ * those calls to MinIO directly, signed with its root keys, so the table shows how much of the
+ * gap to a bare PUT is the gateway and how much is the store answering the extra question.
+ * Likewise the "floor" rows send the same GETs through a bare Node.js proxy (bareProxy.ts):
+ * what any process in the middle costs on this machine, before the gateway's own work.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,8 +25,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mintToken } from '../auth/tokens';
 import { readLocalSecrets } from '../local/secrets';
+import { namespaceFor, objectKey } from '../storage/namespace';
 
 const MiB = 1024 * 1024;
 const CLOCK_TICKS = 100;
@@ -27,7 +37,11 @@ const CLOCK_TICKS = 100;
 interface Options {
   seconds: number;
   bigMib: number;
+  /** One blob this large goes up and back through the gateway alone, for peak memory. */
+  memoryMib: number;
   parallelMib: number;
+  /** WEB_CONCURRENCY for the gateway; undefined: its own default. */
+  workers: number | undefined;
   streams: number;
   concurrency: number;
 }
@@ -57,20 +71,24 @@ async function run(): Promise<void> {
       LOCAL_MINIO_PORT: '0',
       LOG_LEVEL: 'warn',
       S3_ENDPOINT: '',
+      ...(options.workers !== undefined && { WEB_CONCURRENCY: String(options.workers) }),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  let bare: BareProxy | undefined;
   try {
-    const { api, token } = await welcome(gateway.stdout);
+    const { api, token, store } = await welcome(gateway.stdout);
     const auth = { authorization: `Bearer ${token}` };
     // One caller per concurrent loop, as real load is: the gateway bounds streams per caller.
-    const secret = readLocalSecrets(dataDir)?.jwtSecret ?? '';
+    const secrets = readLocalSecrets(dataDir);
+    const secret = secrets?.jwtSecret ?? '';
     const callers = await Promise.all(
       Array.from({ length: options.concurrency }, async (_, i) => ({ authorization: `Bearer ${await mintToken(secret, `bench-${i}`)}` })),
     );
     const client = new Client(agent);
     const tree = processTree(gateway.pid ?? 0);
+    bare = await startBareProxy(store, secrets?.minio);
     console.log(
       `gateway pid ${gateway.pid}, MinIO pid ${tree.minio}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
     );
@@ -81,7 +99,32 @@ async function run(): Promise<void> {
     const small = Buffer.alloc(1024, 7);
 
     // ---- large transfers first, with curl on both sides, while the gateway holds no heap from
-    // small-request load: the peak RSS rows then measure what streaming costs.
+    // small-request load: the peak RSS rows then measure what streaming costs. First one blob
+    // of the issue's size up and back, through the gateway alone, for its peak memory.
+    const memoryBlob = path.join(dataDir, 'memory.bin');
+    await writePattern(memoryBlob, options.memoryMib * MiB);
+    resetPeak(tree.gateway());
+    await curl([
+      '-T',
+      memoryBlob,
+      '-H',
+      `authorization: ${auth.authorization}`,
+      '-H',
+      'content-type: application/octet-stream',
+      `${api}/data/bench/memory`,
+    ]);
+    await curl(['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/bench/memory`]);
+    const memoryPeak = peakMib(tree.gateway());
+    rmSync(memoryBlob);
+    const memoryRow: Row = {
+      metric: `peak RSS, ${options.memoryMib} MiB up and back`,
+      gateway: memoryPeak,
+      unit: 'MiB',
+      goal: '≤ 150 MiB (2 GiB)',
+      met: memoryPeak <= 150,
+      lowerIsBetter: true,
+    };
+
     const big = path.join(dataDir, 'big.bin');
     await writePattern(big, options.bigMib * MiB);
     resetPeak(tree.gateway());
@@ -95,21 +138,17 @@ async function run(): Promise<void> {
       `${api}/data/bench/big`,
     ]);
     const gwBigGet = await curl(['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/bench/big`]);
-    const bigPeak = peakMib(tree.gateway());
     const directBigUrl = await urlFor(client, api, auth, 'new_resumable_url', 'bench/big-direct');
     const directBigPut = await curl(['-T', big, '-H', 'content-type: application/octet-stream', directBigUrl]);
     const directBigGet = await curl(['-o', '/dev/null', await urlFor(client, api, auth, 'get_signed_url', 'bench/big-direct')]);
     const bigMib = options.bigMib;
     largeRows.push(ratioRow(`${bigMib} MiB GET (curl)`, bigMib / gwBigGet, bigMib / directBigGet, 'MiB/s', 0.6));
+    const bareBigGet = await curl(['-o', '/dev/null', `${bare.url}/storage-data/${objectKey(namespaceFor('local-user'), 'bench/big')}`]);
+    largeRows.push(floorRow('  floor: a bare Node proxy, same GET', bigMib / bareBigGet, bigMib / directBigGet, 'MiB/s'));
     largeRows.push(ratioRow(`${bigMib} MiB PUT, one stream (curl)`, bigMib / gwBigPut, bigMib / directBigPut, 'MiB/s', 0.8));
-    largeRows.push({
-      metric: `peak RSS, ${bigMib} MiB up and back`,
-      gateway: bigPeak,
-      unit: 'MiB',
-      goal: '≤ 150 MiB (2 GiB)',
-      met: bigPeak <= 150,
-      lowerIsBetter: true,
-    });
+    largeRows.push(memoryRow);
+
+    rmSync(big);
 
     const part = path.join(dataDir, 'part.bin');
     await writePattern(part, options.parallelMib * MiB);
@@ -161,11 +200,52 @@ async function run(): Promise<void> {
     const directGet = await load(n, options.seconds, (loop) => client.send('GET', getUrls[loop] ?? '', {}));
     const minioCpuPerGet = (cpuSeconds([tree.minio]) - minioCpu0) / directGet.ops;
     rows.push(ratioRow(`1 KiB GET, ${n} concurrent`, gwGet.rate, directGet.rate, 'ops/s', 0.5));
+    const bareCpu0 = cpuSeconds([bare.pid]);
+    const bareGet = await load(n, options.seconds, (loop) =>
+      client.send('GET', `${bare?.url}/storage-data/${objectKey(namespaceFor(`bench-${loop}`), 'bench/small')}`, {}),
+    );
+    const bareCpuPerGet = (cpuSeconds([bare.pid]) - bareCpu0) / bareGet.ops;
+    rows.push(floorRow('  floor: a bare Node proxy, same GETs', bareGet.rate, directGet.rate, 'ops/s'));
 
     // ---- 1 KiB PUT, concurrent
     const gwPut = await load(n, options.seconds, (loop) => client.send('PUT', `${api}/data/bench/put`, { ...as(loop), ...octet }, small));
     const directPut = await load(n, options.seconds, (loop) => client.send('PUT', putUrls[loop] ?? '', octet, small));
     rows.push(ratioRow(`1 KiB PUT, ${n} concurrent`, gwPut.rate, directPut.rate, 'ops/s', 0.75));
+
+    // ---- the store's own ceiling for what a gateway write asks of it: the collision check's
+    // one-key listing (its parent HEADs are remembered for a second), then the PUT.
+    const root = new S3Client({
+      endpoint: store,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: secrets?.minio ?? { accessKeyId: '', secretAccessKey: '' },
+    });
+    const listUrls = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        getSignedUrl(
+          root,
+          new ListObjectsV2Command({
+            Bucket: 'storage-data',
+            Prefix: `${objectKey(namespaceFor(`bench-${i}`), 'bench/put')}/`,
+            MaxKeys: 1,
+          }),
+          { expiresIn: 3600 },
+        ),
+      ),
+    );
+    root.destroy();
+    const checkedPut = await load(n, options.seconds, async (loop) => {
+      const listed = await client.send('GET', listUrls[loop] ?? '', {});
+      return listed === 200 ? client.send('PUT', putUrls[loop] ?? '', octet, small) : listed;
+    });
+    rows.push({
+      metric: '  store ceiling for it: one-key listing + PUT, direct',
+      gateway: gwPut.rate,
+      direct: checkedPut.rate,
+      unit: 'ops/s',
+      goal: '–',
+      met: undefined,
+    });
 
     // ---- 1 KiB GET, one at a time
     const gwSerial = await load(1, options.seconds / 2, () => client.send('GET', `${api}/data/get/bench/small`, as(0)));
@@ -191,6 +271,16 @@ async function run(): Promise<void> {
       goal: '≥ 5,000',
       met: urls.rate >= 5000,
     });
+    // Each URL's collision check is one such listing: the store's rate for them bounds the URLs'.
+    const listings = await load(n, options.seconds, (loop) => client.send('GET', listUrls[loop] ?? '', {}));
+    rows.push({
+      metric: '  store ceiling for it: one-key listings, direct',
+      gateway: urls.rate,
+      direct: listings.rate,
+      unit: 'per s',
+      goal: '–',
+      met: undefined,
+    });
     rows.push({
       metric: 'CPU per 1 KiB GET (MinIO direct beside)',
       gateway: gwCpuPerGet * 1000,
@@ -200,10 +290,20 @@ async function run(): Promise<void> {
       met: gwCpuPerGet * 1000 <= 0.35,
       lowerIsBetter: true,
     });
+    rows.push({
+      metric: '  floor: a bare Node proxy’s CPU per GET',
+      gateway: bareCpuPerGet * 1000,
+      direct: minioCpuPerGet * 1000,
+      unit: 'ms',
+      goal: '–',
+      met: undefined,
+      lowerIsBetter: true,
+    });
 
     printTable([...rows, ...largeRows], options);
   } finally {
     agent.destroy();
+    bare?.stop();
     gateway.kill('SIGTERM');
     await new Promise((r) => gateway.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
@@ -215,6 +315,8 @@ function readOptions(): Options {
     options: {
       seconds: { type: 'string' },
       'big-mib': { type: 'string' },
+      'memory-mib': { type: 'string' },
+      workers: { type: 'string' },
       'parallel-mib': { type: 'string' },
       streams: { type: 'string', default: '8' },
       concurrency: { type: 'string', default: '32' },
@@ -230,6 +332,8 @@ function readOptions(): Options {
   return {
     seconds: number('seconds', values.seconds, quick ? 3 : 8),
     bigMib: Math.round(number('big-mib', values['big-mib'], quick ? 256 : 1024)),
+    memoryMib: Math.round(number('memory-mib', values['memory-mib'], quick ? 512 : 2048)),
+    workers: values.workers === undefined ? undefined : Math.round(number('workers', values.workers, 1)),
     parallelMib: Math.round(number('parallel-mib', values['parallel-mib'], quick ? 64 : 256)),
     streams: Math.round(number('streams', values.streams, 8)),
     concurrency: Math.round(number('concurrency', values.concurrency, 32)),
@@ -326,14 +430,15 @@ async function timedAll(argsList: string[][]): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** Reads the gateway's printed welcome for the API URL and a token. */
-async function welcome(stdout: Readable | null): Promise<{ api: string; token: string }> {
+/** Reads the gateway's printed welcome for the API URL, a token and the local MinIO's URL. */
+async function welcome(stdout: Readable | null): Promise<{ api: string; token: string; store: string }> {
   let text = '';
   for await (const chunk of stdout ?? []) {
     text += String(chunk);
     const api = /API:\s+(\S+)/.exec(text)?.[1];
     const token = /export TOKEN=(\S+)/.exec(text)?.[1];
-    if (api && token) return { api, token };
+    const store = /local MinIO at (\S+),/.exec(text)?.[1];
+    if (api && token && store) return { api, token, store };
   }
   throw new Error(`the gateway stopped before it was ready:\n${text}`);
 }
@@ -386,6 +491,37 @@ function peakMib(pids: number[]): number {
   }, 0);
 }
 
+interface BareProxy {
+  url: string;
+  pid: number;
+  stop(): void;
+}
+
+/** Starts bareProxy.ts in its own process, in front of the same store, with its root keys. */
+async function startBareProxy(store: string, keys: { accessKeyId: string; secretAccessKey: string } | undefined): Promise<BareProxy> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'bareProxy.js')], {
+    env: {
+      ...process.env,
+      BARE_PROXY_STORE: store,
+      BARE_PROXY_ACCESS_KEY: keys?.accessKeyId ?? '',
+      BARE_PROXY_SECRET_KEY: keys?.secretAccessKey ?? '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let text = '';
+  for await (const chunk of child.stdout ?? []) {
+    text += String(chunk);
+    const port = /bare proxy on (\d+)/.exec(text)?.[1];
+    if (port) return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, stop: () => void child.kill('SIGTERM') };
+  }
+  throw new Error(`the bare proxy stopped before it listened:\n${text}`);
+}
+
+/** A row of the floor under the gateway: what the bare proxy reached, beside the store direct. */
+function floorRow(metric: string, bare: number, direct: number, unit: string): Row {
+  return { metric, gateway: bare, direct, unit, goal: '–', met: undefined };
+}
+
 function ratioRow(metric: string, gateway: number, direct: number, unit: string, goal: number): Row {
   return { metric, gateway, direct, unit, goal: `≥ ${goal}`, met: gateway / direct >= goal };
 }
@@ -402,11 +538,11 @@ function printTable(rows: Row[], options: Options): void {
           : (row.gateway / row.direct).toFixed(2)
         : '–';
       const direct = row.direct === undefined ? '–' : `${format(row.direct)} ${row.unit}`;
-      return `| ${row.metric} | ${format(row.gateway)} ${row.unit} | ${direct} | ${ratio} | ${row.goal} | ${row.met ? 'yes' : 'no'} |`;
+      return `| ${row.metric} | ${format(row.gateway)} ${row.unit} | ${direct} | ${ratio} | ${row.goal} | ${row.met === undefined ? '–' : row.met ? 'yes' : 'no'} |`;
     }),
   ];
   console.log(
-    `\n${options.seconds} s per load phase, ${options.concurrency} concurrent; large transfers: ${options.bigMib} MiB and ${options.streams} × ${options.parallelMib} MiB\n`,
+    `\n${options.seconds} s per load phase, ${options.concurrency} concurrent; large transfers: ${options.bigMib} MiB and ${options.streams} × ${options.parallelMib} MiB; memory: ${options.memoryMib} MiB; gateway workers: ${options.workers ?? 'its default'}\n`,
   );
   console.log(lines.join('\n'));
 }
