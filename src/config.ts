@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { STORAGE_TYPES } from './protocol/storageTypes';
+import { bucketName, STORAGE_TYPES } from './protocol/storageTypes';
 
 /** S3 caps a presigned URL's lifetime at seven days (SigV4). */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -236,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration:\n  S3_PUBLIC_ENDPOINT: must be one URL, or one per S3_ENDPOINT URL in the same order');
   }
   const embeddedStore = e.S3_ENDPOINT === undefined;
+  // Embedded mode generates and keeps its own secret (local/secrets.ts); any other needs one.
+  if (!embeddedStore && e.AUTH_JWT_SECRET === undefined && e.AUTH_JWKS_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required when S3_ENDPOINT is set');
+  }
   // In embedded mode the engine is the local one, whatever S3_ENGINE says.
   const engine: StoreEngine = embeddedStore
     ? e.LOCAL_ENGINE
@@ -258,7 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SIGNED_URL_TTL_SECONDS > maxTtl) {
     throw new ConfigError('Invalid configuration:\n  SIGNED_URL_TTL_SECONDS: must not exceed SIGNED_URL_MAX_TTL_SECONDS');
   }
-  const ownBuckets = STORAGE_TYPES.map((type) => `${e.STORAGE_BUCKET_PREFIX}-${type}`);
+  const ownBuckets = STORAGE_TYPES.map((type) => bucketName(e.STORAGE_BUCKET_PREFIX, type));
   const clash = e.COPY_SOURCE_BUCKETS.find((bucket) => ownBuckets.includes(bucket));
   if (clash) {
     // Copying from the gateway's own buckets would read across namespaces.

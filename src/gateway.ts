@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createVerifier } from './auth/tokens';
-import { ConfigError, type Config } from './config';
+import type { Config } from './config';
 import { API_BASE, createApp } from './http/app';
 import { InFlight } from './http/inFlight';
 import { ensureLocalBinary, LOCAL_ENGINE_NAMES, startLocalStore } from './local/engines';
@@ -100,9 +100,6 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const localStore = embedded.localStore;
     if (localStore) cleanups.push(() => localStore.stop());
     config = embedded.config;
-    if (!config.auth.jwtSecret && !config.auth.jwksUrl) {
-      throw new ConfigError('Invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required when S3_ENDPOINT is set');
-    }
 
     const uploads = new InFlight();
     const metrics = new Metrics(() => uploads.size, options.metricsSource);

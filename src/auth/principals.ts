@@ -4,7 +4,7 @@
  * the namespace named in the X-Storage-Namespace header, with that service's rights only.
  */
 import { BadRequest, Forbidden } from '../errors';
-import { NAMESPACE_PATTERN, namespaceFor } from '../storage/namespace';
+import { NAMESPACE_PATTERN, namespaceFor } from '../protocol/namespace';
 import type { Actor } from '../storage/policy';
 import type { Caller } from '../storage/service';
 import type { Identity } from './tokens';

@@ -5,7 +5,7 @@
  * every call, `data` by default.
  */
 import { Readable, type Writable } from 'node:stream';
-import { namespaceFor } from '../storage/namespace';
+import { namespaceFor } from '../protocol/namespace';
 import type { StorageType } from '../protocol/storageTypes';
 import { downloadToFile, downloadToStream, IDENTITY, objectPath, type DownloadResult } from './download';
 import { BadRequestError, NotFoundError } from './errors';

@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { MAX_PARTS, partSizeFor } from '../storage/multipart';
+import { MAX_PARTS, partSizeFor, uploadSizeProblem } from '../protocol/multipart';
 import type { StorageType } from '../protocol/storageTypes';
-import { ForbiddenError, NotFoundError, UnavailableError } from './errors';
+import { BadRequestError, ForbiddenError, NotFoundError, UnavailableError } from './errors';
 import { withRetries } from './retry';
 import { encodeKey, type Transport } from './transport';
 
@@ -114,6 +114,8 @@ class Upload {
   }
 
   async multipartFromFile(size: number, fileRange: (start: number, end: number) => () => Readable): Promise<UploadResult> {
+    const problem = uploadSizeProblem(size);
+    if (problem) throw new BadRequestError(problem, 0, 'bad_request');
     const partSize = partSizeFor(size);
     const partCount = Math.ceil(size / partSize);
     const partAt = (partNumber: number): Part => {

@@ -36,7 +36,7 @@ export interface AppDependencies {
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Metrics;
-  /** Uploads streaming through the gateway, which shutdown lets settle. */
+  /** Uploads streaming through the gateway and server-side copies, which shutdown lets settle. */
   uploads: InFlight;
   /** False once the gateway is stopping, so /readyz sends load balancers elsewhere. */
   accepting: () => boolean;
@@ -88,7 +88,7 @@ export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDepend
       path: '/copy/:namespace/src/:bucket{/*key}',
       documented: doc('/copy/{user_ns}/src/{src_bucket}/{src}/dest/{dest_type}/{dest}'),
       name: 'copy',
-      handlers: [copyObject(service)],
+      handlers: [copyObject(service, uploads)],
     },
     // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
     {

@@ -9,6 +9,11 @@ export function isStorageType(value: string): value is StorageType {
   return (STORAGE_TYPES as readonly string[]).includes(value);
 }
 
+/** The bucket that holds one storage type's objects: `<prefix>-<type>`, as operators see it. */
+export function bucketName(prefix: string, type: StorageType): string {
+  return `${prefix}-${type}`;
+}
+
 /** Objects in the tmp bucket expire this many days after they were written. */
 export const TMP_EXPIRY_DAYS = 7;
 /** Incomplete multipart uploads are aborted this many days after they began, in every bucket. */

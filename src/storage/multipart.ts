@@ -1,26 +1,19 @@
 /**
- * Rules of multipart upload sessions: how big parts are and which part numbers a request may
- * name. S3's limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 parts,
- * objects up to 5 TiB.
+ * Rules of multipart upload sessions on the server: how big parts are (protocol/multipart.ts,
+ * shared with the client) and which part numbers a request may name.
  */
 import { BadRequest } from '../errors';
+import { MAX_PARTS, partSizeFor, uploadSizeProblem } from '../protocol/multipart';
 
-const MiB = 1024 * 1024;
-export const MIN_PART_SIZE = 5 * MiB;
-export const DEFAULT_PART_SIZE = 16 * MiB;
-export const MAX_PART_SIZE = 5 * 1024 * MiB;
-export const MAX_PARTS = 10_000;
-export const MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB;
+export { MAX_PARTS } from '../protocol/multipart';
 /** URLs one request may ask for. */
 export const MAX_URLS_PER_REQUEST = 1000;
 
-/** The part size for an upload of `totalSize` bytes (if known): 16 MiB, or more so 10,000 parts suffice. */
-export function partSizeFor(totalSize: number | undefined): number {
-  if (totalSize === undefined) return DEFAULT_PART_SIZE;
-  if (!Number.isSafeInteger(totalSize) || totalSize < 0) throw new BadRequest('size must be a whole number of bytes');
-  if (totalSize > MAX_OBJECT_SIZE) throw new BadRequest('An object may be at most 5 TiB');
-  const needed = Math.ceil(totalSize / MAX_PARTS / MiB) * MiB;
-  return Math.min(MAX_PART_SIZE, Math.max(DEFAULT_PART_SIZE, needed));
+/** The part size for an upload of `totalSize` bytes (if known); a size S3 cannot take is a 400. */
+export function checkedPartSize(totalSize: number | undefined): number {
+  const problem = totalSize === undefined ? undefined : uploadSizeProblem(totalSize);
+  if (problem) throw new BadRequest(problem);
+  return partSizeFor(totalSize);
 }
 
 /** Parses `1,2,5-8` into sorted, distinct part numbers within S3's range. */

@@ -7,8 +7,8 @@ import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject, UploadedPart } from '../store/objectStore';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../errors';
 import { validateKey, validatePrefix, validateSourceKey } from './keys';
-import { objectKey } from './namespace';
-import { MAX_PARTS, partSizeFor } from './multipart';
+import { objectKey } from '../protocol/namespace';
+import { checkedPartSize, MAX_PARTS } from './multipart';
 import { decodeCursor, encodeCursor } from './paging';
 import { allowsAny, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
@@ -221,7 +221,7 @@ export class StorageService {
   // ---- multipart upload sessions: the same rules as a presigned upload -----------------------
 
   async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
-    const partSize = partSizeFor(totalSize);
+    const partSize = checkedPartSize(totalSize);
     const ref = this.resolve(caller, type, 'signUpload', key);
     await this.refuseCollision(ref);
     if (POLICY[type].createOnly) await this.refuseExisting(ref);

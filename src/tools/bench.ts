@@ -29,7 +29,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mintToken } from '../auth/tokens';
 import { readLocalSecrets } from '../local/secrets';
-import { namespaceFor, objectKey } from '../storage/namespace';
+import { namespaceFor, objectKey } from '../protocol/namespace';
 
 const MiB = 1024 * 1024;
 const CLOCK_TICKS = 100;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -216,6 +216,18 @@ describe('exit codes', () => {
     expect((await storage(['url', 'sideways', 'x'])).code).toBe(2);
     expect((await storage(['url', 'upload', 'x', '--expires-in', 'soon'])).code).toBe(2);
     expect((await storage(['put', '-', 'a//b'], { input: 'x' })).code).toBe(2);
+  });
+
+  it('2 for a file larger than an object may be (a sparse 6 TiB file), refused before any upload', async () => {
+    const huge = path.join(dir, 'huge.bin');
+    writeFileSync(huge, '');
+    truncateSync(huge, 6 * 1024 ** 4);
+    try {
+      const run = await storage(['put', huge, 'huge.bin']);
+      expect([run.code, run.stderr]).toEqual([2, expect.stringMatching(/at most 5 TiB/)]);
+    } finally {
+      rmSync(huge);
+    }
   });
 
   it('6 when the gateway cannot be reached (after --retry-for), and 1 for a local failure', async () => {

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config';
 import { startGateway, type RunningGateway } from '../../src/gateway';
 import { freePort } from '../../src/local/minio';
 import { createLogger } from '../../src/log';
-import { namespaceFor } from '../../src/storage/namespace';
+import { namespaceFor } from '../../src/protocol/namespace';
 import { STREAM_ENTRY_PREFIX } from '../../src/store/objectStore';
 import { pacedPut } from '../support/hostileHttp';
 import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';

@@ -44,15 +44,15 @@ describe('set and get', () => {
   });
 
   it('defaults the content type to application/octet-stream', async () => {
-    await fetch(url('/data/raw'), { method: 'PUT', headers: alice, body: new Uint8Array([0, 1, 2, 255]) });
+    expect((await fetch(url('/data/raw'), { method: 'PUT', headers: alice, body: new Uint8Array([0, 1, 2, 255]) })).status).toBe(200);
     const read = await fetch(url('/data/get/raw'), { headers: alice });
     expect(read.headers.get('content-type')).toBe('application/octet-stream');
     expect(Buffer.from(await read.arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 255]));
   });
 
   it('overwrites a key', async () => {
-    await put('/data/over', 'first');
-    await put('/data/over', 'second');
+    expect((await put('/data/over', 'first')).status).toBe(200);
+    expect((await put('/data/over', 'second')).status).toBe(200);
     expect(await (await fetch(url('/data/get/over'), { headers: alice })).text()).toBe('second');
   });
 
@@ -71,7 +71,7 @@ describe('set and get', () => {
   });
 
   it('keeps storage types apart', async () => {
-    await put('/tmp/typed', 'in tmp');
+    expect((await put('/tmp/typed', 'in tmp')).status).toBe(200);
     expect((await fetch(url('/data/get/typed'), { headers: alice })).status).toBe(404);
     expect(await (await fetch(url('/tmp/get/typed'), { headers: alice })).text()).toBe('in tmp');
   });
@@ -79,7 +79,7 @@ describe('set and get', () => {
 
 describe('Range and conditional reads', () => {
   beforeAll(async () => {
-    await put('/data/digits', '0123456789');
+    expect((await put('/data/digits', '0123456789')).status).toBe(200);
   });
 
   it('answers a Range with 206 and Content-Range', async () => {
@@ -115,7 +115,7 @@ describe('Range and conditional reads', () => {
 
 describe('exists (HEAD)', () => {
   it('answers 200 with the object headers and no body', async () => {
-    await put('/data/head-me', 'abc', { 'content-type': 'text/csv' });
+    expect((await put('/data/head-me', 'abc', { 'content-type': 'text/csv' })).status).toBe(200);
     const head = await fetch(url('/data/get/head-me'), { method: 'HEAD', headers: alice });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe('3');
@@ -132,7 +132,7 @@ describe('exists (HEAD)', () => {
 
 describe('delete', () => {
   it('answers 204 and removes the key', async () => {
-    await put('/data/doomed', 'x');
+    expect((await put('/data/doomed', 'x')).status).toBe(200);
     const gone = await fetch(url('/data/doomed'), { method: 'DELETE', headers: alice });
     expect(gone.status).toBe(204);
     expect((await fetch(url('/data/get/doomed'), { headers: alice })).status).toBe(404);
@@ -151,7 +151,7 @@ describe('list', () => {
   beforeAll(async () => {
     bob = await gw.auth('bob-lister');
     for (const key of keys) {
-      await fetch(url(`/data/${key}`), { method: 'PUT', headers: bob, body: key });
+      expect((await fetch(url(`/data/${key}`), { method: 'PUT', headers: bob, body: key })).status).toBe(200);
     }
   });
 
@@ -228,7 +228,7 @@ describe('keys', () => {
   });
 
   it('treats %2F like / (the key is percent-decoded once)', async () => {
-    await put('/data/folder%2Finside', 'x');
+    expect((await put('/data/folder%2Finside', 'x')).status).toBe(200);
     expect((await fetch(url('/data/get/folder/inside'), { headers: alice })).status).toBe(200);
   });
 
@@ -331,13 +331,13 @@ describe('two users', () => {
   it('cannot see, read, overwrite or delete each other’s keys', async () => {
     const carol = await gw.auth('carol');
     const dave = await gw.auth('dave');
-    await fetch(url('/data/private/diary'), { method: 'PUT', headers: carol, body: 'carol only' });
+    expect((await fetch(url('/data/private/diary'), { method: 'PUT', headers: carol, body: 'carol only' })).status).toBe(200);
 
     expect((await fetch(url('/data/get/private/diary'), { headers: dave })).status).toBe(404);
     expect((await fetch(url('/data/get/private/diary'), { method: 'HEAD', headers: dave })).status).toBe(404);
     expect(await (await fetch(url('/data/list?prefix=private/'), { headers: dave })).json()).toEqual([]);
-    await fetch(url('/data/private/diary'), { method: 'PUT', headers: dave, body: 'dave was here' });
-    await fetch(url('/data/private/diary'), { method: 'DELETE', headers: dave });
+    expect((await fetch(url('/data/private/diary'), { method: 'PUT', headers: dave, body: 'dave was here' })).status).toBe(200);
+    expect((await fetch(url('/data/private/diary'), { method: 'DELETE', headers: dave })).status).toBe(204);
 
     expect(await (await fetch(url('/data/get/private/diary'), { headers: carol })).text()).toBe('carol only');
     expect(await (await fetch(url('/data/list?prefix=private/'), { headers: carol })).json()).toEqual(['private/diary']);
@@ -346,7 +346,7 @@ describe('two users', () => {
 
 describe('operator view', () => {
   it('finds each object at <namespace>/<key> with its owner recorded', async () => {
-    await put('/data/reports/q1.csv', 'a,b', { 'content-type': 'text/csv' });
+    expect((await put('/data/reports/q1.csv', 'a,b', { 'content-type': 'text/csv' })).status).toBe(200);
     const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${gw.namespaceOf('alice')}/reports/q1.csv` }));
     expect(head.ContentType).toBe('text/csv');
     expect(head.Metadata).toEqual({ owner: 'alice' });

@@ -17,7 +17,7 @@ import { mintToken, type MintOptions } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config';
 import { startGateway, type RunningGateway } from '../../src/gateway';
 import { createLogger, type Logger } from '../../src/log';
-import { namespaceFor } from '../../src/storage/namespace';
+import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
 import { URL_UPLOAD_PREFIX } from '../../src/store/objectStore';
 import { engineSettings, testStore } from './testStore';

@@ -63,6 +63,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, S3_ENDPOINT: 'http://n1:9000,minio:9000' })).toThrow(/S3_ENDPOINT/);
   });
 
+  it('asks for a token signer when an external store is configured (embedded mode makes its own)', () => {
+    expect(() => loadConfig({ S3_ENDPOINT: 'http://minio:9000' })).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL: one is required/);
+    expect(loadConfig({ S3_ENDPOINT: 'http://minio:9000', AUTH_JWKS_URL: 'https://idp.example/jwks.json' }).auth.jwksUrl).toBe(
+      'https://idp.example/jwks.json',
+    );
+    expect(loadConfig({}).auth.jwtSecret).toBeUndefined();
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ S3_ENDPOINT: '', PORT: '' }).embeddedStore).toBe(true);
   });

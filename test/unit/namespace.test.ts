@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NAMESPACE_PATTERN, namespaceFor, objectKey } from '../../src/storage/namespace';
+import { NAMESPACE_PATTERN, namespaceFor, objectKey } from '../../src/protocol/namespace';
 
 describe('namespaceFor', () => {
   it('is the hex SHA-1 of the subject: stable and documented', () => {

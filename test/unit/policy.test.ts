@@ -1,7 +1,7 @@
 import { ACTORS, allows, OPERATIONS, POLICY } from '../../src/storage/policy';
 import { STORAGE_TYPES } from '../../src/storage/types';
 
-/** The contract's table (shared/reference/api.md), written out cell by cell. */
+/** The route contract's table of what each actor may do per storage type, written out cell by cell. */
 const EXPECTED_OWNER: Record<string, string[]> = {
   data: [...OPERATIONS],
   tmp: [...OPERATIONS],

@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import { BadRequest } from '../../errors';
 import type { StorageService } from '../../storage/service';
+import type { InFlight } from '../inFlight';
 import { parseStorageType, STORAGE_TYPES } from '../../storage/types';
 import { callerOf, keyOf } from '../request';
 
@@ -19,18 +20,21 @@ export function splitCopyPath(rest: string): { sourceKey: string; type: string; 
   return { sourceKey: rest.slice(0, match.index), type: match[1], destKey: rest.slice(match.index + match[0].length) };
 }
 
-export function copyObject(service: StorageService): RequestHandler {
+/** `copies`: a copy is work shutdown lets settle, like an upload: a multipart copy cut midway would leave its upload behind. */
+export function copyObject(service: StorageService, copies: InFlight): RequestHandler {
   return async (req, res) => {
     const { sourceKey, type, destKey } = splitCopyPath(keyOf(req));
     // A server-side copy of a large object moves no byte on this connection for minutes:
     // the idle limit on transfers does not apply to it.
     req.socket.setTimeout(0);
-    const copied = await service.copyFrom(
-      callerOf(res),
-      String(req.params.namespace),
-      { bucket: String(req.params.bucket), key: sourceKey },
-      parseStorageType(type),
-      destKey,
+    const copied = await copies.track(
+      service.copyFrom(
+        callerOf(res),
+        String(req.params.namespace),
+        { bucket: String(req.params.bucket), key: sourceKey },
+        parseStorageType(type),
+        destKey,
+      ),
     );
     res.status(200).json(copied);
   };
