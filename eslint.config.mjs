@@ -2,6 +2,66 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers (docs/architecture.md): each part of src/ may import only the parts named here,
+ * all below it. `no-restricted-imports` refuses any other project import, type-only ones too.
+ */
+const PARTS = [
+  'protocol',
+  'errors',
+  'log',
+  'config',
+  'local',
+  'store',
+  'storage',
+  'auth',
+  'metrics',
+  'http',
+  'gateway',
+  'cluster',
+  'main',
+  'client',
+  'cli',
+  'tools',
+];
+const MAY_IMPORT = {
+  'src/protocol/**': [],
+  'src/errors.ts': [],
+  'src/log.ts': [],
+  'src/config.ts': ['protocol', 'errors'],
+  'src/local/**': ['config', 'protocol', 'errors', 'log'],
+  'src/store/**': ['config', 'protocol', 'errors', 'log'],
+  'src/storage/**': ['store', 'config', 'protocol', 'errors', 'log'],
+  'src/auth/**': ['storage', 'config', 'protocol', 'errors', 'log'],
+  'src/metrics.ts': ['store', 'protocol', 'errors', 'log'],
+  'src/http/**': ['auth', 'storage', 'store', 'metrics', 'config', 'protocol', 'errors', 'log'],
+  // The client and its CLI travel without the server: the protocol is all they share. (The CLI's
+  // `token` command loads config, local and auth lazily, with import(), which this rule allows.)
+  'src/client/**': ['protocol'],
+  'src/cli/**': ['client', 'protocol'],
+};
+const layerRules = Object.entries(MAY_IMPORT).map(([files, allowed]) => {
+  const forbidden = PARTS.filter((part) => !allowed.includes(part) && !files.startsWith(`src/${part}`));
+  // A file directly in src/ names a part with ./, one in a folder leaves it with ../.
+  const reach = files.endsWith('/**') ? '(\\.\\./)+' : '\\./';
+  return {
+    files: [files],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^${reach}(${forbidden.join('|')})(/|$)`,
+              message: `${files} may import only ${allowed.join(', ') || 'nothing of the project'} (docs/architecture.md).`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+});
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'minio/bin/', '.data/'] },
   js.configs.recommended,
@@ -14,6 +74,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],

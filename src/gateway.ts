@@ -18,7 +18,7 @@ import { Metrics } from './metrics';
 import { StoreAccessDenied, StoreUnavailable } from './errors';
 import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
-import { ObjectStore } from './store/objectStore';
+import { S3Store } from './store/s3Store';
 import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
 
@@ -119,7 +119,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       config.signedUrlMaxTtlSeconds,
     );
     const orphanAgeMs = config.orphanUploadAgeSeconds * 1000;
-    const store = new ObjectStore(config.s3, {
+    const store = new S3Store(config.s3, {
       observer: metrics,
       signer,
       endpoints,
@@ -186,7 +186,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 }
 
 /** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
-async function prepare(service: StorageService, store: ObjectStore, signer: UrlSigner, logger: Logger): Promise<void> {
+async function prepare(service: StorageService, store: S3Store, signer: UrlSigner, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
     for (const report of reports) {
@@ -269,7 +269,7 @@ class Preparation {
  * Aborts the streamed uploads a crashed gateway left behind, at start and then every half
  * orphan age (at most 10 minutes). Several replicas may sweep at once: aborting twice is harmless.
  */
-function sweepOrphans(store: ObjectStore, buckets: string[], orphanAgeMs: number, ready: () => boolean, logger: Logger): NodeJS.Timeout {
+function sweepOrphans(store: S3Store, buckets: string[], orphanAgeMs: number, ready: () => boolean, logger: Logger): NodeJS.Timeout {
   const sweep = async () => {
     if (!ready()) return;
     for (const bucket of buckets) {
@@ -289,7 +289,7 @@ function sweepOrphans(store: ObjectStore, buckets: string[], orphanAgeMs: number
   return timer;
 }
 
-/** SeaweedFS: how often what upload URLs stored is settled (see ObjectStore.settleUpload). */
+/** SeaweedFS: how often what upload URLs stored is settled (see S3Store.settleUpload). */
 const SETTLE_SWEEP_MS = 30_000;
 /** SeaweedFS: how often stale multipart uploads are looked for, and the tmp expiry checked. */
 const SEAWEEDFS_UPKEEP_MS = 10 * 60_000;
@@ -301,7 +301,7 @@ const SEAWEEDFS_UPKEEP_MS = 10 * 60_000;
  * (another writer may have dropped it). Several replicas may do this at once: all of it is
  * idempotent.
  */
-function keepSeaweedfsPromises(store: ObjectStore, buckets: string[], tmp: string, ready: () => boolean, logger: Logger): NodeJS.Timeout[] {
+function keepSeaweedfsPromises(store: S3Store, buckets: string[], tmp: string, ready: () => boolean, logger: Logger): NodeJS.Timeout[] {
   const quietly = (what: string, bucket: string) => (error: unknown) => {
     logger.warn({ bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message }, `could not ${what}; will retry`);
     return 0;

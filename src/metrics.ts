@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreEndpoints } from './store/endpoints';
-import type { StoreObserver } from './store/objectStore';
+import type { StoreObserver } from './store/types';
 
 /** One label set's series, looked up once: prom-client otherwise hashes the labels on every call. */
 interface RequestSeries {

@@ -5,7 +5,7 @@
  */
 import type { Request } from 'express';
 import { BadRequest } from '../errors';
-import type { ReadConditions } from '../store/objectStore';
+import type { ReadConditions } from '../store/types';
 
 /** One byte range, as S3 serves them: `bytes=first-[last]` or `bytes=-suffix`. */
 const RANGE = /^bytes=(\d{1,19}-\d{0,19}|-\d{1,19})$/;

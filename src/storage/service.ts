@@ -4,7 +4,7 @@
  * the store; nothing here knows HTTP.
  */
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore, ReadConditions, StoredObject, UploadedPart } from '../store/objectStore';
+import type { ObjectInfo, ReadConditions, Store, StoredObject, UploadedPart } from '../store/types';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../errors';
 import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from '../protocol/namespace';
@@ -66,7 +66,7 @@ export const RULE_ABORT_INCOMPLETE_UPLOADS = 'storage-gateway-abort-incomplete-u
 
 export class StorageService {
   constructor(
-    private readonly store: ObjectStore,
+    private readonly store: Store,
     private readonly settings: StorageSettings,
   ) {}
 
@@ -103,9 +103,11 @@ export class StorageService {
 
   async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string, contentLength: number | undefined) {
     const ref = this.resolve(caller, type, 'write', key);
+    // Every input is checked before the store is asked anything.
+    const checkedType = checkContentType(contentType);
     await this.refuseCollision(ref);
     return this.store.put(ref.bucket, ref.target, body, {
-      contentType: checkContentType(contentType),
+      contentType: checkedType,
       contentLength,
       metadata: ownerMetadata(caller),
       exclusive: POLICY[type].createOnly,
@@ -223,10 +225,11 @@ export class StorageService {
   async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
     const partSize = checkedPartSize(totalSize);
     const ref = this.resolve(caller, type, 'signUpload', key);
+    const checkedType = checkContentType(contentType);
     await this.refuseCollision(ref);
     if (POLICY[type].createOnly) await this.refuseExisting(ref);
     const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
-      contentType: checkContentType(contentType),
+      contentType: checkedType,
       metadata: ownerMetadata(caller),
     });
     return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
@@ -289,7 +292,7 @@ export class StorageService {
     return ref;
   }
 
-  /** A key must not be both a file and a folder (see ObjectStore.collidingKey). */
+  /** A key must not be both a file and a folder (see Store.collidingKey). */
   private async refuseCollision(ref: ObjectRef): Promise<void> {
     const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor);
     if (colliding === undefined) return;

@@ -1,6 +1,6 @@
 /**
  * Parent paths lately seen not to be objects, so that writes into the same folder need not ask
- * the store again for a moment (collidingKey in objectStore.ts: one HEAD per parent path).
+ * the store again for a moment (collidingKey in s3Store.ts: one HEAD per parent path).
  *
  * Why a short memory is safe: while anything is stored below a path, writing the path itself
  * is refused as a collision, so it can become an object only once its folder is empty again.

@@ -4,7 +4,7 @@
  * largest share of the gateway's CPU on small requests. Signing is the SDK's own
  * (@smithy/signature-v4, which caches signing keys); credentials come from the SDK client's
  * provider, so the default chain and its refreshes still apply. Everything else (buckets,
- * lifecycle, listing, multipart bookkeeping, copies) stays on the SDK in objectStore.ts.
+ * lifecycle, listing, multipart bookkeeping, copies) stays on the SDK in s3Store.ts.
  */
 import type { Readable } from 'node:stream';
 import { HttpRequest } from '@smithy/protocol-http';

@@ -24,7 +24,7 @@
  * type; a URL issued without one leaves it free, because one URL must serve both a bare
  * `curl -T` (no Content-Type) and the Python client (application/octet-stream), and SeaweedFS
  * cannot accept both and refuse the rest. The object store then settles such an upload's type
- * and metadata itself (objectStore.ts, settleUpload), and download URLs pin the type they serve.
+ * and metadata itself (s3Store.ts, settleUpload), and download URLs pin the type they serve.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';

@@ -12,13 +12,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { StorageService, RULE_ABORT_INCOMPLETE_UPLOADS, RULE_TMP_EXPIRY } from '../../src/storage/service';
 import { STORAGE_TYPES } from '../../src/storage/types';
-import { ObjectStore } from '../../src/store/objectStore';
+import { S3Store } from '../../src/store/s3Store';
 import { operatorClient, removeBuckets } from '../support/gateway';
 import { testStore } from '../support/testStore';
 
 const s3 = operatorClient();
 const prefix = `t-${randomBytes(5).toString('hex')}`;
-const store = new ObjectStore({
+const store = new S3Store({
   endpoints: [testStore().endpoint],
   publicEndpoints: [testStore().endpoint],
   region: testStore().region,

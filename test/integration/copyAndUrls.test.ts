@@ -3,7 +3,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ObjectStore } from '../../src/store/objectStore';
+import { S3Store } from '../../src/store/s3Store';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { testStore } from '../support/testStore';
 
@@ -71,7 +71,7 @@ describe('copy', () => {
 
   it('copies objects above the single-copy limit in parts', async () => {
     const store = testStore();
-    const objects = new ObjectStore(
+    const objects = new S3Store(
       {
         endpoints: [store.endpoint],
         publicEndpoints: [store.endpoint],

@@ -19,7 +19,7 @@ import { startGateway, type RunningGateway } from '../../src/gateway';
 import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
-import { URL_UPLOAD_PREFIX } from '../../src/store/objectStore';
+import { URL_UPLOAD_PREFIX } from '../../src/store/s3Store';
 import { engineSettings, testStore } from './testStore';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
@@ -69,7 +69,7 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
 
 /**
  * The one kind of object the gateway keeps outside every namespace for longer than a request:
- * on SeaweedFS, the record of an upload URL until it expires (ObjectStore.settleUpload). Its
+ * on SeaweedFS, the record of an upload URL until it expires (S3Store.settleUpload). Its
  * name is a hash; nothing a caller sends can reach it.
  */
 export function isUploadUrlRecord(key: string | undefined): boolean {

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { ObjectInfo } from '../../store/objectStore';
+import type { ObjectInfo } from '../../store/types';
 
 /** The stored object's own headers, as S3 gives them, for GET and HEAD alike. */
 export function setObjectHeaders(res: Response, object: ObjectInfo): void {

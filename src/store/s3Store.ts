@@ -1,5 +1,6 @@
 /**
- * The one module that talks to S3. Everything the gateway sends to the object store is here:
+ * The one module that talks to S3 (with its helpers in this folder). Everything the gateway
+ * sends to the object store is here:
  * buckets and their lifecycle rules, object reads and writes (streamed), listing, presigning.
  * SDK errors are translated into the domain's errors at this seam, so nothing above it
  * imports the AWS SDK.
@@ -31,46 +32,22 @@ import { prepareBucket, type BucketReport, type LifecycleRuleSpec } from './buck
 import { ensureBucketTtl } from './seaweedFiler';
 import { RecentNonObjects } from './recentNonObjects';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
+import type {
+  DownloadUrlOptions,
+  ListPage,
+  ObjectInfo,
+  OpenUpload,
+  ReadConditions,
+  Store,
+  StoredObject,
+  StoreObserver,
+  StreamOptions,
+  UploadedPart,
+  UploadUrlOptions,
+  WriteOptions,
+  Written,
+} from './types';
 import type { UrlSigner } from './urlSigner';
-
-export interface ObjectInfo {
-  contentType: string;
-  contentLength: number;
-  etag: string;
-  lastModified: Date;
-  /** The x-amz-meta-* values, by name without the prefix. */
-  metadata: Record<string, string>;
-}
-
-export interface StoredObject extends ObjectInfo {
-  body: Readable;
-  /** Set when a Range was asked for: `bytes start-end/total`. */
-  contentRange: string | undefined;
-}
-
-export interface ReadConditions {
-  range?: string | undefined;
-  ifNoneMatch?: string | undefined;
-  ifModifiedSince?: Date | undefined;
-}
-
-export interface WriteOptions {
-  contentType: string;
-  metadata: Record<string, string>;
-  /** Only create: refuse (Conflict) if an object is already at the key, atomically in the store. */
-  exclusive?: boolean;
-}
-
-export interface StreamOptions extends WriteOptions {
-  /** The body's length when the caller declared it; the body is then sent as one PUT. */
-  contentLength?: number | undefined;
-}
-
-export interface UploadedPart {
-  partNumber: number;
-  size: number;
-  etag: string;
-}
 
 /** A part as listed, with what tells uploads of one part number apart. */
 interface LatestPart extends UploadedPart {
@@ -80,12 +57,6 @@ interface LatestPart extends UploadedPart {
   latestEtags: string[];
 }
 
-export interface ListPage {
-  keys: string[];
-  truncated: boolean;
-}
-
-/** A rule this gateway keeps on a bucket; rules with other IDs belong to operators and are kept. */
 /**
  * Parts of a streamed upload of unknown length (or over S3's 5 GiB single-PUT limit). One part
  * fills while the one before it is sent, so such an upload holds at most 2 x PART_SIZE;
@@ -123,13 +94,6 @@ const COPY_PARALLEL_PARTS = 4;
 
 const SILENT_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** Told of every call to the store: how long it took and, if it failed, the error's name. */
-export type { BucketReport, LifecycleRuleSpec } from './buckets';
-
-export interface StoreObserver {
-  observeStoreCall(operation: string, seconds: number, failure: string | undefined): void;
-}
-
 export interface StoreOptions {
   observer?: StoreObserver;
   /** Objects larger than this are copied in parts (tests lower it to exercise that path). */
@@ -145,7 +109,8 @@ export interface StoreOptions {
   endpoints?: StoreEndpoints;
 }
 
-export class ObjectStore {
+/** The store interface (types.ts) on S3: MinIO, SeaweedFS or AWS S3. */
+export class S3Store implements Store {
   /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
   private readonly client: S3Client;
   /** Parts of a streamed upload of unknown length, on their own sockets. */
@@ -434,7 +399,7 @@ export class ObjectStore {
    * client that disconnects or stalls), nothing is stored and a multipart upload already begun
    * is aborted: no half-written object, no orphaned parts.
    */
-  async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<{ etag: string; size: number }> {
+  async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<Written> {
     const { contentLength } = options;
     this.nonObjects.forget(bucket, key);
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
@@ -474,7 +439,7 @@ export class ObjectStore {
     return this.putInParts(bucket, key, body, options);
   }
 
-  private async putInParts(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<{ etag: string; size: number }> {
+  private async putInParts(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<Written> {
     const uploadId = await this.createMultipart(bucket, key, options);
     // Recorded until the stream ends, so a crash leaves something the sweep can find.
     const entry = streamEntryKey(key, uploadId);
@@ -497,13 +462,7 @@ export class ObjectStore {
     }
   }
 
-  private async streamParts(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    body: Readable,
-    options: WriteOptions,
-  ): Promise<{ etag: string; size: number }> {
+  private async streamParts(bucket: string, key: string, uploadId: string, body: Readable, options: WriteOptions): Promise<Written> {
     return this.call(
       'putObjectInParts',
       async () => {
@@ -651,7 +610,7 @@ export class ObjectStore {
     source: { bucket: string; key: string },
     target: { bucket: string; key: string },
     options: Omit<WriteOptions, 'contentType'>,
-  ): Promise<{ etag: string; size: number }> {
+  ): Promise<Written> {
     let info: ObjectInfo;
     try {
       // A copy source is outside the gateway's buckets: read as stored, never settled.
@@ -819,7 +778,7 @@ export class ObjectStore {
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
     options: { exclusive?: boolean } = {},
-  ): Promise<{ etag: string; size: number }> {
+  ): Promise<Written> {
     // SeaweedFS completes with any upload of a part number the ETag names, even one uploaded
     // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
     if (this.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
@@ -878,9 +837,9 @@ export class ObjectStore {
    * Unfinished uploads to exactly this key, oldest first. The store's own listing is the only
    * proof that an upload id belongs to a key: ids are never taken on a caller's word.
    */
-  async listUploads(bucket: string, key: string): Promise<{ uploadId: string; initiated: Date }[]> {
+  async listUploads(bucket: string, key: string): Promise<OpenUpload[]> {
     return this.call('listMultipartUploads', async () => {
-      const uploads: { uploadId: string; initiated: Date }[] = [];
+      const uploads: OpenUpload[] = [];
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
       for (;;) {
@@ -913,11 +872,7 @@ export class ObjectStore {
    * is bound (the uploader must send exactly it, or on MinIO nothing); metadata rides in the
    * signed query; an exclusive URL only creates, so the uploader must send `If-None-Match: *`.
    */
-  async presignPut(
-    bucket: string,
-    key: string,
-    options: { expiresIn: number; metadata: Record<string, string>; contentType: string; contentTypeNamed?: boolean; exclusive?: boolean },
-  ): Promise<string> {
+  async presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string> {
     const signer = this.requireSigner();
     if (this.settings.engine === 'seaweedfs') {
       // Recorded before the URL exists, so whatever it stores can be settled (settleUpload).
@@ -956,11 +911,7 @@ export class ObjectStore {
    * A download URL; `attachment` makes browsers save the object rather than render it, and
    * `contentType` pins the type the answer declares, whatever is stored by the time it is used.
    */
-  async presignGet(
-    bucket: string,
-    key: string,
-    options: { expiresIn: number; attachment: boolean; contentType?: string | undefined },
-  ): Promise<string> {
+  async presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string> {
     const query: Record<string, string> = {};
     if (options.attachment) query['response-content-disposition'] = 'attachment';
     if (options.contentType !== undefined) query['response-content-type'] = options.contentType;

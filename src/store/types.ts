@@ -1,0 +1,145 @@
+/**
+ * What the storage service needs of an object store, as four small interfaces, and the shapes
+ * that cross the seam. The S3 implementation is s3Store.ts; tests also run the service on an
+ * in-memory one (test/support/memoryStore.ts). Nothing here knows S3 or HTTP.
+ */
+import type { Readable } from 'node:stream';
+import type { BucketReport, LifecycleRuleSpec } from './buckets';
+
+export type { BucketReport, LifecycleRuleSpec } from './buckets';
+
+export interface ObjectInfo {
+  contentType: string;
+  contentLength: number;
+  etag: string;
+  lastModified: Date;
+  /** The x-amz-meta-* values, by name without the prefix. */
+  metadata: Record<string, string>;
+}
+
+export interface StoredObject extends ObjectInfo {
+  body: Readable;
+  /** Set when a Range was asked for: `bytes start-end/total`. */
+  contentRange: string | undefined;
+}
+
+export interface ReadConditions {
+  range?: string | undefined;
+  ifNoneMatch?: string | undefined;
+  ifModifiedSince?: Date | undefined;
+}
+
+export interface WriteOptions {
+  contentType: string;
+  metadata: Record<string, string>;
+  /** Only create: refuse (Conflict) if an object is already at the key, atomically in the store. */
+  exclusive?: boolean;
+}
+
+export interface StreamOptions extends WriteOptions {
+  /** The body's length when the caller declared it; the body is then sent as one PUT. */
+  contentLength?: number | undefined;
+}
+
+/** What a write stored. */
+export interface Written {
+  etag: string;
+  size: number;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+export interface OpenUpload {
+  uploadId: string;
+  initiated: Date;
+}
+
+export interface ListPage {
+  keys: string[];
+  truncated: boolean;
+}
+
+export interface UploadUrlOptions {
+  expiresIn: number;
+  metadata: Record<string, string>;
+  contentType: string;
+  /** Whether the caller named the type (SeaweedFS binds only a named one: urlSigner.ts). */
+  contentTypeNamed?: boolean;
+  /** Only create: the uploader must send If-None-Match: *. */
+  exclusive?: boolean;
+}
+
+export interface DownloadUrlOptions {
+  expiresIn: number;
+  /** Browsers save the object rather than render it. */
+  attachment: boolean;
+  /** The type the answer declares, whatever is stored by the time the URL is used. */
+  contentType?: string | undefined;
+}
+
+/** Reading and writing whole objects. Failures are the errors of src/errors.ts. */
+export interface ObjectAccess {
+  get(bucket: string, key: string, conditions?: ReadConditions): Promise<StoredObject>;
+  head(bucket: string, key: string): Promise<ObjectInfo>;
+  /** Streams the body to the object; a body that fails before its end stores nothing. */
+  put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<Written>;
+  delete(bucket: string, key: string): Promise<void>;
+  /** Keys under `prefix` in key order, starting after `startAfter`. */
+  list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage>;
+  /** A server-side copy, from any bucket the gateway can read; metadata replaced, type kept. */
+  copy(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+    options: Omit<WriteOptions, 'contentType'>,
+  ): Promise<Written>;
+  /**
+   * The key of an object that `key` would collide with as a file and a folder of one name: at
+   * one of its parent paths below `floor`, or under it. Undefined when there is none.
+   */
+  collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined>;
+}
+
+/** Multipart upload sessions, whose parts callers send straight to the store. */
+export interface UploadSessions {
+  createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string>;
+  /** Unfinished uploads to exactly this key, oldest first: the only proof an id belongs to a key. */
+  listUploads(bucket: string, key: string): Promise<OpenUpload[]>;
+  listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** The latest upload of every part, for completing without a list of parts. */
+  latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]>;
+  completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    options?: { exclusive?: boolean },
+  ): Promise<Written>;
+  abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
+}
+
+/** URLs that let their holder do one thing to one object, without a token. */
+export interface UrlIssuing {
+  presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string>;
+  presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string>;
+  presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string>;
+}
+
+/** Start-up and readiness: the buckets and their lifecycle rules. */
+export interface BucketSetup {
+  /** Creates the bucket if missing and keeps our rules on it; idempotent. */
+  ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport>;
+  /** Throws unless every bucket is reachable. */
+  checkBuckets(buckets: string[]): Promise<void>;
+}
+
+/** Everything the storage service asks of a store. */
+export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup;
+
+/** Told of every call to the store: how long it took and, if it failed, the error's name. */
+export interface StoreObserver {
+  observeStoreCall(operation: string, seconds: number, failure: string | undefined): void;
+}

@@ -1,0 +1,224 @@
+/**
+ * The store interface (src/store/types.ts) in memory, for testing the storage service in
+ * milliseconds: objects, listing, collisions, upload sessions and URLs behave as the S3 store
+ * promises, with the same domain errors. Not a model of S3's every corner: the integration
+ * tests hold the real store to the interface. Records every call, so tests can say what the
+ * service asked of the store (and what it never sent).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Conflict, NotFound } from '../../src/errors';
+import type {
+  BucketReport,
+  DownloadUrlOptions,
+  LifecycleRuleSpec,
+  ListPage,
+  ObjectInfo,
+  OpenUpload,
+  ReadConditions,
+  Store,
+  StoredObject,
+  StreamOptions,
+  UploadedPart,
+  UploadUrlOptions,
+  WriteOptions,
+  Written,
+} from '../../src/store/types';
+
+interface MemoryObject extends ObjectInfo {
+  data: Buffer;
+}
+
+interface MemoryUpload {
+  bucket: string;
+  key: string;
+  options: WriteOptions;
+  initiated: Date;
+  parts: Map<number, { etag: string; data: Buffer }>;
+}
+
+const NO_OBJECT = 'No object at that key';
+const NO_UPLOAD = 'No such upload session: it was completed, aborted or has expired';
+
+export class MemoryStore implements Store {
+  readonly buckets = new Map<string, Map<string, MemoryObject>>();
+  readonly uploads = new Map<string, MemoryUpload>();
+  /** Every call, as `method bucket/key` (or `method bucket`). */
+  readonly calls: string[] = [];
+  private clock = 0;
+
+  async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
+    this.calls.push(`ensureBucket ${bucket}`);
+    const created = !this.buckets.has(bucket);
+    if (created) this.buckets.set(bucket, new Map());
+    return { bucket, created, rulesWritten: created ? rules.map((rule) => rule.id) : [], rulesUnsupported: [] };
+  }
+
+  async checkBuckets(buckets: string[]): Promise<void> {
+    this.calls.push(`checkBuckets ${buckets.join(',')}`);
+    for (const bucket of buckets) this.objects(bucket);
+  }
+
+  async get(bucket: string, key: string, _conditions?: ReadConditions): Promise<StoredObject> {
+    this.calls.push(`get ${bucket}/${key}`);
+    const { data, ...info } = this.object(bucket, key);
+    return { ...info, body: Readable.from([data]), contentRange: undefined };
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo> {
+    this.calls.push(`head ${bucket}/${key}`);
+    const { contentType, contentLength, etag, lastModified, metadata } = this.object(bucket, key);
+    return { contentType, contentLength, etag, lastModified, metadata };
+  }
+
+  async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<Written> {
+    this.calls.push(`put ${bucket}/${key}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+    return this.store(bucket, key, Buffer.concat(chunks), options);
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    this.calls.push(`delete ${bucket}/${key}`);
+    this.objects(bucket).delete(key);
+  }
+
+  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage> {
+    this.calls.push(`list ${bucket}/${prefix}`);
+    const keys = [...this.objects(bucket).keys()]
+      .filter((key) => key.startsWith(prefix) && (startAfter === undefined || key > startAfter))
+      .sort();
+    return { keys: keys.slice(0, maxKeys), truncated: keys.length > maxKeys };
+  }
+
+  async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: Omit<WriteOptions, 'contentType'>) {
+    this.calls.push(`copy ${source.bucket}/${source.key} ${target.bucket}/${target.key}`);
+    const from = this.object(source.bucket, source.key);
+    return this.store(target.bucket, target.key, from.data, { ...options, contentType: from.contentType });
+  }
+
+  async collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined> {
+    this.calls.push(`collidingKey ${bucket}/${key}`);
+    const objects = this.objects(bucket);
+    const segments = key.slice(floor.length).split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const parent = floor + segments.slice(0, i).join('/');
+      if (objects.has(parent)) return parent;
+    }
+    return [...objects.keys()].sort().find((other) => other.startsWith(`${key}/`));
+  }
+
+  async createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
+    this.calls.push(`createMultipart ${bucket}/${key}`);
+    this.objects(bucket);
+    const uploadId = randomBytes(12).toString('base64url');
+    this.uploads.set(uploadId, { bucket, key, options, initiated: new Date(++this.clock), parts: new Map() });
+    return uploadId;
+  }
+
+  async listUploads(bucket: string, key: string): Promise<OpenUpload[]> {
+    this.calls.push(`listUploads ${bucket}/${key}`);
+    return [...this.uploads]
+      .filter(([, upload]) => upload.bucket === bucket && upload.key === key)
+      .map(([uploadId, upload]) => ({ uploadId, initiated: upload.initiated }));
+  }
+
+  async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    this.calls.push(`listParts ${bucket}/${key} ${uploadId}`);
+    return this.partsOf(this.upload(bucket, key, uploadId));
+  }
+
+  async latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.partsOf(this.upload(bucket, key, uploadId));
+  }
+
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    options: { exclusive?: boolean } = {},
+  ): Promise<Written> {
+    this.calls.push(`completeMultipart ${bucket}/${key} ${uploadId}`);
+    const upload = this.upload(bucket, key, uploadId);
+    const data = Buffer.concat(
+      parts.map(({ partNumber, etag }) => {
+        const part = upload.parts.get(partNumber);
+        if (!part || part.etag !== etag) throw new Conflict(`part ${partNumber} is not as named`);
+        return part.data;
+      }),
+    );
+    const written = this.store(bucket, key, data, { ...upload.options, exclusive: options.exclusive });
+    this.uploads.delete(uploadId);
+    return written;
+  }
+
+  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
+    this.calls.push(`abortMultipart ${bucket}/${key} ${uploadId}`);
+    this.upload(bucket, key, uploadId);
+    this.uploads.delete(uploadId);
+  }
+
+  async presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string> {
+    this.calls.push(`presignPut ${bucket}/${key}`);
+    return `memory://${bucket}/${key}?put=${encodeURIComponent(JSON.stringify(options))}`;
+  }
+
+  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
+    this.calls.push(`presignPart ${bucket}/${key} ${uploadId} ${partNumber}`);
+    return `memory://${bucket}/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}`;
+  }
+
+  async presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string> {
+    this.calls.push(`presignGet ${bucket}/${key}`);
+    return `memory://${bucket}/${key}?get=${encodeURIComponent(JSON.stringify(options))}`;
+  }
+
+  /** What an uploader holding a part URL does: stores one part's bytes. */
+  uploadPart(uploadId: string, partNumber: number, data: Buffer): string {
+    const upload = this.uploads.get(uploadId);
+    if (!upload) throw new NotFound(NO_UPLOAD);
+    const etag = `"${createHash('md5').update(data).digest('hex')}"`;
+    upload.parts.set(partNumber, { etag, data });
+    return etag;
+  }
+
+  private objects(bucket: string): Map<string, MemoryObject> {
+    const objects = this.buckets.get(bucket);
+    if (!objects) throw new NotFound(`No bucket ${bucket}`);
+    return objects;
+  }
+
+  private object(bucket: string, key: string): MemoryObject {
+    const object = this.objects(bucket).get(key);
+    if (!object) throw new NotFound(NO_OBJECT);
+    return object;
+  }
+
+  private upload(bucket: string, key: string, uploadId: string): MemoryUpload {
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.bucket !== bucket || upload.key !== key) throw new NotFound(NO_UPLOAD);
+    return upload;
+  }
+
+  private partsOf(upload: MemoryUpload): UploadedPart[] {
+    return [...upload.parts]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, part]) => ({ partNumber, size: part.data.length, etag: part.etag }));
+  }
+
+  private store(bucket: string, key: string, data: Buffer, options: WriteOptions): Written {
+    const objects = this.objects(bucket);
+    if (options.exclusive && objects.has(key)) throw new Conflict('An object already exists at that key');
+    const etag = `"${createHash('md5').update(data).digest('hex')}"`;
+    objects.set(key, {
+      data,
+      contentType: options.contentType,
+      contentLength: data.length,
+      etag,
+      lastModified: new Date(++this.clock),
+      metadata: { ...options.metadata },
+    });
+    return { etag, size: data.length };
+  }
+}
