@@ -49,20 +49,17 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   auth = { authorization: `Bearer ${await mintToken(TEST_JWT_SECRET, 'clustered')}` };
   primary = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
-    env: gatewayProcessEnv(prefix, port, { WEB_CONCURRENCY: '2' }),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: gatewayProcessEnv(prefix, port, { WEB_CONCURRENCY: '2', LOG_LEVEL: 'info' }),
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const ready = await until(
-    () =>
-      fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    60_000,
-  );
+  // The primary logs this once every worker has reported ready: only then is it safe to kill
+  // one (a worker lost during start-up fails the start-up, by design). /readyz answers earlier,
+  // from the first worker ready, which on a busy machine can be long before the second.
+  let log = '';
+  primary.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const ready = await until(() => log.includes('"msg":"storage gateway listening"'), 60_000);
   if (!ready) throw new Error('the clustered gateway did not become ready');
-  // Both workers are up once the primary has two children that accept requests.
-  await until(() => workers().length === 2, 30_000);
+  expect(workers()).toHaveLength(2);
 });
 
 afterAll(async () => {
