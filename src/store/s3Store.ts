@@ -1,37 +1,26 @@
 /**
- * The one module that talks to S3 (with its helpers in this folder). Everything the gateway
- * sends to the object store is here:
- * buckets and their lifecycle rules, object reads and writes (streamed), listing, presigning.
- * SDK errors are translated into the domain's errors at this seam, so nothing above it
- * imports the AWS SDK.
+ * The store interface (types.ts) on S3: MinIO, SeaweedFS or AWS S3. Everything the gateway
+ * sends to the object store starts here: buckets and their lifecycle rules, object reads and
+ * writes (streamed), listing, collisions, presigning. Larger parts have files of their own,
+ * sharing this store's clients through one S3Context (s3Context.ts):
+ *   multipartSessions.ts  upload sessions: create, list, complete, abort
+ *   streamedUploads.ts    bodies of unknown length cut into parts, and the sweep of orphans
+ *   serverCopies.ts       server-side copies, in parts above 5 GiB or when exclusive
+ *   urlUploadRecords.ts   SeaweedFS: what upload URLs must store, settled on read
+ * Store errors are translated into the domain's errors at this seam (failures.ts), so
+ * nothing above it imports the AWS SDK.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  ListPartsCommand,
-  S3Client,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type CompletedPart,
-} from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
-import { BadRequest, Conflict, Forbidden, NotFound, NotModified, StorageError, StoreAccessDenied, StoreUnavailable } from '../errors';
+import { Conflict, NotModified, StorageError, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
-import { endpointOf, isPreconditionFailure, nameOf, PARTS_REFUSED, statusOf, translate } from './failures';
+import { endpointOf, isPreconditionFailure, statusOf, translate } from './failures';
 import { prepareBucket, type BucketReport, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
 import { RecentNonObjects } from './recentNonObjects';
-import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
+import { firstListedKey, headerOf, SignedHttp } from './signedHttp';
 import type {
   DownloadUrlOptions,
   ListPage,
@@ -48,33 +37,12 @@ import type {
   Written,
 } from './types';
 import type { UrlSigner } from './urlSigner';
+import { MultipartSessions } from './multipartSessions';
+import { headAsStored, metadataHeaders, objectInfo, type S3Context } from './s3Context';
+import { ServerCopies } from './serverCopies';
+import { StreamedUploads } from './streamedUploads';
+import { UrlUploadRecords } from './urlUploadRecords';
 
-/** A part as listed, with what tells uploads of one part number apart. */
-interface LatestPart extends UploadedPart {
-  /** LastModified, ms since the epoch. */
-  modified: number;
-  /** The ETags of every upload of this part number with that same date (`etag` among them). */
-  latestEtags: string[];
-}
-
-/**
- * Parts of a streamed upload of unknown length (or over S3's 5 GiB single-PUT limit). One part
- * fills while the one before it is sent, so such an upload holds at most 2 x PART_SIZE;
- * 10,000 parts of 16 MiB allow objects up to about 156 GiB.
- */
-const PART_SIZE = 16 * 1024 * 1024;
-/**
- * Where the gateway records its own streamed multipart uploads while they run: outside every
- * namespace (those are 40 hex characters), so no caller's key can reach it.
- */
-export const STREAM_ENTRY_PREFIX = '.storage-gateway/streams/';
-/**
- * SeaweedFS: where the gateway records each upload URL it issued (Content-Type and metadata
- * the upload must end with), until the URL expires; see settleUpload.
- */
-export const URL_UPLOAD_PREFIX = '.storage-gateway/url-uploads/';
-/** A record outlives its URL by this much, for clock skew between the gateway and the store. */
-const URL_RECORD_MARGIN_MS = 15 * 60_000;
 /** By default a stream entry not refreshed for an hour is a dead gateway's (ORPHAN_UPLOAD_AGE_SECONDS). */
 const DEFAULT_ORPHAN_AGE_MS = 3600_000;
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
@@ -90,7 +58,6 @@ const DEFAULT_RESPONSE_TIMEOUT_MS = 10_000;
 const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
 /** Parts of a server-side copy: large, as no bytes pass through the gateway. */
 const COPY_PART_SIZE = 512 * 1024 ** 2;
-const COPY_PARALLEL_PARTS = 4;
 
 const SILENT_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -109,7 +76,6 @@ export interface StoreOptions {
   endpoints?: StoreEndpoints;
 }
 
-/** The store interface (types.ts) on S3: MinIO, SeaweedFS or AWS S3. */
 export class S3Store implements Store {
   /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
   private readonly client: S3Client;
@@ -123,14 +89,17 @@ export class S3Store implements Store {
   /** The hot calls (GET, HEAD, single PUT, DELETE) as signed HTTP, without the SDK's stack. */
   private readonly http: SignedHttp;
   private readonly signer: UrlSigner | undefined;
+  /** The parts, each in its own file, sharing the clients above through one S3Context. */
+  private readonly sessions: MultipartSessions;
+  private readonly streamed: StreamedUploads;
+  private readonly records: UrlUploadRecords;
+  private readonly serverCopies: ServerCopies;
   readonly endpoints: StoreEndpoints;
   /** Endpoints made here (not handed in) are closed here. */
   private readonly ownsEndpoints: boolean;
   /** A live stream refreshes its entry four times per orphan age, so it never looks dead. */
   private readonly streamHeartbeatMs: number;
 
-  private readonly singleCopyLimit: number;
-  private readonly copyPartSize: number;
   private readonly observer: StoreObserver | undefined;
   /** Parent paths just seen not to be objects: writes into one folder ask once (collidingKey). */
   private readonly nonObjects = new RecentNonObjects();
@@ -139,8 +108,6 @@ export class S3Store implements Store {
     private readonly settings: S3Settings,
     options: StoreOptions = {},
   ) {
-    this.singleCopyLimit = options.singleCopyLimit ?? SINGLE_COPY_LIMIT;
-    this.copyPartSize = options.copyPartSize ?? COPY_PART_SIZE;
     this.observer = options.observer;
     this.signer = options.signer;
     this.ownsEndpoints = options.endpoints === undefined;
@@ -200,6 +167,22 @@ export class S3Store implements Store {
     });
     // Configured endpoints (not AWS's own, which the SDK resolves): each attempt to a healthy one.
     if (endpoint !== undefined) for (const client of [this.client, this.copies, this.transfers]) routeByHealth(client, this.endpoints);
+    const context: S3Context = {
+      settings,
+      client: this.client,
+      transfers: this.transfers,
+      copies: this.copies,
+      http: this.http,
+      call: (operation, exchange, exclusive) => this.call(operation, exchange, exclusive),
+      writing: (bucket, key) => this.nonObjects.forget(bucket, key),
+    };
+    this.sessions = new MultipartSessions(context);
+    this.streamed = new StreamedUploads(context, this.sessions, this.streamHeartbeatMs);
+    this.records = new UrlUploadRecords(context);
+    this.serverCopies = new ServerCopies(context, this.sessions, {
+      singleCopyLimit: options.singleCopyLimit ?? SINGLE_COPY_LIMIT,
+      copyPartSize: options.copyPartSize ?? COPY_PART_SIZE,
+    });
   }
 
   /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
@@ -273,7 +256,7 @@ export class S3Store implements Store {
       }
       let info = objectInfo(answer.headers);
       try {
-        info = await this.settleUpload(bucket, key, info);
+        info = await this.records.settle(bucket, key, info);
       } catch (error) {
         answer.body.destroy();
         throw error;
@@ -283,115 +266,10 @@ export class S3Store implements Store {
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
-    return this.call('headObject', async () => this.settleUpload(bucket, key, await this.headAsStored(bucket, key)));
-  }
-
-  /** The object's headers as the store has them (nothing settled: also for buckets not the gateway's). */
-  private async headAsStored(bucket: string, key: string): Promise<ObjectInfo> {
-    const answer = await this.http.send({ method: 'HEAD', bucket, key });
-    await answer.body.dump();
-    return objectInfo(answer.headers);
+    return this.call('headObject', async () => this.records.settle(bucket, key, await headAsStored(this.http, bucket, key)));
   }
 
   // ---- SeaweedFS: settling what upload URLs stored -------------------------------------------
-
-  /**
-   * SeaweedFS stores an upload URL's object with only what the uploader sent: no x-amz-meta-*
-   * (it ignores the signed query), and the uploader's Content-Type, or with none one it guesses
-   * from the bytes. So the gateway records each URL's type and metadata when it issues it, and
-   * an object found without metadata under a live record is given them (a copy onto itself,
-   * only while its ETag is the one seen, metadata only on SeaweedFS). This runs on every read
-   * through the gateway (get, head, exists, a download URL) and every SETTLE_SWEEP_MS
-   * (sweepUrlUploads). Answers the object's info as it now stands.
-   */
-  private async settleUpload(bucket: string, key: string, info: ObjectInfo): Promise<ObjectInfo> {
-    if (this.settings.engine !== 'seaweedfs' || Object.keys(info.metadata).length > 0) return info;
-    const record = await this.readUrlRecord(bucket, urlRecordKey(key));
-    if (!record || record.key !== key) return info;
-    try {
-      await this.copies.send(
-        new CopyObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
-          CopySourceIfMatch: info.etag,
-          MetadataDirective: 'REPLACE',
-          ContentType: record.contentType,
-          Metadata: record.metadata,
-        }),
-      );
-    } catch (error) {
-      // Changed meanwhile (another upload through the URL): the next read or sweep settles it.
-      if (isPreconditionFailure(error) || statusOf(error) === 404) return info;
-      throw error;
-    }
-    return { ...info, contentType: record.contentType, metadata: record.metadata };
-  }
-
-  private async readUrlRecord(bucket: string, recordKey: string): Promise<UrlUploadRecord | undefined> {
-    let answer: SignedAnswer;
-    try {
-      answer = await this.http.send({ method: 'GET', bucket, key: recordKey });
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-    return parseUrlRecord(await answer.body.text());
-  }
-
-  /**
-   * SeaweedFS: settles the objects of every upload URL recorded in the bucket, and forgets the
-   * records of URLs that have expired. Answers how many objects it settled.
-   */
-  async sweepUrlUploads(bucket: string): Promise<number> {
-    if (this.settings.engine !== 'seaweedfs') return 0;
-    return this.call('sweepUrlUploads', async () => {
-      let settled = 0;
-      for await (const entry of this.entriesUnder(bucket, URL_UPLOAD_PREFIX)) {
-        const record = await this.readUrlRecord(bucket, entry.key);
-        if (record) {
-          const before = await this.headAsStored(bucket, record.key).catch((error: unknown) => {
-            if (statusOf(error) === 404) return undefined;
-            throw error;
-          });
-          if (before && Object.keys(before.metadata).length === 0) {
-            const after = await this.settleUpload(bucket, record.key, before);
-            if (Object.keys(after.metadata).length > 0) settled++;
-          }
-        }
-        if (!record || Date.now() > record.expires + URL_RECORD_MARGIN_MS) {
-          await this.http.send({ method: 'DELETE', bucket, key: entry.key }).then((a) => a.body.dump());
-        }
-      }
-      return settled;
-    });
-  }
-
-  /**
-   * SeaweedFS: aborts multipart uploads begun more than `olderThanMs` ago. It stores the
-   * AbortIncompleteMultipartUpload rule but `weed server` alone does not apply it.
-   */
-  async abortStaleUploads(bucket: string, olderThanMs: number): Promise<number> {
-    if (this.settings.engine !== 'seaweedfs') return 0;
-    return this.call('abortStaleUploads', async () => {
-      let aborted = 0;
-      let keyMarker: string | undefined;
-      let uploadIdMarker: string | undefined;
-      for (;;) {
-        const page = await this.client.send(
-          new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-        );
-        for (const upload of page.Uploads ?? []) {
-          if (!upload.Key || !upload.UploadId || !upload.Initiated || Date.now() - upload.Initiated.getTime() < olderThanMs) continue;
-          await this.abortQuietly(bucket, upload.Key, upload.UploadId);
-          aborted++;
-        }
-        if (!page.IsTruncated) return aborted;
-        keyMarker = page.NextKeyMarker;
-        uploadIdMarker = page.NextUploadIdMarker;
-      }
-    });
-  }
 
   /**
    * Streams `body` to the object. A body of declared length up to 5 GiB goes in one PUT with
@@ -436,151 +314,63 @@ export class S3Store implements Store {
         options.exclusive,
       );
     }
-    return this.putInParts(bucket, key, body, options);
-  }
-
-  private async putInParts(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<Written> {
-    const uploadId = await this.createMultipart(bucket, key, options);
-    // Recorded until the stream ends, so a crash leaves something the sweep can find.
-    const entry = streamEntryKey(key, uploadId);
-    const record = Buffer.from(JSON.stringify({ key, uploadId }));
-    try {
-      await this.writeStreamEntry(bucket, entry, record);
-    } catch (error) {
-      await this.abortQuietly(bucket, key, uploadId);
-      throw error;
-    }
-    const heartbeat = setInterval(() => void this.writeStreamEntry(bucket, entry, record).catch(() => undefined), this.streamHeartbeatMs);
-    heartbeat.unref();
-    try {
-      return await this.streamParts(bucket, key, uploadId, body, options);
-    } finally {
-      clearInterval(heartbeat);
-      await this.call('deleteObject', () => this.http.send({ method: 'DELETE', bucket, key: entry }).then((a) => a.body.dump())).catch(
-        () => undefined,
-      );
-    }
-  }
-
-  private async streamParts(bucket: string, key: string, uploadId: string, body: Readable, options: WriteOptions): Promise<Written> {
-    return this.call(
-      'putObjectInParts',
-      async () => {
-        const parts: CompletedPart[] = [];
-        let size = 0;
-        let sending: Promise<void> = Promise.resolve();
-        const send = (partNumber: number, chunk: Buffer) =>
-          this.transfers
-            .send(
-              new UploadPartCommand({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: partNumber,
-                Body: chunk,
-                ContentLength: chunk.length,
-              }),
-            )
-            .then((answer) => void parts.push({ PartNumber: partNumber, ETag: answer.ETag ?? '' }));
-        try {
-          let pending: Buffer[] = [];
-          let pendingBytes = 0;
-          let partNumber = 0;
-          const flush = async () => {
-            const chunk = Buffer.concat(pending, pendingBytes);
-            pending = [];
-            pendingBytes = 0;
-            // One part in flight while the next fills: memory stays at two parts.
-            await sending;
-            sending = send(++partNumber, chunk);
-          };
-          for await (const data of body as AsyncIterable<Buffer>) {
-            pending.push(data);
-            pendingBytes += data.length;
-            size += data.length;
-            if (pendingBytes >= PART_SIZE) await flush();
-          }
-          if (pendingBytes > 0 || partNumber === 0) await flush();
-          await sending;
-          parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-          const done = await this.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: bucket,
-              Key: key,
-              UploadId: uploadId,
-              MultipartUpload: { Parts: parts },
-              ...(options.exclusive && { IfNoneMatch: '*' }),
-            }),
-          );
-          return { etag: done.ETag ?? '', size };
-        } catch (error) {
-          await sending.catch(() => undefined);
-          await this.abortQuietly(bucket, key, uploadId);
-          throw error;
-        }
-      },
-      options.exclusive,
-    );
-  }
-
-  /** Marks a streamed upload of the gateway's own as alive (its entry's modified time). */
-  private async writeStreamEntry(bucket: string, entry: string, record: Buffer): Promise<void> {
-    await this.call('putObject', async () => {
-      const answer = await this.http.send({
-        method: 'PUT',
-        bucket,
-        key: entry,
-        headers: { 'content-length': String(record.length) },
-        body: record,
-      });
-      await answer.body.dump();
-    });
-  }
-
-  /**
-   * Aborts the gateway's own streamed uploads whose process died: their entry under
-   * STREAM_ENTRY_PREFIX has not been refreshed for `staleAfterMs`. Callers' resumable sessions
-   * have no entry and are never touched. Answers how many were aborted.
-   */
-  async sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number> {
-    return this.call('sweepOrphanedStreams', async () => {
-      let swept = 0;
-      for await (const entry of this.entriesUnder(bucket, STREAM_ENTRY_PREFIX)) {
-        if (Date.now() - entry.lastModified.getTime() < staleAfterMs) continue;
-        const answer = await this.http.send({ method: 'GET', bucket, key: entry.key }).catch(() => undefined);
-        const stream = answer ? parseStreamRecord(await answer.body.text()) : undefined;
-        if (stream) await this.abortQuietly(bucket, stream.key, stream.uploadId);
-        await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: entry.key }));
-        swept++;
-      }
-      return swept;
-    });
-  }
-
-  /** Every object under `prefix` (the gateway's own entries), page by page. */
-  private async *entriesUnder(bucket: string, prefix: string): AsyncGenerator<{ key: string; lastModified: Date }> {
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const entry of page.Contents ?? []) if (entry.Key) yield { key: entry.Key, lastModified: entry.LastModified ?? new Date(0) };
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  }
-
-  /** Aborts a multipart upload of the gateway's own, retrying, so a failed stream leaves no parts. */
-  private async abortQuietly(bucket: string, key: string, uploadId: string): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
-        return;
-      } catch (error) {
-        if (nameOf(error) === 'NoSuchUpload') return;
-        await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
-      }
-    }
+    return this.streamed.put(bucket, key, body, options);
   }
 
   /** Idempotent, as in S3: deleting a missing key succeeds. */
+  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: Omit<WriteOptions, 'contentType'>) {
+    return this.serverCopies.copy(source, target, options);
+  }
+
+  // ---- multipart upload sessions (multipartSessions.ts) ----------------------------------------
+
+  createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
+    return this.sessions.createMultipart(bucket, key, options);
+  }
+
+  listUploads(bucket: string, key: string): Promise<OpenUpload[]> {
+    return this.sessions.listUploads(bucket, key);
+  }
+
+  listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.sessions.listParts(bucket, key, uploadId);
+  }
+
+  latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    return this.sessions.latestPartsToComplete(bucket, key, uploadId);
+  }
+
+  completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    options?: { exclusive?: boolean },
+  ) {
+    return this.sessions.completeMultipart(bucket, key, uploadId, parts, options);
+  }
+
+  abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
+    return this.sessions.abortMultipart(bucket, key, uploadId);
+  }
+
+  // ---- sweeps the gateway runs in the background (gateway.ts) ---------------------------------
+
+  /** Aborts the gateway's own streamed uploads whose process died (streamedUploads.ts). */
+  sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number> {
+    return this.streamed.sweepOrphanedStreams(bucket, staleAfterMs);
+  }
+
+  /** SeaweedFS: settles what upload URLs stored, forgets expired records (urlUploadRecords.ts). */
+  sweepUrlUploads(bucket: string): Promise<number> {
+    return this.settings.engine === 'seaweedfs' ? this.records.sweep(bucket) : Promise.resolve(0);
+  }
+
+  /** SeaweedFS: aborts multipart uploads older than the lifecycle rule's age, which it does not apply itself. */
+  abortStaleUploads(bucket: string, olderThanMs: number): Promise<number> {
+    return this.sessions.abortStaleUploads(bucket, olderThanMs);
+  }
+
   async delete(bucket: string, key: string): Promise<void> {
     await this.call('deleteObject', async () => {
       const answer = await this.http.send({ method: 'DELETE', bucket, key });
@@ -599,85 +389,6 @@ export class S3Store implements Store {
         truncated: answer.IsTruncated === true,
       };
     });
-  }
-
-  /**
-   * Copies an object server-side, from any bucket the gateway can read, replacing its
-   * metadata with ours (keeping the content type). No bytes pass through the gateway. An
-   * exclusive copy goes through a multipart upload, whose completion S3 can make conditional.
-   */
-  async copy(
-    source: { bucket: string; key: string },
-    target: { bucket: string; key: string },
-    options: Omit<WriteOptions, 'contentType'>,
-  ): Promise<Written> {
-    let info: ObjectInfo;
-    try {
-      // A copy source is outside the gateway's buckets: read as stored, never settled.
-      info = await this.call('headObject', () => this.headAsStored(source.bucket, source.key));
-    } catch (error) {
-      if (error instanceof NotFound) throw new NotFound('No object at the source key (or no such source bucket)');
-      if (error instanceof StoreAccessDenied) throw new Forbidden('The gateway may not read that source bucket');
-      throw error;
-    }
-    const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
-    this.nonObjects.forget(target.bucket, target.key);
-    const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: options.metadata };
-    return this.call(
-      'copyObject',
-      async () => {
-        if (info.contentLength <= this.singleCopyLimit && !options.exclusive) {
-          const answer = await this.copies.send(
-            new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
-          );
-          return { etag: answer.CopyObjectResult?.ETag ?? '', size: info.contentLength };
-        }
-        const partSize = Math.max(this.copyPartSize, Math.ceil(info.contentLength / 10_000));
-        const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(written));
-        if (!UploadId) throw new Error('the store created a multipart upload without an id');
-        const ranges: { partNumber: number; range: string | undefined }[] = [];
-        for (let start = 0, n = 1; start < info.contentLength; start += partSize, n++) {
-          ranges.push({ partNumber: n, range: `bytes=${start}-${Math.min(start + partSize, info.contentLength) - 1}` });
-        }
-        // An empty source still needs one (empty) part.
-        if (ranges.length === 0) ranges.push({ partNumber: 1, range: undefined });
-        try {
-          const parts: CompletedPart[] = [];
-          for (let i = 0; i < ranges.length; i += COPY_PARALLEL_PARTS) {
-            const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
-            const answers = await Promise.all(
-              batch.map(({ partNumber, range }) =>
-                this.copies.send(
-                  new UploadPartCopyCommand({
-                    Bucket: target.bucket,
-                    Key: target.key,
-                    UploadId,
-                    PartNumber: partNumber,
-                    CopySource: copySource,
-                    CopySourceRange: range,
-                  }),
-                ),
-              ),
-            );
-            answers.forEach((answer, j) => parts.push({ PartNumber: batch[j]?.partNumber ?? 0, ETag: answer.CopyPartResult?.ETag ?? '' }));
-          }
-          const done = await this.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: target.bucket,
-              Key: target.key,
-              UploadId,
-              MultipartUpload: { Parts: parts },
-              ...(options.exclusive && { IfNoneMatch: '*' }),
-            }),
-          );
-          return { etag: done.ETag ?? '', size: info.contentLength };
-        } catch (error) {
-          await this.abortQuietly(target.bucket, target.key, UploadId);
-          throw error;
-        }
-      },
-      options.exclusive,
-    );
   }
 
   /**
@@ -719,152 +430,6 @@ export class S3Store implements Store {
 
   // ---- multipart upload sessions (the caller uploads parts straight to the store) ------------
 
-  async createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
-    return this.call('createMultipartUpload', async () => {
-      const answer = await this.client.send(
-        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata }),
-      );
-      if (!answer.UploadId) throw new Error('the store created a multipart upload without an id');
-      return answer.UploadId;
-    });
-  }
-
-  /**
-   * The parts the store holds for an upload so far, in part order: what a resuming client
-   * skips. One per part number, the latest: SeaweedFS keeps and lists every upload of a part
-   * number (and would complete with any of them), where S3 keeps only the last.
-   */
-  async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    return (await this.listPartUploads(bucket, key, uploadId)).map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
-  }
-
-  /** Every part upload the store lists, reduced to the latest per part number (see listParts). */
-  private async listPartUploads(bucket: string, key: string, uploadId: string): Promise<LatestPart[]> {
-    return this.call('listParts', async () => {
-      const latest = new Map<number, LatestPart>();
-      let marker: string | undefined;
-      for (;;) {
-        const page = await this.client.send(
-          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
-        );
-        for (const part of page.Parts ?? []) {
-          const etag = part.ETag ?? '';
-          const seen: LatestPart = {
-            partNumber: part.PartNumber ?? 0,
-            size: part.Size ?? 0,
-            etag,
-            modified: part.LastModified?.getTime() ?? 0,
-            latestEtags: [etag],
-          };
-          const before = latest.get(seen.partNumber);
-          if (!before || seen.modified > before.modified) latest.set(seen.partNumber, seen);
-          // SeaweedFS dates parts to the second: uploads within one second cannot be ordered.
-          else if (seen.modified === before.modified && !before.latestEtags.includes(etag)) before.latestEtags.push(etag);
-        }
-        if (!page.IsTruncated || !page.NextPartNumberMarker) break;
-        // SeaweedFS starts the next page after the marker's part number, skipping any further
-        // uploads of it: start one before, so every upload of the marker's part is seen.
-        const next =
-          this.settings.engine === 'seaweedfs' ? String(Math.max(0, Number(page.NextPartNumberMarker) - 1)) : page.NextPartNumberMarker;
-        marker = next === marker ? page.NextPartNumberMarker : next;
-      }
-      return [...latest.values()].sort((a, b) => a.partNumber - b.partNumber);
-    });
-  }
-
-  async completeMultipart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    parts: { partNumber: number; etag: string }[],
-    options: { exclusive?: boolean } = {},
-  ): Promise<Written> {
-    // SeaweedFS completes with any upload of a part number the ETag names, even one uploaded
-    // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
-    if (this.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
-    this.nonObjects.forget(bucket, key);
-    return this.call(
-      'completeMultipartUpload',
-      async () => {
-        const answer = await this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-            ...(options.exclusive && { IfNoneMatch: '*' }),
-          }),
-        );
-        const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
-      },
-      options.exclusive,
-    );
-  }
-
-  /**
-   * Every named part must be the latest upload of its number. Uploads within the same second
-   * (a client re-sending a part it found changed) cannot be ordered on SeaweedFS: any of them
-   * may be named, as the caller knows which it sent last.
-   */
-  private async refuseSupersededParts(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    parts: { partNumber: number; etag: string }[],
-  ): Promise<void> {
-    const latest = new Map((await this.listPartUploads(bucket, key, uploadId)).map((part) => [part.partNumber, part]));
-    for (const { partNumber, etag } of parts) {
-      const part = latest.get(partNumber);
-      if (!part?.latestEtags.some((candidate) => unquote(candidate) === unquote(etag)))
-        throw new BadRequest(PARTS_REFUSED.InvalidPart as string);
-    }
-  }
-
-  /** The latest upload of every part, for completing without a list: refused where that is ambiguous (see above). */
-  async latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    const parts = await this.listPartUploads(bucket, key, uploadId);
-    const unclear = parts.find((part) => part.latestEtags.length > 1);
-    if (unclear) {
-      throw new Conflict(
-        `Part ${unclear.partNumber} was uploaded twice within one second with different content: name the parts and their ETags to complete`,
-      );
-    }
-    return parts.map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
-  }
-
-  /**
-   * Unfinished uploads to exactly this key, oldest first. The store's own listing is the only
-   * proof that an upload id belongs to a key: ids are never taken on a caller's word.
-   */
-  async listUploads(bucket: string, key: string): Promise<OpenUpload[]> {
-    return this.call('listMultipartUploads', async () => {
-      const uploads: OpenUpload[] = [];
-      let keyMarker: string | undefined;
-      let uploadIdMarker: string | undefined;
-      for (;;) {
-        const page = await this.client.send(
-          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-        );
-        for (const upload of page.Uploads ?? []) {
-          if (upload.Key === key && upload.UploadId) {
-            uploads.push({ uploadId: upload.UploadId, initiated: upload.Initiated ?? new Date(0) });
-          }
-        }
-        if (!page.IsTruncated) break;
-        keyMarker = page.NextKeyMarker;
-        uploadIdMarker = page.NextUploadIdMarker;
-      }
-      return uploads.sort((a, b) => a.initiated.getTime() - b.initiated.getTime());
-    });
-  }
-
-  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.call('abortMultipartUpload', () =>
-      this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
-    );
-  }
-
   // ---- presigned URLs, signed by least-privilege identities (urlSigner.ts) --------------------
 
   /**
@@ -874,24 +439,7 @@ export class S3Store implements Store {
    */
   async presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string> {
     const signer = this.requireSigner();
-    if (this.settings.engine === 'seaweedfs') {
-      // Recorded before the URL exists, so whatever it stores can be settled (settleUpload).
-      // Kept as long as the longest-lived URL for the key: an earlier one may outlive this one.
-      await this.call('putObject', async () => {
-        const earlier = await this.readUrlRecord(bucket, urlRecordKey(key));
-        const expires = Math.max(Date.now() + options.expiresIn * 1000, earlier?.key === key ? earlier.expires : 0);
-        const record: UrlUploadRecord = { key, contentType: options.contentType, metadata: options.metadata, expires };
-        const body = Buffer.from(JSON.stringify(record));
-        const answer = await this.http.send({
-          method: 'PUT',
-          bucket,
-          key: urlRecordKey(key),
-          headers: { 'content-length': String(body.length) },
-          body,
-        });
-        await answer.body.dump();
-      });
-    }
+    if (this.settings.engine === 'seaweedfs') await this.records.record(bucket, key, options);
     return signer.upload({
       bucket,
       key,
@@ -945,78 +493,4 @@ export class S3Store implements Store {
       this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
   }
-}
-
-/** The entry recording one streamed upload, named by a hash (keys may be 1 KiB); its body says which. */
-function streamEntryKey(key: string, uploadId: string): string {
-  return STREAM_ENTRY_PREFIX + createHash('sha256').update(`${key}\n${uploadId}`).digest('hex');
-}
-
-function parseStreamRecord(text: string): { key: string; uploadId: string } | undefined {
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    const { key, uploadId } = (parsed ?? {}) as { key?: unknown; uploadId?: unknown };
-    return typeof key === 'string' && typeof uploadId === 'string' ? { key, uploadId } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The object's own headers, as S3 answers a GET or HEAD. */
-function objectInfo(headers: SignedAnswer['headers']): ObjectInfo {
-  const modified = headerOf(headers, 'last-modified');
-  const metadata: Record<string, string> = {};
-  for (const name of Object.keys(headers)) {
-    const value = headerOf(headers, name);
-    if (name.toLowerCase().startsWith('x-amz-meta-') && value !== undefined)
-      metadata[name.slice('x-amz-meta-'.length).toLowerCase()] = value;
-  }
-  return {
-    contentType: headerOf(headers, 'content-type') ?? 'application/octet-stream',
-    contentLength: Number(headerOf(headers, 'content-length') ?? 0),
-    etag: headerOf(headers, 'etag') ?? '',
-    lastModified: modified ? new Date(modified) : new Date(0),
-    metadata,
-  };
-}
-
-/** What an upload URL issued on SeaweedFS must end with, kept until the URL expires. */
-interface UrlUploadRecord {
-  key: string;
-  contentType: string;
-  metadata: Record<string, string>;
-  /** When the URL expires (ms since the epoch). */
-  expires: number;
-}
-
-/** One record per key (keys may be 1 KiB): the latest URL issued for it. */
-function urlRecordKey(key: string): string {
-  return URL_UPLOAD_PREFIX + createHash('sha256').update(key).digest('hex');
-}
-
-function parseUrlRecord(text: string): UrlUploadRecord | undefined {
-  try {
-    const { key, contentType, metadata, expires } = (JSON.parse(text) ?? {}) as Partial<UrlUploadRecord>;
-    if (
-      typeof key !== 'string' ||
-      typeof contentType !== 'string' ||
-      typeof expires !== 'number' ||
-      typeof metadata !== 'object' ||
-      metadata === null
-    )
-      return undefined;
-    return { key, contentType, metadata, expires };
-  } catch {
-    return undefined;
-  }
-}
-
-/** User metadata as S3 headers; values are printable ASCII (ownerMetadata encodes the rest). */
-function metadataHeaders(metadata: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(metadata).map(([name, value]) => [`x-amz-meta-${name}`, value]));
-}
-
-/** An ETag without its quotes (callers may send either form). */
-function unquote(etag: string): string {
-  return etag.trim().replace(/^"|"$/g, '');
 }

@@ -13,7 +13,7 @@ import { startGateway, type RunningGateway } from '../../src/gateway';
 import { freePort } from '../../src/local/minio';
 import { createLogger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
-import { STREAM_ENTRY_PREFIX } from '../../src/store/s3Store';
+import { STREAM_ENTRY_PREFIX } from '../../src/store/streamedUploads';
 import { pacedPut } from '../support/hostileHttp';
 import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
 import { engineSettings, testStore } from '../support/testStore';

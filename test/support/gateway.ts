@@ -19,7 +19,7 @@ import { startGateway, type RunningGateway } from '../../src/gateway';
 import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
-import { URL_UPLOAD_PREFIX } from '../../src/store/s3Store';
+import { URL_UPLOAD_PREFIX } from '../../src/store/urlUploadRecords';
 import { engineSettings, testStore } from './testStore';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
