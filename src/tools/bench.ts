@@ -97,6 +97,17 @@ async function run(): Promise<void> {
     const largeRows: Row[] = [];
     const n = options.concurrency;
     const small = Buffer.alloc(1024, 7);
+    // curl's arguments for a PUT of a file to the gateway, and a GET from it.
+    const gatewayPut = (file: string, key: string) => [
+      '-T',
+      file,
+      '-H',
+      `authorization: ${auth.authorization}`,
+      '-H',
+      'content-type: application/octet-stream',
+      `${api}/data/${key}`,
+    ];
+    const gatewayGet = (key: string) => ['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/${key}`];
 
     // ---- large transfers first, with curl on both sides, while the gateway holds no heap from
     // small-request load: the peak RSS rows then measure what streaming costs. First one blob
@@ -104,16 +115,8 @@ async function run(): Promise<void> {
     const memoryBlob = path.join(dataDir, 'memory.bin');
     await writePattern(memoryBlob, options.memoryMib * MiB);
     resetPeak(tree.gateway());
-    await curl([
-      '-T',
-      memoryBlob,
-      '-H',
-      `authorization: ${auth.authorization}`,
-      '-H',
-      'content-type: application/octet-stream',
-      `${api}/data/bench/memory`,
-    ]);
-    await curl(['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/bench/memory`]);
+    await curl(gatewayPut(memoryBlob, 'bench/memory'));
+    await curl(gatewayGet('bench/memory'));
     const memoryPeak = peakMib(tree.gateway());
     rmSync(memoryBlob);
     const memoryRow: Row = {
@@ -128,16 +131,8 @@ async function run(): Promise<void> {
     const big = path.join(dataDir, 'big.bin');
     await writePattern(big, options.bigMib * MiB);
     resetPeak(tree.gateway());
-    const gwBigPut = await curl([
-      '-T',
-      big,
-      '-H',
-      `authorization: ${auth.authorization}`,
-      '-H',
-      'content-type: application/octet-stream',
-      `${api}/data/bench/big`,
-    ]);
-    const gwBigGet = await curl(['-o', '/dev/null', '-H', `authorization: ${auth.authorization}`, `${api}/data/get/bench/big`]);
+    const gwBigPut = await curl(gatewayPut(big, 'bench/big'));
+    const gwBigGet = await curl(gatewayGet('bench/big'));
     const directBigUrl = await urlFor(client, api, auth, 'new_resumable_url', 'bench/big-direct');
     const directBigPut = await curl(['-T', big, '-H', 'content-type: application/octet-stream', directBigUrl]);
     const directBigGet = await curl(['-o', '/dev/null', await urlFor(client, api, auth, 'get_signed_url', 'bench/big-direct')]);
@@ -154,17 +149,7 @@ async function run(): Promise<void> {
     await writePattern(part, options.parallelMib * MiB);
     resetPeak(tree.gateway());
     const s = options.streams;
-    const gwParallel = await timedAll(
-      Array.from({ length: s }, (_, i) => [
-        '-T',
-        part,
-        '-H',
-        `authorization: ${auth.authorization}`,
-        '-H',
-        'content-type: application/octet-stream',
-        `${api}/data/bench/parallel-${i}`,
-      ]),
-    );
+    const gwParallel = await timedAll(Array.from({ length: s }, (_, i) => gatewayPut(part, `bench/parallel-${i}`)));
     const parallelPeak = peakMib(tree.gateway());
     const directParallelUrls = await Promise.all(
       Array.from({ length: s }, (_, i) => urlFor(client, api, auth, 'new_resumable_url', `bench/parallel-direct-${i}`)),
