@@ -177,6 +177,11 @@ async function run(): Promise<void> {
     const putUrls = await Promise.all(callers.map((caller) => urlFor(client, api, caller, 'new_resumable_url', 'bench/direct')));
     const octet = { 'content-type': 'application/octet-stream' };
 
+    // ---- warm-up, not timed: the gateway's code paths compiled by the JIT, connections open
+    const warmUp = Math.min(2, options.seconds / 2);
+    await load(n, warmUp, (loop) => client.send('GET', `${api}/data/get/bench/small`, as(loop)));
+    await load(n, warmUp, (loop) => client.send('GET', `${api}/data/new_resumable_url/bench/warm-${loop}`, as(loop)));
+
     // ---- 1 KiB GET, concurrent
     const gwCpu0 = cpuSeconds(tree.gateway());
     const gwGet = await load(n, options.seconds, (loop) => client.send('GET', `${api}/data/get/bench/small`, as(loop)));
