@@ -4,8 +4,9 @@
  * token from --token or STORAGE_TOKEN. Output is for people unless --json is given; exit codes
  * tell outcomes apart for scripts (see exitCodes.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { StorageClient, STORAGE_TYPES, type StorageType } from '../client';
 import { describeError, exitCodeFor, UsageError } from './exitCodes';
@@ -169,25 +170,23 @@ program
   .argument('<subject>', 'whose token it is')
   .option('--expires-in <seconds>', 'lifetime of the token (default 30 days)', seconds)
   .action(async (subject: string, options: { expiresIn?: number }) => {
-    // Loaded here: only this command needs the gateway's configuration and signing code.
-    const [{ loadConfig }, { readLocalSecrets }, { mintToken }] = await Promise.all([
-      import('../config.js'),
-      import('../local/secrets.js'),
-      import('../auth/tokens.js'),
-    ]);
-    const config = loadConfig();
-    const secret = config.auth.jwtSecret ?? readLocalSecrets(config.dataDir)?.jwtSecret;
-    if (!secret)
-      throw new UsageError(`no secret to sign with: set AUTH_JWT_SECRET, or run npm start once to create one in ${config.dataDir}`);
-    const longest = config.auth.maxTokenLifetimeSeconds;
-    if (options.expiresIn !== undefined && options.expiresIn > longest) {
-      throw new UsageError(
-        `--expires-in may be at most ${longest} seconds: the gateway refuses longer-lived tokens (AUTH_MAX_TOKEN_LIFETIME_SECONDS)`,
-      );
-    }
-    const token = await mintToken(secret, subject, { expiresIn: options.expiresIn ?? Math.min(longest, 30 * 24 * 3600) });
+    const token = await (await localTokens()).mintLocalToken(subject, options.expiresIn);
     answer({ token }, token);
   });
+
+/**
+ * The gateway's own token signing (tools/localToken.ts), loaded only for `storage token`: it is
+ * in the gateway's build, and left out of the client package, which holds no secret.
+ */
+async function localTokens(): Promise<{ mintLocalToken(subject: string, expiresIn: number | undefined): Promise<string> }> {
+  const file = path.join(__dirname, '..', 'tools', 'localToken.js');
+  if (!existsSync(file)) {
+    throw new UsageError(
+      "storage token signs with the gateway's secret, so it runs only from the gateway's own build (npm run token); ask the gateway's operator for a token",
+    );
+  }
+  return (await import(pathToFileURL(file).href)) as { mintLocalToken(subject: string, expiresIn: number | undefined): Promise<string> };
+}
 
 async function run(argv: string[]): Promise<void> {
   try {

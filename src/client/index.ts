@@ -1,4 +1,4 @@
-/** The Storage API client: `import { StorageClient } from 'storage-gateway/client'`. */
+/** The Storage API client: `import { StorageClient } from 'storage-gateway-client'` (packages/client). */
 export { StorageClient } from './client';
 export type {
   BlobInput,
