@@ -134,10 +134,21 @@ export const openApiDocument: Json = {
           param('StorageType'),
           param('ActAs'),
           { name: 'prefix', in: 'query', schema: { type: 'string' } },
-          { name: 'X-NEXT', in: 'header', schema: { type: 'string' }, description: 'The X-NEXT of the previous page' },
+          {
+            name: 'delimiter',
+            in: 'query',
+            schema: { type: 'string', enum: ['/'] },
+            description: 'Extension: fold keys below the next / after the prefix into folders; the answer is then a FolderList',
+          },
+          {
+            name: 'X-NEXT',
+            in: 'header',
+            schema: { type: 'string' },
+            description: 'The X-NEXT of the previous page (it carries the prefix and delimiter)',
+          },
         ],
         responses: {
-          '200': reply('One page of keys, namespace stripped', json(ref('KeyList')), {
+          '200': reply('One page of keys (or with a delimiter, keys and folders), namespace stripped', json(ref('Listing')), {
             'X-NEXT': { schema: { type: 'string' }, description: 'Present when more keys remain' },
           }),
           ...common,
@@ -316,6 +327,16 @@ export const openApiDocument: Json = {
         },
       },
       KeyList: { type: 'array', items: { type: 'string' } },
+      FolderList: {
+        type: 'object',
+        required: ['keys', 'prefixes'],
+        additionalProperties: false,
+        properties: {
+          keys: { type: 'array', items: { type: 'string' } },
+          prefixes: { type: 'array', items: { type: 'string', pattern: '/$' }, description: 'Folders, each ending with /' },
+        },
+      },
+      Listing: { oneOf: [ref('KeyList'), ref('FolderList')] },
       Stored: {
         type: 'object',
         required: ['key', 'size', 'etag'],

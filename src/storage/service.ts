@@ -9,7 +9,7 @@ import { BadRequest, Conflict, Forbidden, NotFound } from '../errors';
 import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from './namespace';
 import { MAX_PARTS, partSizeFor } from './multipart';
-import { decodeCursor, encodeCursor } from './paging';
+import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
 import { allowsAny, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
@@ -56,6 +56,8 @@ export interface ObjectRef {
 
 export interface ListResult {
   keys: string[];
+  /** Listings with a delimiter only: the folders, each ending with it. */
+  prefixes?: string[];
   /** Present when more keys remain: the X-NEXT token for the next page. */
   next: string | undefined;
 }
@@ -119,26 +121,62 @@ export class StorageService {
 
   /**
    * One page of the caller's keys under `prefix`, namespace stripped, in key order. A
-   * continuation token carries its own prefix; a request naming another prefix is refused
-   * rather than silently listing the wrong thing.
+   * continuation token carries its own prefix and delimiter; a request naming others is
+   * refused rather than silently listing the wrong thing. With the delimiter `/`, keys below
+   * the next `/` after the prefix are folded into folders (`prefixes`, each ending with `/`).
    */
-  async list(caller: Caller, type: StorageType, prefix: string | undefined, token: string | undefined): Promise<ListResult> {
+  async list(
+    caller: Caller,
+    type: StorageType,
+    prefix: string | undefined,
+    token: string | undefined,
+    delimiter?: string | undefined,
+  ): Promise<ListResult> {
     this.authorize(caller, type, 'list');
+    const asked = checkDelimiter(delimiter);
     const cursor = token === undefined ? undefined : decodeCursor(token);
     if (cursor && prefix !== undefined && prefix !== cursor.prefix) {
       throw new BadRequest('The X-NEXT token belongs to a listing with another prefix');
     }
+    if (cursor && asked !== undefined && asked !== cursor.delimiter) {
+      throw new BadRequest('The X-NEXT token belongs to a listing without a delimiter');
+    }
     const listed = validatePrefix(cursor?.prefix ?? prefix ?? '');
     const base = objectKey(caller.namespace, '');
-    const page = await this.store.list(
-      this.bucketFor(type),
-      base + listed,
-      cursor ? base + cursor.after : undefined,
-      this.settings.listPageSize,
-    );
-    const keys = page.keys.map((k) => k.slice(base.length));
-    const last = keys.at(-1);
-    return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
+    const startAfter = cursor ? base + cursor.after : undefined;
+    const folding = cursor ? cursor.delimiter : asked;
+    if (folding === undefined) {
+      const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, this.settings.listPageSize);
+      const keys = page.keys.map((k) => k.slice(base.length));
+      const last = keys.at(-1);
+      return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
+    }
+    return this.listFolded(type, base, listed, folding, startAfter);
+  }
+
+  /**
+   * A page of keys and folders together, in key order as S3 returns them. After a folder, an
+   * engine may name that folder again (S3 skips what it rolled up; not every engine does): it
+   * is dropped, and one more entry is asked for so the page stays full and always moves on.
+   */
+  private async listFolded(type: StorageType, base: string, listed: string, delimiter: string, startAfter: string | undefined) {
+    const pageSize = this.settings.listPageSize;
+    const afterFolder = startAfter?.endsWith(delimiter) === true;
+    const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, pageSize + (afterFolder ? 1 : 0), delimiter);
+    const after = startAfter === undefined ? undefined : Buffer.from(startAfter, 'utf8');
+    const entries = [...page.keys.map((name) => ({ name, folder: false })), ...page.prefixes.map((name) => ({ name, folder: true }))]
+      .map((entry) => ({ ...entry, bytes: Buffer.from(entry.name, 'utf8') }))
+      // S3 orders by UTF-8 bytes, which JavaScript's string order is not for every character.
+      .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+      .filter((entry) => after === undefined || Buffer.compare(entry.bytes, after) > 0);
+    const shown = entries.slice(0, pageSize);
+    const truncated = page.truncated || entries.length > pageSize;
+    const last = shown.at(-1)?.name.slice(base.length);
+    return {
+      keys: shown.filter((e) => !e.folder).map((e) => e.name.slice(base.length)),
+      prefixes: shown.filter((e) => e.folder).map((e) => e.name.slice(base.length)),
+      next: truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last, delimiter: LIST_DELIMITER }) : undefined,
+    };
   }
 
   /**

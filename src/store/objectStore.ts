@@ -81,6 +81,8 @@ interface LatestPart extends UploadedPart {
 
 export interface ListPage {
   keys: string[];
+  /** With a delimiter: the common prefixes, each folder rolled up into one (ending with the delimiter). */
+  prefixes: string[];
   truncated: boolean;
 }
 
@@ -625,14 +627,18 @@ export class ObjectStore {
     });
   }
 
-  /** Keys under `prefix` in key order, starting after `startAfter`. */
-  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage> {
+  /**
+   * Keys under `prefix` in key order, starting after `startAfter`. With a delimiter, keys that
+   * go on past it are rolled up into common prefixes (one entry each, counted in maxKeys).
+   */
+  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage> {
     return this.call('listObjects', async () => {
       const answer = await this.client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys }),
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys, Delimiter: delimiter }),
       );
       return {
         keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+        prefixes: (answer.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
         truncated: answer.IsTruncated === true,
       };
     });
