@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createVerifier } from './auth/tokens';
 import { ConfigError, type Config } from './config';
 import { API_BASE, createApp } from './http/app';
+import { DEFAULT_CONSOLE_DIR, storeOriginsOf } from './http/console';
 import { InFlight } from './http/inFlight';
 import { ensureLocalBinary, LOCAL_ENGINE_NAMES, startLocalStore } from './local/engines';
 import type { LocalStore } from './local/process';
@@ -49,6 +50,8 @@ export class StartupError extends Error {
 export interface GatewayOptions {
   /** Worker processes: /metrics answers with every worker's figures, summed by the primary. */
   metricsSource?: () => Promise<string>;
+  /** Where the built storage browser is (default dist/console). */
+  consoleDir?: string;
 }
 
 /**
@@ -156,6 +159,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       endpoints,
       maxTransfersPerCaller: config.maxTransfersPerCaller,
       idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
+      console: { dir: options.consoleDir ?? DEFAULT_CONSOLE_DIR, storeOrigins: storeOriginsOf(config.s3) },
     });
     const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
     // Requests are judged by progress, not by total time: Node's default 300 s request limit

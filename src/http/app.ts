@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { StorageService } from '../storage/service';
 import type { StoreEndpoints } from '../store/endpoints';
+import { consoleRoutes, type ConsoleOptions } from './console';
 import type { InFlight } from './inFlight';
 import { accessLog } from './middleware/accessLog';
 import { authenticate } from './middleware/authenticate';
@@ -48,6 +49,8 @@ export interface AppDependencies {
   maxTransfersPerCaller: number;
   /** A request on whose connection no byte moves for this long is cut. */
   idleTimeoutMs: number;
+  /** The storage browser's files and the store origins its page may reach; absent: no console. */
+  console?: ConsoleOptions | undefined;
 }
 
 export interface RouteSpec {
@@ -164,6 +167,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(securityHeaders());
 
   for (const route of publicRoutes(deps)) app[route.method](route.path, named(route.name), ...route.handlers);
+  // The storage browser: static files outside API_BASE, under a policy of their own.
+  if (deps.console) app.use(consoleRoutes(deps.console));
 
   // Keys are case-sensitive. Routing is not strict, yet the greedy key wildcard keeps a
   // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an

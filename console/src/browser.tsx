@@ -1,0 +1,264 @@
+/**
+ * One tab per storage type the caller may list; in a tab, one folder at a time: breadcrumbs,
+ * a filter, sort by name, "load more" pages (X-NEXT), and the selected key's details. Key
+ * names are the caller's own text and are only ever rendered as text.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { StorageType } from '../../src/protocol/storageTypes';
+import { ApiError, type Api, type Capabilities } from './api';
+import { Details } from './details';
+import { Uploads } from './uploads';
+
+interface Props {
+  api: Api;
+  capabilities: Capabilities;
+  onUnauthorized: (why: string) => void;
+}
+
+interface Folder {
+  keys: string[];
+  prefixes: string[];
+  next: string | undefined;
+}
+
+const TYPE_NAMES: Record<StorageType, string> = { data: 'Data', tmp: 'Temporary', products: 'Products', result: 'Results', logs: 'Logs' };
+
+export function Browser({ api, capabilities, onUnauthorized }: Props) {
+  const types = (Object.keys(capabilities.types) as StorageType[]).filter((type) => capabilities.types[type]?.operations.includes('list'));
+  const [type, setType] = useState<StorageType | undefined>(types[0]);
+  const [prefix, setPrefix] = useState('');
+  const [folder, setFolder] = useState<Folder>();
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const [filter, setFilter] = useState('');
+  const [descending, setDescending] = useState(false);
+  const [selected, setSelected] = useState<string>();
+  const [reloads, setReloads] = useState(0);
+  const request = useRef(0);
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+
+  const fail = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) onUnauthorized(error.message);
+    else setProblem(error instanceof Error ? error.message : String(error));
+  };
+
+  /** Loads the first page of the folder shown; a newer request makes an older answer moot. */
+  useEffect(() => {
+    if (!type) return;
+    const mine = ++request.current;
+    setLoading(true);
+    setProblem(undefined);
+    api.list(type, prefix).then(
+      (page) => {
+        if (mine !== request.current) return;
+        setFolder(page);
+        setLoading(false);
+      },
+      (error: unknown) => {
+        if (mine !== request.current) return;
+        setFolder({ keys: [], prefixes: [], next: undefined });
+        setLoading(false);
+        fail(error);
+      },
+    );
+  }, [type, prefix, reloads]);
+
+  const loadMore = () => {
+    if (!type || !folder?.next) return;
+    const mine = ++request.current;
+    setLoading(true);
+    api.list(type, prefix, folder.next).then(
+      (page) => {
+        if (mine !== request.current) return;
+        setFolder({ keys: [...folder.keys, ...page.keys], prefixes: [...folder.prefixes, ...page.prefixes], next: page.next });
+        setLoading(false);
+      },
+      (error: unknown) => {
+        if (mine !== request.current) return;
+        setLoading(false);
+        fail(error);
+      },
+    );
+  };
+
+  const open = (nextType: StorageType, nextPrefix: string) => {
+    setType(nextType);
+    setPrefix(nextPrefix);
+    setFolder(undefined);
+    setSelected(undefined);
+    setFilter('');
+  };
+
+  const entries = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    const named = (full: string) => full.slice(prefix.length);
+    const matches = (full: string) => !needle || named(full).toLowerCase().includes(needle);
+    const order = (a: string, b: string) => (descending ? -1 : 1) * (a < b ? -1 : a > b ? 1 : 0);
+    return {
+      folders: (folder?.prefixes ?? []).filter(matches).sort(order),
+      keys: (folder?.keys ?? []).filter(matches).sort(order),
+    };
+  }, [folder, filter, descending, prefix]);
+
+  if (!type)
+    return (
+      <p role="alert" class="alert">
+        This token may not list any storage type.
+      </p>
+    );
+  const allowed = capabilities.types[type]?.operations ?? [];
+  const crumbs = prefix.split('/').filter(Boolean);
+  const shown = entries.folders.length + entries.keys.length;
+  const loaded = (folder?.keys.length ?? 0) + (folder?.prefixes.length ?? 0);
+
+  return (
+    <main class="browser">
+      <div role="tablist" aria-label="Storage types" class="tabs">
+        {types.map((each, index) => (
+          <button
+            type="button"
+            role="tab"
+            id={`tab-${each}`}
+            aria-selected={each === type}
+            aria-controls="folder-panel"
+            tabIndex={each === type ? 0 : -1}
+            ref={(element) => {
+              tabs.current[index] = element;
+            }}
+            onClick={() => open(each, '')}
+            onKeyDown={(event) => {
+              const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+              if (!step) return;
+              event.preventDefault();
+              const target = (index + step + types.length) % types.length;
+              tabs.current[target]?.focus();
+              open(types[target] as StorageType, '');
+            }}
+          >
+            {TYPE_NAMES[each]}
+          </button>
+        ))}
+      </div>
+
+      <section id="folder-panel" role="tabpanel" aria-labelledby={`tab-${type}`} class="panel">
+        <nav aria-label="Folder path" class="crumbs">
+          <ol>
+            <li>
+              <button type="button" class="link" onClick={() => open(type, '')} aria-current={prefix === '' ? 'location' : undefined}>
+                {TYPE_NAMES[type]}
+              </button>
+            </li>
+            {crumbs.map((part, index) => {
+              const target = `${crumbs.slice(0, index + 1).join('/')}/`;
+              return (
+                <li key={target}>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => open(type, target)}
+                    aria-current={target === prefix ? 'location' : undefined}
+                  >
+                    {part}
+                  </button>
+                </li>
+              );
+            })}
+          </ol>
+        </nav>
+
+        <div class="toolbar">
+          <label class="filter">
+            <span>Filter</span>
+            <input type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} placeholder="Name contains…" />
+          </label>
+          <button type="button" onClick={() => setDescending(!descending)} aria-label={`Sort by name, ${descending ? 'Z to A' : 'A to Z'}`}>
+            Name {descending ? '↓' : '↑'}
+          </button>
+          <button type="button" onClick={() => setReloads(reloads + 1)}>
+            Refresh
+          </button>
+        </div>
+
+        {allowed.includes('signUpload') && (
+          <Uploads api={api} type={type} prefix={prefix} onUploaded={() => setReloads((n) => n + 1)} onError={fail} />
+        )}
+
+        {problem && (
+          <p role="alert" class="alert">
+            {problem}
+          </p>
+        )}
+
+        <div class="columns">
+          <div class="listing">
+            <p class="status" aria-live="polite">
+              {loading
+                ? 'Loading…'
+                : filter
+                  ? `${shown} of ${loaded} loaded entries match`
+                  : `${loaded} entries${folder?.next ? ' so far' : ''}`}
+            </p>
+            <ul class="entries" aria-label="Folder contents">
+              {prefix && (
+                <li>
+                  <button type="button" class="entry folder" onClick={() => open(type, parentOf(prefix))}>
+                    <span aria-hidden="true">↩</span> Up one level
+                  </button>
+                </li>
+              )}
+              {entries.folders.map((full) => (
+                <li key={`d:${full}`}>
+                  <button type="button" class="entry folder" onClick={() => open(type, full)}>
+                    <span aria-hidden="true" class="icon">
+                      📁
+                    </span>
+                    <span class="name">{full.slice(prefix.length, -1)}</span>
+                    <span class="sr-only"> (folder)</span>
+                  </button>
+                </li>
+              ))}
+              {entries.keys.map((full) => (
+                <li key={`k:${full}`}>
+                  <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
+                    <span aria-hidden="true" class="icon">
+                      📄
+                    </span>
+                    <span class="name">{full.slice(prefix.length)}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {!loading && folder && loaded === 0 && <p class="empty">This folder is empty.</p>}
+            {folder?.next && (
+              <button type="button" class="more" onClick={loadMore} disabled={loading}>
+                Load more
+              </button>
+            )}
+          </div>
+          {selected && (
+            <Details
+              key={`${type}:${selected}`}
+              api={api}
+              type={type}
+              objectKey={selected}
+              allowed={allowed}
+              note={capabilities.types[type]?.note ?? ''}
+              maxTtlSeconds={capabilities.signedUrlMaxTtlSeconds}
+              onClose={() => setSelected(undefined)}
+              onDeleted={() => {
+                setSelected(undefined);
+                setFolder((shownFolder) => shownFolder && { ...shownFolder, keys: shownFolder.keys.filter((k) => k !== selected) });
+              }}
+              onError={fail}
+            />
+          )}
+        </div>
+      </section>
+    </main>
+  );
+}
+
+function parentOf(prefix: string): string {
+  const parts = prefix.split('/').filter(Boolean);
+  return parts.length <= 1 ? '' : `${parts.slice(0, -1).join('/')}/`;
+}
