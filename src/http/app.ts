@@ -20,6 +20,7 @@ import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
 import { openApiDocument } from './openapi';
 import { parseQueryStrictly } from './query';
+import { capabilities } from './routes/capabilities';
 import { copyObject } from './routes/copyObject';
 import { deleteObject } from './routes/deleteObject';
 import { getObject } from './routes/getObject';
@@ -86,6 +87,7 @@ export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDepend
   // One budget for GET and PUT bodies together.
   const transfer = transferLimit(maxTransfersPerCaller);
   return [
+    { method: 'get', path: '/capabilities', documented: doc('/capabilities'), name: 'capabilities', handlers: [capabilities(service)] },
     {
       method: 'post',
       path: '/copy/:namespace/src/:bucket{/*key}',

@@ -5,6 +5,7 @@
  */
 import { MAX_KEY_BYTES } from '../storage/keys';
 import { MAX_PARTS } from '../storage/multipart';
+import { OPERATIONS } from '../storage/policy';
 import { STORAGE_TYPES } from '../storage/types';
 
 type Json = Record<string, unknown>;
@@ -70,6 +71,16 @@ export const openApiDocument: Json = {
     },
     '/storage/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': reply('OpenAPI 3.1', json({ type: 'object' })) } },
+    },
+    '/storage/v1/capabilities': {
+      get: {
+        summary: 'Extension: what the caller may do on each storage type (the policy table), and the longest URL lifetime',
+        parameters: [param('ActAs')],
+        responses: {
+          '200': reply('Per storage type, the operations allowed', json(ref('Capabilities'))),
+          ...errors(400, 401, 403, 500, 503),
+        },
+      },
     },
     '/storage/v1/{type}/get/{key}': {
       get: {
@@ -327,6 +338,35 @@ export const openApiDocument: Json = {
         },
       },
       KeyList: { type: 'array', items: { type: 'string' } },
+      Capabilities: {
+        type: 'object',
+        required: ['subject', 'namespace', 'signedUrlMaxTtlSeconds', 'types'],
+        additionalProperties: false,
+        properties: {
+          subject: { type: 'string', description: "The token's subject" },
+          namespace: { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'The namespace acted on' },
+          signedUrlMaxTtlSeconds: { type: 'integer', minimum: 1, description: 'The most expires_in may ask for' },
+          types: {
+            type: 'object',
+            required: [...STORAGE_TYPES],
+            additionalProperties: false,
+            properties: Object.fromEntries(
+              STORAGE_TYPES.map((type) => [
+                type,
+                {
+                  type: 'object',
+                  required: ['operations', 'note'],
+                  additionalProperties: false,
+                  properties: {
+                    operations: { type: 'array', items: { type: 'string', enum: [...OPERATIONS] } },
+                    note: { type: 'string', description: "What the type's rules say to a refused caller" },
+                  },
+                },
+              ]),
+            ),
+          },
+        },
+      },
       FolderList: {
         type: 'object',
         required: ['keys', 'prefixes'],

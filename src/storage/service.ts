@@ -10,7 +10,7 @@ import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from './namespace';
 import { MAX_PARTS, partSizeFor } from './multipart';
 import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
-import { allowsAny, POLICY, type Actor, type Operation } from './policy';
+import { allowsAny, OPERATIONS, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
 /** The party making a request, as the auth layer established it. */
@@ -62,6 +62,14 @@ export interface ListResult {
   next: string | undefined;
 }
 
+export interface Capabilities {
+  subject: string;
+  namespace: string;
+  /** The longest lifetime a presigned URL may be asked for (?expires_in=). */
+  signedUrlMaxTtlSeconds: number;
+  types: Record<StorageType, { operations: Operation[]; note: string }>;
+}
+
 /** Lifecycle rule IDs; operators see them on the buckets (and may add rules of their own). */
 export const RULE_TMP_EXPIRY = 'storage-gateway-tmp-expiry';
 export const RULE_ABORT_INCOMPLETE_UPLOADS = 'storage-gateway-abort-incomplete-uploads';
@@ -91,6 +99,24 @@ export class StorageService {
   /** Resolves when the store is reachable and every bucket is there. */
   async checkReady(): Promise<void> {
     await this.store.checkBuckets(STORAGE_TYPES.map((type) => this.bucketFor(type)));
+  }
+
+  /**
+   * What the caller may do on each storage type, read from the policy table, so a client (the
+   * storage browser) offers only that; `note` is what the type's rules say to a refusal.
+   */
+  capabilities(caller: Caller): Capabilities {
+    return {
+      subject: caller.subject,
+      namespace: caller.namespace,
+      signedUrlMaxTtlSeconds: this.settings.signedUrlMaxTtlSeconds,
+      types: Object.fromEntries(
+        STORAGE_TYPES.map((type) => [
+          type,
+          { operations: OPERATIONS.filter((operation) => allowsAny(type, caller.actors, operation)), note: POLICY[type].refusal },
+        ]),
+      ) as Capabilities['types'],
+    };
   }
 
   async get(caller: Caller, type: StorageType, key: string, conditions: ReadConditions): Promise<StoredObject> {

@@ -59,6 +59,8 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('GET', '/metrics', {}, false);
   await call('GET', '/storage/v1/openapi.json', {}, false);
 
+  await call('GET', '/capabilities');
+  await call('GET', '/capabilities', { headers: { 'x-storage-namespace': 'not-a-namespace' } }); // 400
   await call('PUT', '/data/doc/a.txt', { body: 'hello', headers: { 'content-type': 'text/plain' } });
   await call('PUT', '/data/doc/b.txt', { body: 'second' });
   await call('PUT', '/data/a//b', { body: 'x' }); // 400
