@@ -196,22 +196,20 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
                 ? 'Loading…'
                 : filter
                   ? `${shown} of ${loaded} loaded entries match`
-                  : `${loaded} entries${folder?.next ? ' so far' : ''}`}
+                  : `${loaded} ${loaded === 1 ? 'entry' : 'entries'}${folder?.next ? ' so far' : ''}`}
             </p>
             <ul class="entries" aria-label="Folder contents">
               {prefix && (
                 <li>
                   <button type="button" class="entry folder" onClick={() => open(type, parentOf(prefix))}>
-                    <span aria-hidden="true">↩</span> Up one level
+                    <Icon kind="up" /> Up one level
                   </button>
                 </li>
               )}
               {entries.folders.map((full) => (
                 <li key={`d:${full}`}>
                   <button type="button" class="entry folder" onClick={() => open(type, full)}>
-                    <span aria-hidden="true" class="icon">
-                      📁
-                    </span>
+                    <Icon kind="folder" />
                     <span class="name">{full.slice(prefix.length, -1)}</span>
                     <span class="sr-only"> (folder)</span>
                   </button>
@@ -220,9 +218,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
               {entries.keys.map((full) => (
                 <li key={`k:${full}`}>
                   <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
-                    <span aria-hidden="true" class="icon">
-                      📄
-                    </span>
+                    <Icon kind="file" />
                     <span class="name">{full.slice(prefix.length)}</span>
                   </button>
                 </li>
@@ -261,4 +257,19 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
 function parentOf(prefix: string): string {
   const parts = prefix.split('/').filter(Boolean);
   return parts.length <= 1 ? '' : `${parts.slice(0, -1).join('/')}/`;
+}
+
+const ICONS = {
+  folder: 'M1.5 3.5h5l1.5 1.5h6.5v8.5h-13z',
+  file: 'M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3',
+  up: 'M6 3.5l-3.5 3.5 3.5 3.5 M2.5 7h7a4 4 0 0 1 4 4v2',
+};
+
+/** A small line drawing: no icon font, nothing a screen reader reads. */
+function Icon({ kind }: { kind: keyof typeof ICONS }) {
+  return (
+    <svg class={`icon ${kind}`} viewBox="0 0 16 16" width="18" height="18" aria-hidden="true" focusable="false">
+      <path d={ICONS[kind]} />
+    </svg>
+  );
 }

@@ -1,0 +1,228 @@
+/**
+ * The storage browser in a real Chromium (Debian's package, driven by playwright-core) against
+ * the real gateway and store: sign in by link and by pasting a token, browse folders, load more,
+ * filter, see a key's details, download and share through signed URLs fetched without a token,
+ * delete after confirming, see the rules of products, and errors in plain words. Key names are
+ * hostile text and stay text. Screenshots of each main view go to test-output/screenshots/.
+ * Skipped, saying so, where /usr/bin/chromium is absent (`.ci/run` installs it).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestGateway, type TestGateway } from '../support/gateway';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = path.resolve(__dirname, '..', '..');
+const shots = path.join(root, 'test-output', 'screenshots');
+const present = existsSync(CHROMIUM);
+const HOSTILE = '<img src=x onerror="document.title=1">&amp;.txt';
+
+if (!present) {
+  process.stderr.write(`\nSKIPPED: the storage browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`);
+}
+
+(present ? describe : describe.skip)(`the storage browser in Chromium${present ? '' : ` (SKIPPED: no ${CHROMIUM})`}`, () => {
+  let gw: TestGateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let token: string;
+  let auth: Record<string, string>;
+  /** Every URL the page asked for, and the problems the page reported (CSP violations among them). */
+  const requested: string[] = [];
+  const problems: string[] = [];
+
+  const api = (p: string) => `${gw.apiUrl}${p}`;
+  const put = async (type: string, key: string, body: string, contentType = 'text/plain') => {
+    const response = await fetch(api(`/${type}/${key.split('/').map(encodeURIComponent).join('/')}`), {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': contentType },
+      body,
+    });
+    expect(response.status).toBe(200);
+  };
+  const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    // The page as `npm run build` makes it, fresh.
+    execFileSync(process.execPath, [path.join(root, 'console', 'build.mjs')], { cwd: root });
+    mkdirSync(shots, { recursive: true });
+    gw = await startTestGateway({ LIST_PAGE_SIZE: '4' });
+    token = await gw.token('browser-user');
+    auth = { authorization: `Bearer ${token}` };
+    await put('data', 'docs/readme.txt', 'Hello Storage');
+    await put('data', 'docs/notes/todo.txt', 'todo');
+    await put('data', 'docs/report.csv', 'a,b\n1,2\n', 'text/csv');
+    for (const name of ['alpha', 'beta', 'gamma', 'delta']) await put('data', `folder-${name}/x.txt`, name);
+    await put('data', 'top.txt', 'top');
+    await put('data', HOSTILE, 'hostile');
+    await put('products', 'scenes/scene.tif', 'raster', 'image/tiff');
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+    });
+    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+  });
+
+  it('signs in from the link printed by npm start, and takes the token out of the address bar', async () => {
+    await page.goto(`${gw.url}/console/#token=${token}`);
+    await page.getByText('Signed in as').waitFor();
+    expect(page.url()).toBe(`${gw.url}/console/`);
+    expect(await page.evaluate('sessionStorage.length')).toBe(1);
+    await page.getByRole('tab', { name: 'Data' }).waitFor();
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Data', 'Temporary', 'Products', 'Results', 'Logs']);
+    await page.getByText('4 entries so far').waitFor();
+    await shot('01-signed-in');
+  });
+
+  it('pages with "Load more", browses folders by breadcrumbs, filters and sorts', async () => {
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByRole('button', { name: 'top.txt' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    // The hostile name is text: no element was made from it.
+    await page.getByRole('button', { name: HOSTILE }).waitFor();
+    expect(await page.locator('.entries img').count()).toBe(0);
+    expect(await page.title()).toBe('Storage');
+
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor();
+    await page.getByRole('button', { name: 'notes (folder)' }).click();
+    await page.getByRole('button', { name: 'todo.txt' }).waitFor();
+    const crumbs = page.getByRole('navigation', { name: 'Folder path' });
+    expect(await crumbs.getByRole('button').allTextContents()).toEqual(['Data', 'docs', 'notes']);
+    await crumbs.getByRole('button', { name: 'docs' }).click();
+    await page.getByRole('button', { name: 'report.csv' }).waitFor();
+
+    await page.getByLabel('Filter').fill('READ');
+    await page.getByText('1 of 3 loaded entries match').waitFor();
+    await page.getByLabel('Filter').fill('');
+    await page.getByRole('button', { name: /Sort by name/ }).click();
+    const names = await page.locator('.entries .name').allTextContents();
+    expect(names).toEqual(['notes', 'report.csv', 'readme.txt']);
+    await shot('02-folder');
+  });
+
+  it("shows a key's size, type, modified time and ETag", async () => {
+    await page.getByRole('button', { name: 'readme.txt' }).click();
+    const details = page.getByRole('complementary');
+    await details.getByText('13 bytes').waitFor();
+    expect(await details.locator('dd').allTextContents()).toEqual([
+      '13 bytes',
+      'text/plain',
+      expect.stringMatching(/\d{4}/) as unknown as string,
+      expect.stringMatching(/^"[0-9a-f]{32}"$/) as unknown as string,
+    ]);
+    await shot('03-details');
+  });
+
+  it('downloads through a signed URL, which works without a token', async () => {
+    const opened = context.waitForEvent('page');
+    await page.getByRole('button', { name: 'Download' }).click();
+    const tab = await opened;
+    const url = tab.url() === 'about:blank' ? (await tab.waitForEvent('framenavigated')).url() : tab.url();
+    await tab.close();
+    expect(url).toMatch(/X-Amz-Signature=/);
+    const fetched = await fetch(url);
+    expect(fetched.status).toBe(200);
+    expect(await fetched.text()).toBe('Hello Storage');
+  });
+
+  it('shares a link with the chosen lifetime, fetched without a token', async () => {
+    await page.getByLabel('Link works for').selectOption({ label: '7 days' });
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const field = page.getByLabel(/Link \(anyone with it/);
+    await field.waitFor();
+    const link = await field.inputValue();
+    expect(new URL(link).searchParams.get('X-Amz-Expires')).toBe(String(7 * 24 * 3600));
+    const fetched = await fetch(link);
+    expect(await fetched.text()).toBe('Hello Storage');
+    await shot('04-share');
+  });
+
+  it('deletes a key after confirmation', async () => {
+    await page.getByRole('button', { name: 'report.csv' }).click();
+    await page.getByRole('complementary').getByText('text/csv').waitFor();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this key?' });
+    await dialog.waitFor();
+    await shot('05-confirm-delete');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await fetch(api('/data/get/docs/report.csv'), { headers: auth })).status).toBe(200);
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'report.csv' }).waitFor({ state: 'detached' });
+    expect((await fetch(api('/data/get/docs/report.csv'), { headers: auth })).status).toBe(404);
+  });
+
+  it('offers no download or delete on products, and says why', async () => {
+    await page.getByRole('tab', { name: 'Products' }).click();
+    await page.getByRole('button', { name: 'scenes (folder)' }).click();
+    await page.getByRole('button', { name: 'scene.tif' }).click();
+    const details = page.getByRole('complementary');
+    await details.getByText('image/tiff').waitFor();
+    expect(await details.getByRole('button', { name: 'Download' }).count()).toBe(0);
+    expect(await details.getByRole('button', { name: 'Delete…' }).count()).toBe(0);
+    await details.getByText(/upload-only/).waitFor();
+    await shot('06-products');
+  });
+
+  it('shows API errors in plain words in an alert', async () => {
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
+    await page.getByRole('button', { name: 'readme.txt' }).click();
+    // Deleted behind the page's back: Refresh shows the folder as it is now.
+    await fetch(api('/data/docs/readme.txt'), { method: 'DELETE', headers: auth });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor({ state: 'detached' });
+    // A token that is no longer accepted: back to sign-in, with the reason.
+    await page.evaluate("sessionStorage.setItem('storage-console-token', 'not-a-token')");
+    await page.reload();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/token/i);
+    await page.getByLabel('Your access token').waitFor();
+    await shot('07-signed-out-with-error');
+  });
+
+  it('signs in with a pasted token, and works 360 px wide', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.getByLabel('Your access token').fill(`Bearer ${token}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as').waitFor();
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
+    await page
+      .getByRole('button', { name: 'todo.txt' })
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
+    await page.getByRole('button', { name: 'notes (folder)' }).click();
+    await page.getByRole('button', { name: 'todo.txt' }).click();
+    await page.getByRole('complementary').getByText('4 bytes').waitFor();
+    const width = await page.evaluate('document.documentElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(360);
+    await shot('08-narrow');
+    // Keyboard: the tabs move with the arrow keys.
+    await page.getByRole('tab', { name: 'Data' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Temporary' }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('never put the token in a URL, and the page broke no rule of its policy', () => {
+    expect(requested.length).toBeGreaterThan(10);
+    for (const url of requested) expect(url).not.toContain(token);
+    expect(problems.filter((p) => /Content Security Policy|Refused to/i.test(p))).toEqual([]);
+  });
+});
