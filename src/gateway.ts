@@ -159,6 +159,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       endpoints,
       maxTransfersPerCaller: config.maxTransfersPerCaller,
       idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
+      corsOrigins: config.corsOrigins,
       console: { dir: options.consoleDir ?? DEFAULT_CONSOLE_DIR, storeOrigins: storeOriginsOf(config.s3) },
     });
     const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);

@@ -13,6 +13,7 @@ import { consoleRoutes, type ConsoleOptions } from './console';
 import type { InFlight } from './inFlight';
 import { accessLog } from './middleware/accessLog';
 import { authenticate } from './middleware/authenticate';
+import { apiCors } from './middleware/cors';
 import { errorHandler, notFoundRoute } from './middleware/errors';
 import { transferLimit } from './middleware/transfers';
 import { named, observe } from './middleware/observe';
@@ -50,6 +51,8 @@ export interface AppDependencies {
   maxTransfersPerCaller: number;
   /** A request on whose connection no byte moves for this long is cut. */
   idleTimeoutMs: number;
+  /** Origins whose pages may call the API from a browser (CORS_ORIGINS). */
+  corsOrigins?: readonly string[] | undefined;
   /** The storage browser's files and the store origins its page may reach; absent: no console. */
   console?: ConsoleOptions | undefined;
 }
@@ -168,6 +171,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(observe(deps.metrics));
   app.use(securityHeaders());
 
+  // Before any route: a preflight carries no token, and the API description is public.
+  app.use(API_BASE, apiCors(deps.corsOrigins ?? []));
   for (const route of publicRoutes(deps)) app[route.method](route.path, named(route.name), ...route.handlers);
   // The storage browser: static files outside API_BASE, under a policy of their own.
   if (deps.console) app.use(consoleRoutes(deps.console));
