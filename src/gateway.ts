@@ -197,9 +197,16 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 async function prepare(service: StorageService, store: ObjectStore, signer: UrlSigner, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
+    const withoutCors = reports.filter((report) => report.cors === 'unsupported');
+    if (withoutCors.length > 0) {
+      logger.info(
+        { buckets: withoutCors.map((report) => report.bucket), refusal: withoutCors[0]?.corsRefusal },
+        "the store keeps no bucket CORS rule: browsers' presigned uploads rely on the store's own CORS (MinIO answers every origin by default)",
+      );
+    }
     for (const report of reports) {
       // rulesUnsupported: MinIO takes no AbortIncompleteMultipartUpload rule; it expires stale uploads itself.
-      const changed = report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written';
+      const changed = report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written' || report.cors === 'written';
       logger[changed ? 'info' : 'debug'](report, changed ? 'bucket prepared' : 'bucket ready');
       if (report.filerTtl === 'unconfigured') {
         logger.warn(

@@ -73,6 +73,21 @@ export interface Capabilities {
 /** Lifecycle rule IDs; operators see them on the buckets (and may add rules of their own). */
 export const RULE_TMP_EXPIRY = 'storage-gateway-tmp-expiry';
 export const RULE_ABORT_INCOMPLETE_UPLOADS = 'storage-gateway-abort-incomplete-uploads';
+/**
+ * The bucket CORS rule for browsers using presigned URLs (the storage browser uploads parts
+ * straight to the store and reads their ETags). Any origin: a presigned URL is its own
+ * authorization and the store sets no cookies, so a page on another origin gains nothing a
+ * holder of the URL could not do with curl; without the rule browsers are only kept from
+ * reading the answers.
+ */
+export const RULE_BROWSER_TRANSFERS = 'storage-gateway-browser-transfers';
+const BROWSER_TRANSFERS_CORS = {
+  id: RULE_BROWSER_TRANSFERS,
+  methods: ['GET', 'HEAD', 'PUT'] as ('GET' | 'HEAD' | 'PUT')[],
+  origins: ['*'],
+  exposeHeaders: ['ETag', 'Content-Length', 'Content-Range'],
+  maxAgeSeconds: 3600,
+};
 
 export class StorageService {
   constructor(
@@ -88,10 +103,14 @@ export class StorageService {
   async prepareBuckets() {
     return Promise.all(
       STORAGE_TYPES.map((type) =>
-        this.store.ensureBucket(this.bucketFor(type), [
-          ...(type === 'tmp' ? [{ id: RULE_TMP_EXPIRY, expireAfterDays: TMP_EXPIRY_DAYS }] : []),
-          { id: RULE_ABORT_INCOMPLETE_UPLOADS, abortIncompleteUploadsAfterDays: ABORT_INCOMPLETE_UPLOAD_DAYS },
-        ]),
+        this.store.ensureBucket(
+          this.bucketFor(type),
+          [
+            ...(type === 'tmp' ? [{ id: RULE_TMP_EXPIRY, expireAfterDays: TMP_EXPIRY_DAYS }] : []),
+            { id: RULE_ABORT_INCOMPLETE_UPLOADS, abortIncompleteUploadsAfterDays: ABORT_INCOMPLETE_UPLOAD_DAYS },
+          ],
+          BROWSER_TRANSFERS_CORS,
+        ),
       ),
     );
   }

@@ -27,7 +27,7 @@ import type { S3Settings } from '../config';
 import { BadRequest, Conflict, Forbidden, NotFound, NotModified, StorageError, StoreAccessDenied, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, isPreconditionFailure, nameOf, PARTS_REFUSED, statusOf, translate } from './failures';
-import { prepareBucket, type BucketReport, type LifecycleRuleSpec } from './buckets';
+import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
 import { firstListedKey, headerOf, SignedHttp, type SignedAnswer } from './signedHttp';
 import type { UrlSigner } from './urlSigner';
@@ -256,8 +256,8 @@ export class ObjectStore {
    * Creates the bucket if missing and makes sure our lifecycle rules are on it, keeping any
    * rule an operator added (buckets.ts). Idempotent: writes nothing when all is already in place.
    */
-  async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
-    const report = await this.call('ensureBucket', () => prepareBucket(this.client, bucket, rules));
+  async ensureBucket(bucket: string, rules: LifecycleRuleSpec[], cors?: CorsRuleSpec): Promise<BucketReport> {
+    const report = await this.call('ensureBucket', () => prepareBucket(this.client, bucket, rules, cors));
     const expiry = rules.find((r) => r.expireAfterDays !== undefined)?.expireAfterDays;
     if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.ensureFilerTtl(bucket, expiry);
     return report;
