@@ -145,6 +145,10 @@ export class Api {
     return (await (await this.call(path, init)).json()) as T;
   }
 
+  async text(path: string, init: RequestInit = {}): Promise<string> {
+    return (await (await this.call(path, init)).text()).trim();
+  }
+
   async empty(path: string, init: RequestInit = {}): Promise<void> {
     await this.call(path, init);
   }

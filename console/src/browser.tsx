@@ -179,9 +179,14 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
           </button>
         </div>
 
-        {allowed.includes('signUpload') && (
-          <Uploads api={api} type={type} prefix={prefix} onUploaded={() => setReloads((n) => n + 1)} onError={fail} />
-        )}
+        <Uploads
+          api={api}
+          target={allowed.includes('signUpload') ? { type, prefix } : undefined}
+          onUploaded={(uploadedType, key) => {
+            if (uploadedType === type && key.startsWith(prefix)) setReloads((n) => n + 1);
+          }}
+          onError={fail}
+        />
 
         {problem && (
           <p role="alert" class="alert">

@@ -1,15 +1,189 @@
-/** Uploads into the folder shown (not yet: stage 2 of the browser). */
+/**
+ * Uploads into the folder shown: drop files on the zone or pick files (or a folder); each goes
+ * straight to the store (upload.ts), one file at a time, its parts in parallel, with a progress
+ * bar per file and one for all, and Cancel. The list outlives switching tabs and folders.
+ */
+import { useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
-import type { Api } from './api';
+import { ApiError, type Api } from './api';
+import { formatSize } from './format';
+import { uploadFile } from './upload';
 
 interface Props {
   api: Api;
-  type: StorageType;
-  prefix: string;
-  onUploaded: () => void;
+  /** Where new files go; undefined where the storage type takes no uploads from this caller. */
+  target: { type: StorageType; prefix: string } | undefined;
+  onUploaded: (type: StorageType, key: string) => void;
   onError: (error: unknown) => void;
 }
 
-export function Uploads(_props: Props) {
-  return null;
+interface Job {
+  id: number;
+  type: StorageType;
+  key: string;
+  file: File;
+  sent: number;
+  state: 'waiting' | 'uploading' | 'done' | 'failed' | 'cancelled';
+  message?: string;
+  controller: AbortController;
+}
+
+let lastId = 0;
+
+export function Uploads({ api, target, onUploaded, onError }: Props) {
+  const [jobs, setJobs] = useState<Job[]>([]);
+  const [over, setOver] = useState(false);
+  const queue = useRef<Job[]>([]);
+  const running = useRef(false);
+  const folderPicker = useRef<HTMLInputElement>(null);
+
+  const update = (id: number, patch: Partial<Job>) => setJobs((all) => all.map((job) => (job.id === id ? { ...job, ...patch } : job)));
+
+  const drain = async () => {
+    if (running.current) return;
+    running.current = true;
+    for (let job = queue.current.shift(); job; job = queue.current.shift()) {
+      if (job.controller.signal.aborted) continue;
+      const id = job.id;
+      update(id, { state: 'uploading' });
+      try {
+        await uploadFile(api, job.type, job.key, job.file, { signal: job.controller.signal, onProgress: (sent) => update(id, { sent }) });
+        update(id, { state: 'done', sent: job.file.size });
+        onUploaded(job.type, job.key);
+      } catch (error) {
+        if (job.controller.signal.aborted) {
+          update(id, { state: 'cancelled', sent: 0 });
+          continue;
+        }
+        if (error instanceof ApiError && error.status === 401) onError(error);
+        update(id, { state: 'failed', sent: 0, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    running.current = false;
+  };
+
+  const add = (files: File[]) => {
+    if (!target || files.length === 0) return;
+    const fresh = files.map((file) => ({
+      id: ++lastId,
+      type: target.type,
+      key: `${target.prefix}${file.webkitRelativePath || file.name}`,
+      file,
+      sent: 0,
+      state: 'waiting' as const,
+      controller: new AbortController(),
+    }));
+    setJobs((all) => [...all.filter((job) => job.state !== 'done'), ...fresh]);
+    queue.current.push(...fresh);
+    void drain();
+  };
+
+  const active = jobs.filter((job) => job.state === 'waiting' || job.state === 'uploading');
+  const total = active.reduce((sum, job) => sum + job.file.size, 0);
+  const sent = active.reduce((sum, job) => sum + job.sent, 0);
+
+  if (!target && jobs.length === 0) return null;
+  return (
+    <section class="uploads-area" aria-label="Uploads">
+      {target && (
+        <div
+          class={`uploads${over ? ' over' : ''}`}
+          onDragOver={(event) => {
+            event.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(event) => {
+            event.preventDefault();
+            setOver(false);
+            const items = [...(event.dataTransfer?.items ?? [])];
+            // Folders dropped as such are not read (yet): pick them with "Choose a folder".
+            const files = items.filter((item) => item.kind === 'file' && item.webkitGetAsEntry()?.isDirectory !== true);
+            add(files.map((item) => item.getAsFile()).filter((file): file is File => file !== null));
+          }}
+        >
+          <p>
+            Drop files here to upload them to <strong>{target.prefix || 'the top folder'}</strong>, or
+          </p>
+          <div class="actions">
+            <label class="button">
+              Choose files
+              <input
+                type="file"
+                multiple
+                class="sr-only"
+                onChange={(event) => {
+                  add([...(event.currentTarget.files ?? [])]);
+                  event.currentTarget.value = '';
+                }}
+              />
+            </label>
+            <label class="button">
+              Choose a folder
+              <input
+                type="file"
+                multiple
+                class="sr-only"
+                ref={(element) => {
+                  folderPicker.current = element;
+                  element?.setAttribute('webkitdirectory', '');
+                }}
+                onChange={(event) => {
+                  add([...(event.currentTarget.files ?? [])]);
+                  event.currentTarget.value = '';
+                }}
+              />
+            </label>
+          </div>
+        </div>
+      )}
+      {active.length > 0 && (
+        <div class="total">
+          <label for="upload-total">
+            Uploading {active.length} {active.length === 1 ? 'file' : 'files'}: {formatSize(sent)} of {formatSize(total)}
+          </label>
+          <progress id="upload-total" max={Math.max(total, 1)} value={sent} />
+        </div>
+      )}
+      {jobs.length > 0 && (
+        <ul aria-label="Upload progress">
+          {jobs.map((job) => (
+            <li key={job.id} class={job.state}>
+              <span class="name">{job.key}</span>
+              <span class="state" aria-live="polite">
+                {describe(job)}
+              </span>
+              {(job.state === 'waiting' || job.state === 'uploading') && (
+                <button type="button" onClick={() => job.controller.abort()} aria-label={`Cancel upload of ${job.key}`}>
+                  Cancel
+                </button>
+              )}
+              {(job.state === 'uploading' || job.state === 'done') && (
+                <progress
+                  max={Math.max(job.file.size, 1)}
+                  value={job.state === 'done' ? Math.max(job.file.size, 1) : job.sent}
+                  aria-label={`Upload of ${job.key}`}
+                />
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function describe(job: Job): string {
+  switch (job.state) {
+    case 'waiting':
+      return 'Waiting';
+    case 'uploading':
+      return `${Math.floor((job.sent / Math.max(job.file.size, 1)) * 100)}% of ${formatSize(job.file.size)}`;
+    case 'done':
+      return `Uploaded (${formatSize(job.file.size)})`;
+    case 'cancelled':
+      return 'Cancelled';
+    case 'failed':
+      return `Failed: ${job.message ?? 'unknown error'}`;
+  }
 }

@@ -7,16 +7,20 @@
  * Skipped, saying so, where /usr/bin/chromium is absent (`.ci/run` installs it).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/gateway';
+import { until } from '../support/wait';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.resolve(__dirname, '..', '..');
 const shots = path.join(root, 'test-output', 'screenshots');
 const present = existsSync(CHROMIUM);
 const HOSTILE = '<img src=x onerror="document.title=1">&amp;.txt';
+const MiB = 1024 * 1024;
 
 if (!present) {
   process.stderr.write(`\nSKIPPED: the storage browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`);
@@ -168,6 +172,72 @@ if (!present) {
     expect((await fetch(api('/data/get/docs/report.csv'), { headers: auth })).status).toBe(404);
   });
 
+  it('uploads files straight to the store, a large one in parallel parts, with progress bars that move', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
+    const big = randomBytes(40 * MiB);
+    const files = { 'small.txt': Buffer.from('small file'), 'empty.bin': Buffer.alloc(0), 'big.bin': big };
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
+    // Slow the page's uploads down (about 2.5 s for the large file) so the bars are seen moving.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16 * MiB });
+    try {
+      await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(Object.keys(files).map((name) => path.join(dir, name)));
+      const total = page.locator('#upload-total');
+      await total.waitFor();
+      const seen = new Set<string>();
+      for (let i = 0; i < 200 && (await total.count()) > 0; i++) {
+        seen.add((await total.getAttribute('value').catch(() => null)) ?? '');
+        if (seen.size === 2) await shot('06-uploading');
+        await page.waitForTimeout(25);
+      }
+      // The bar took several values on the way, not only its start and end.
+      expect(seen.size).toBeGreaterThan(3);
+      for (const name of Object.keys(files)) await page.getByText(`docs/${name}`).waitFor();
+      await page
+        .getByText(/^Uploaded/)
+        .nth(2)
+        .waitFor();
+      expect(await page.getByText(/^Uploaded/).count()).toBe(3);
+      // The folder shows them without a manual refresh.
+      await page.getByRole('button', { name: 'big.bin' }).waitFor();
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const head = await fetch(api('/data/get/docs/big.bin'), { method: 'HEAD', headers: auth });
+    expect(head.headers.get('content-length')).toBe(String(40 * MiB));
+    expect(head.headers.get('etag')).toMatch(/-3"$/);
+    const stored = Buffer.from(await (await fetch(api('/data/get/docs/big.bin'), { headers: auth })).arrayBuffer());
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
+    expect(await (await fetch(api('/data/get/docs/small.txt'), { headers: auth })).text()).toBe('small file');
+    expect((await fetch(api('/data/get/docs/empty.bin'), { method: 'HEAD', headers: auth })).headers.get('content-length')).toBe('0');
+    const open = (await (await fetch(api('/multipart/data/docs/big.bin'), { headers: auth })).json()) as { uploads: unknown[] };
+    expect(open.uploads).toEqual([]);
+    await shot('07-uploaded');
+  });
+
+  it('cancels an upload, leaving no object and no open session', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
+    writeFileSync(path.join(dir, 'cancelled.bin'), randomBytes(48 * MiB));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MiB });
+    try {
+      await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(path.join(dir, 'cancelled.bin'));
+      await page.getByText(/^[1-9]\d*% of 48 MiB/).waitFor();
+      await page.getByRole('button', { name: 'Cancel upload of docs/cancelled.bin' }).click();
+      await page.getByText('Cancelled', { exact: true }).waitFor();
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await fetch(api('/data/get/docs/cancelled.bin'), { method: 'HEAD', headers: auth })).status).toBe(404);
+    const sessions = async () =>
+      ((await (await fetch(api('/multipart/data/docs/cancelled.bin'), { headers: auth })).json()) as { uploads: unknown[] }).uploads;
+    expect(await until(async () => (await sessions()).length === 0, 5000)).toBe(true);
+  });
+
   it('offers no download or delete on products, and says why', async () => {
     await page.getByRole('tab', { name: 'Products' }).click();
     await page.getByRole('button', { name: 'scenes (folder)' }).click();
@@ -177,7 +247,12 @@ if (!present) {
     expect(await details.getByRole('button', { name: 'Download' }).count()).toBe(0);
     expect(await details.getByRole('button', { name: 'Delete…' }).count()).toBe(0);
     await details.getByText(/upload-only/).waitFor();
-    await shot('06-products');
+    // Products only create: uploading over a stored one is refused, in the API's words.
+    await page
+      .locator('input[type=file]:not([webkitdirectory])')
+      .setInputFiles({ name: 'scene.tif', mimeType: 'image/tiff', buffer: Buffer.from('again') });
+    await page.getByText(/^Failed: A product is already stored at this key/).waitFor();
+    await shot('08-products');
   });
 
   it('shows API errors in plain words in an alert', async () => {
@@ -195,7 +270,7 @@ if (!present) {
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/token/i);
     await page.getByLabel('Your access token').waitFor();
-    await shot('07-signed-out-with-error');
+    await shot('09-signed-out-with-error');
   });
 
   it('signs in with a pasted token, and works 360 px wide', async () => {
@@ -213,7 +288,7 @@ if (!present) {
     await page.getByRole('complementary').getByText('4 bytes').waitFor();
     const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(360);
-    await shot('08-narrow');
+    await shot('10-narrow');
     // Keyboard: the tabs move with the arrow keys.
     await page.getByRole('tab', { name: 'Data' }).focus();
     await page.keyboard.press('ArrowRight');
