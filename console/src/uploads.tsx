@@ -6,7 +6,7 @@
 import { useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
 import { ApiError, type Api } from './api';
-import { formatSize } from './format';
+import { formatDuration, formatSize } from './format';
 import { uploadFile } from './upload';
 
 interface Props {
@@ -35,6 +35,8 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
   const [over, setOver] = useState(false);
   const queue = useRef<Job[]>([]);
   const running = useRef(false);
+  /** The files added since the queue last ran dry, and when the first of them started: what the total bar and rate count. */
+  const batch = useRef<{ ids: Set<number>; started: number }>({ ids: new Set(), started: 0 });
   const folderPicker = useRef<HTMLInputElement>(null);
 
   const update = (id: number, patch: Partial<Job>) => setJobs((all) => all.map((job) => (job.id === id ? { ...job, ...patch } : job)));
@@ -73,14 +75,20 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
       state: 'waiting' as const,
       controller: new AbortController(),
     }));
+    if (!running.current) batch.current = { ids: new Set(), started: performance.now() };
+    for (const job of fresh) batch.current.ids.add(job.id);
     setJobs((all) => [...all.filter((job) => job.state !== 'done'), ...fresh]);
     queue.current.push(...fresh);
     void drain();
   };
 
   const active = jobs.filter((job) => job.state === 'waiting' || job.state === 'uploading');
-  const total = active.reduce((sum, job) => sum + job.file.size, 0);
-  const sent = active.reduce((sum, job) => sum + job.sent, 0);
+  const counted = jobs.filter((job) => batch.current.ids.has(job.id) && job.state !== 'failed' && job.state !== 'cancelled');
+  const total = counted.reduce((sum, job) => sum + job.file.size, 0);
+  const sent = counted.reduce((sum, job) => sum + (job.state === 'done' ? job.file.size : job.sent), 0);
+  const seconds = (performance.now() - batch.current.started) / 1000;
+  const rate = seconds > 0.5 ? sent / seconds : 0;
+  const left = rate > 0 ? Math.ceil((total - sent) / rate) : undefined;
 
   if (!target && jobs.length === 0) return null;
   return (
@@ -141,6 +149,8 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
         <div class="total">
           <label for="upload-total">
             Uploading {active.length} {active.length === 1 ? 'file' : 'files'}: {formatSize(sent)} of {formatSize(total)}
+            {rate > 0 && `, ${formatSize(rate)}/s`}
+            {left !== undefined && `, ${formatDuration(left)} left`}
           </label>
           <progress id="upload-total" max={Math.max(total, 1)} value={sent} />
         </div>

@@ -185,9 +185,14 @@ if (!present) {
       const total = page.locator('#upload-total');
       await total.waitFor();
       const seen = new Set<string>();
+      let shown = false;
       for (let i = 0; i < 200 && (await total.count()) > 0; i++) {
-        seen.add((await total.getAttribute('value').catch(() => null)) ?? '');
-        if (seen.size === 2) await shot('06-uploading');
+        const value = (await total.getAttribute('value').catch(() => null)) ?? '';
+        seen.add(value);
+        if (!shown && Number(value) > 10 * MiB) {
+          shown = true;
+          await shot('06-uploading');
+        }
         await page.waitForTimeout(25);
       }
       // The bar took several values on the way, not only its start and end.
