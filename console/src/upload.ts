@@ -19,6 +19,10 @@ const ATTEMPTS = 3;
 export interface UploadOptions {
   onProgress: (sent: number) => void;
   signal: AbortSignal;
+  /** A session this file was being sent in before (a page reload): its parts already there are kept. */
+  resume?: { uploadId: string; partSize: number } | undefined;
+  /** Told the session once it is open, so it can be resumed. */
+  onSession?: (session: { uploadId: string; partSize: number }) => void;
 }
 
 /** The media type to store: the file's own when the gateway takes it, else bytes. */
@@ -36,16 +40,24 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
     return;
   }
   const path = `/multipart/${type}/${keyPath(key)}`;
-  const session = await api.json<{ uploadId: string; partSize: number }>(
-    `${path}?size=${file.size}&content_type=${encodeURIComponent(contentType)}`,
-    { method: 'POST' },
-  );
+  const etags = new Map<number, string>();
+  let session = options.resume && (await partsStored(api, path, options.resume, file.size, etags)) ? options.resume : undefined;
+  if (!session) {
+    etags.clear();
+    session = await api.json<{ uploadId: string; partSize: number }>(
+      `${path}?size=${file.size}&content_type=${encodeURIComponent(contentType)}`,
+      { method: 'POST' },
+    );
+    options.onSession?.({ uploadId: session.uploadId, partSize: session.partSize });
+  }
+  const { partSize } = session;
   const id = encodeURIComponent(session.uploadId);
   try {
-    const count = Math.ceil(file.size / session.partSize);
-    const sent = new Map<number, number>();
-    const etags = new Map<number, string>();
+    const count = Math.ceil(file.size / partSize);
+    const sizeOf = (partNumber: number) => Math.min(file.size, partNumber * partSize) - (partNumber - 1) * partSize;
+    const sent = new Map<number, number>([...etags.keys()].map((partNumber) => [partNumber, sizeOf(partNumber)]));
     const report = () => options.onProgress([...sent.values()].reduce((sum, n) => sum + n, 0));
+    report();
     const batches = new Map<number, Promise<Map<number, string>>>();
     const urlFor = async (partNumber: number) => {
       const batch = Math.floor((partNumber - 1) / URL_BATCH);
@@ -62,12 +74,11 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
       if (!url) throw new ApiError(502, 'no_url', `The gateway gave no URL for part ${partNumber}.`);
       return url;
     };
-    let next = 1;
+    const pending = Array.from({ length: count }, (_, i) => i + 1).filter((partNumber) => !etags.has(partNumber));
     const worker = async () => {
-      while (next <= count && !options.signal.aborted) {
-        const partNumber = next++;
-        const start = (partNumber - 1) * session.partSize;
-        const blob = file.slice(start, Math.min(file.size, start + session.partSize));
+      for (let partNumber = pending.shift(); partNumber !== undefined && !options.signal.aborted; partNumber = pending.shift()) {
+        const start = (partNumber - 1) * partSize;
+        const blob = file.slice(start, start + sizeOf(partNumber));
         const url = await urlFor(partNumber);
         const etag = await withRetries(options.signal, () =>
           put(
@@ -84,7 +95,7 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
         etags.set(partNumber, etag);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, count) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, Math.max(pending.length, 1)) }, worker));
     if (options.signal.aborted) throw new DOMException('The upload was cancelled', 'AbortError');
     // Without readable ETags (a store that does not expose them) the gateway completes with
     // every part it finds stored.
@@ -96,6 +107,32 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
     await api.empty(`${path}?uploadId=${id}`, { method: 'DELETE' }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The parts a session already holds that fit this file (by number and size), into `etags`;
+ * false when the session is gone (completed, aborted or expired), so a new one is started.
+ */
+async function partsStored(
+  api: Api,
+  path: string,
+  session: { uploadId: string; partSize: number },
+  size: number,
+  etags: Map<number, string>,
+): Promise<boolean> {
+  let listed: { parts: { partNumber: number; size: number; etag: string }[] };
+  try {
+    listed = await api.json(`${path}?uploadId=${encodeURIComponent(session.uploadId)}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return false;
+    throw error;
+  }
+  const count = Math.ceil(size / session.partSize);
+  for (const part of listed.parts) {
+    const expected = Math.min(size, part.partNumber * session.partSize) - (part.partNumber - 1) * session.partSize;
+    if (part.partNumber <= count && part.size === expected && part.etag) etags.set(part.partNumber, part.etag);
+  }
+  return true;
 }
 
 /** Create-only types sign If-None-Match into their upload URLs: the upload must send it. */

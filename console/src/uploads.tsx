@@ -1,12 +1,15 @@
 /**
  * Uploads into the folder shown: drop files on the zone or pick files (or a folder); each goes
  * straight to the store (upload.ts), one file at a time, its parts in parallel, with a progress
- * bar per file and one for all, and Cancel. The list outlives switching tabs and folders.
+ * bar per file and one for all, and Cancel. The list outlives switching tabs and folders. A
+ * large upload cut by a page reload is listed as interrupted: picking the same file again
+ * (there, or as a new upload to the same key) sends only the parts the store does not have.
  */
 import { useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
-import { ApiError, type Api } from './api';
+import { ApiError, keyPath, type Api } from './api';
 import { formatDuration, formatSize } from './format';
+import { forgetUpload, isSameFile, pendingUploads, rememberUpload, type PendingUpload } from './pending';
 import { uploadFile } from './upload';
 
 interface Props {
@@ -26,6 +29,8 @@ interface Job {
   state: 'waiting' | 'uploading' | 'done' | 'failed' | 'cancelled';
   message?: string;
   controller: AbortController;
+  /** The session an earlier page was sending this file in. */
+  resume?: PendingUpload | undefined;
 }
 
 let lastId = 0;
@@ -33,6 +38,8 @@ let lastId = 0;
 export function Uploads({ api, target, onUploaded, onError }: Props) {
   const [jobs, setJobs] = useState<Job[]>([]);
   const [over, setOver] = useState(false);
+  const [interrupted, setInterrupted] = useState(pendingUploads);
+  const [mismatch, setMismatch] = useState<string>();
   const queue = useRef<Job[]>([]);
   const running = useRef(false);
   /** The files added since the queue last ran dry, and when the first of them started: what the total bar and rate count. */
@@ -49,10 +56,20 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
       const id = job.id;
       update(id, { state: 'uploading' });
       try {
-        await uploadFile(api, job.type, job.key, job.file, { signal: job.controller.signal, onProgress: (sent) => update(id, { sent }) });
+        const { type, key, file } = job;
+        await uploadFile(api, type, key, file, {
+          signal: job.controller.signal,
+          onProgress: (sent) => update(id, { sent }),
+          resume: job.resume,
+          onSession: (session) =>
+            rememberUpload({ type, key, ...session, name: file.name, size: file.size, lastModified: file.lastModified }),
+        });
+        forgetUpload(type, key);
         update(id, { state: 'done', sent: job.file.size });
         onUploaded(job.type, job.key);
       } catch (error) {
+        // Cancelled or failed, the session was aborted: nothing is left to resume.
+        forgetUpload(job.type, job.key);
         if (job.controller.signal.aborted) {
           update(id, { state: 'cancelled', sent: 0 });
           continue;
@@ -64,17 +81,15 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
     running.current = false;
   };
 
-  const add = (files: File[]) => {
-    if (!target || files.length === 0) return;
-    const fresh = files.map((file) => ({
-      id: ++lastId,
-      type: target.type,
-      key: `${target.prefix}${file.webkitRelativePath || file.name}`,
-      file,
-      sent: 0,
-      state: 'waiting' as const,
-      controller: new AbortController(),
-    }));
+  const add = (files: File[], to = target) => {
+    if (!to || files.length === 0) return;
+    const fresh = files.map((file) => {
+      const key = `${to.prefix}${file.webkitRelativePath || file.name}`;
+      const resume = interrupted.find((upload) => upload.type === to.type && upload.key === key && isSameFile(upload, file));
+      return { id: ++lastId, type: to.type, key, file, sent: 0, state: 'waiting' as const, controller: new AbortController(), resume };
+    });
+    const taken = new Set(fresh.map((job) => `${job.type}\n${job.key}`));
+    setInterrupted((all) => all.filter((upload) => !taken.has(`${upload.type}\n${upload.key}`)));
     if (!running.current) batch.current = { ids: new Set(), started: performance.now() };
     for (const job of fresh) batch.current.ids.add(job.id);
     setJobs((all) => [...all.filter((job) => job.state !== 'done'), ...fresh]);
@@ -90,9 +105,63 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
   const rate = seconds > 0.5 ? sent / seconds : 0;
   const left = rate > 0 ? Math.ceil((total - sent) / rate) : undefined;
 
-  if (!target && jobs.length === 0) return null;
+  /** Picked for an interrupted upload: the same file goes on where it stopped. */
+  const resumeWith = (upload: PendingUpload, file: File | undefined) => {
+    if (!file) return;
+    if (!isSameFile(upload, file)) {
+      setMismatch(`${file.name} is not the file that was being uploaded to ${upload.key} (its name, size or date differ).`);
+      return;
+    }
+    setMismatch(undefined);
+    add([file], { type: upload.type, prefix: upload.key.slice(0, upload.key.length - file.name.length) });
+  };
+
+  const discard = (upload: PendingUpload) => {
+    forgetUpload(upload.type, upload.key);
+    setInterrupted((all) => all.filter((other) => other !== upload));
+    void api
+      .empty(`/multipart/${upload.type}/${keyPath(upload.key)}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: 'DELETE' })
+      .catch(() => undefined);
+  };
+
+  if (!target && jobs.length === 0 && interrupted.length === 0) return null;
   return (
     <section class="uploads-area" aria-label="Uploads">
+      {interrupted.length > 0 && (
+        <div class="interrupted">
+          <h2>Interrupted uploads</h2>
+          <p>Choose the same file again to send what is missing.</p>
+          <ul>
+            {interrupted.map((upload) => (
+              <li key={`${upload.type}:${upload.key}`}>
+                <span class="name">
+                  {upload.key} ({formatSize(upload.size)}, {upload.type})
+                </span>
+                <label class="button">
+                  Resume…
+                  <input
+                    type="file"
+                    class="sr-only"
+                    aria-label={`Choose ${upload.name} again to resume its upload`}
+                    onChange={(event) => {
+                      resumeWith(upload, event.currentTarget.files?.[0]);
+                      event.currentTarget.value = '';
+                    }}
+                  />
+                </label>
+                <button type="button" onClick={() => discard(upload)} aria-label={`Discard the upload of ${upload.key}`}>
+                  Discard
+                </button>
+              </li>
+            ))}
+          </ul>
+          {mismatch && (
+            <p role="alert" class="alert">
+              {mismatch}
+            </p>
+          )}
+        </div>
+      )}
       {target && (
         <div
           class={`uploads${over ? ' over' : ''}`}

@@ -35,6 +35,8 @@ if (!present) {
   let auth: Record<string, string>;
   /** Every URL the page asked for, and the problems the page reported (CSP violations among them). */
   const requested: string[] = [];
+  /** Uploads the page sent to the store, as `PUT <url>`. */
+  const storePuts: string[] = [];
   const problems: string[] = [];
 
   const api = (p: string) => `${gw.apiUrl}${p}`;
@@ -70,7 +72,10 @@ if (!present) {
     });
     context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     page = await context.newPage();
-    page.on('request', (request) => requested.push(request.url()));
+    page.on('request', (request) => {
+      requested.push(request.url());
+      if (request.method() === 'PUT' && !request.url().startsWith(gw.url)) storePuts.push(request.url());
+    });
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
@@ -243,6 +248,63 @@ if (!present) {
     expect(await until(async () => (await sessions()).length === 0, 5000)).toBe(true);
   });
 
+  it('resumes an upload cut by a page reload, sending only the parts the store lacks', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
+    const file = path.join(dir, 'resumed.bin');
+    const bytes = randomBytes(80 * MiB);
+    writeFileSync(file, bytes);
+    const sessionsOf = async () =>
+      ((await (await fetch(api('/multipart/data/docs/resumed.bin'), { headers: auth })).json()) as { uploads: { uploadId: string }[] })
+        .uploads;
+    const partsOf = async (uploadId: string) =>
+      (
+        (await (
+          await fetch(api(`/multipart/data/docs/resumed.bin?uploadId=${encodeURIComponent(uploadId)}`), { headers: auth })
+        ).json()) as {
+          parts: unknown[];
+        }
+      ).parts;
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 24 * MiB });
+    let uploadId = '';
+    try {
+      await page.locator('input[type=file]:not([webkitdirectory])').first().setInputFiles(file);
+      // Five parts of 16 MiB, four at a time: reload once the first four are stored.
+      expect(await until(async () => (uploadId = (await sessionsOf())[0]?.uploadId ?? '') !== '', 10_000)).toBe(true);
+      expect(await until(async () => (await partsOf(uploadId)).length >= 4, 20_000, 50)).toBe(true);
+      await page.reload();
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+    const interrupted = page.getByRole('heading', { name: 'Interrupted uploads' });
+    await interrupted.waitFor();
+    await page.getByText(/^docs\/resumed\.bin \(80 MiB, data\)/).waitFor();
+    await shot('08-interrupted');
+    // Another file is not taken for it.
+    await page
+      .getByLabel('Choose resumed.bin again to resume its upload')
+      .setInputFiles({ name: 'resumed.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('not it') });
+    await page
+      .getByRole('alert')
+      .getByText(/is not the file that was being uploaded/)
+      .waitFor();
+    // The same file: only the fifth part is sent, in the same session.
+    const before = storePuts.length;
+    await page.getByLabel('Choose resumed.bin again to resume its upload').setInputFiles(file);
+    await page.getByText(/^Uploaded \(80 MiB\)/).waitFor();
+    const resumed = storePuts.slice(before).map((url) => new URL(url).searchParams);
+    expect(resumed.map((query) => [query.get('partNumber'), query.get('uploadId')])).toEqual([['5', uploadId]]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(await interrupted.count()).toBe(0);
+    const head = await fetch(api('/data/get/docs/resumed.bin'), { method: 'HEAD', headers: auth });
+    expect(head.headers.get('etag')).toMatch(/-5"$/);
+    const stored = Buffer.from(await (await fetch(api('/data/get/docs/resumed.bin'), { headers: auth })).arrayBuffer());
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(await sessionsOf()).toEqual([]);
+    expect(await page.evaluate("sessionStorage.getItem('storage-console-uploads')")).toBe('[]');
+  });
+
   it('offers no download or delete on products, and says why', async () => {
     await page.getByRole('tab', { name: 'Products' }).click();
     await page.getByRole('button', { name: 'scenes (folder)' }).click();
@@ -257,7 +319,7 @@ if (!present) {
       .locator('input[type=file]:not([webkitdirectory])')
       .setInputFiles({ name: 'scene.tif', mimeType: 'image/tiff', buffer: Buffer.from('again') });
     await page.getByText(/^Failed: A product is already stored at this key/).waitFor();
-    await shot('08-products');
+    await shot('09-products');
   });
 
   it('shows API errors in plain words in an alert', async () => {
@@ -275,7 +337,7 @@ if (!present) {
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/token/i);
     await page.getByLabel('Your access token').waitFor();
-    await shot('09-signed-out-with-error');
+    await shot('10-signed-out-with-error');
   });
 
   it('signs in with a pasted token, and works 360 px wide', async () => {
@@ -293,7 +355,7 @@ if (!present) {
     await page.getByRole('complementary').getByText('4 bytes').waitFor();
     const width = await page.evaluate('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(360);
-    await shot('10-narrow');
+    await shot('11-narrow');
     // Keyboard: the tabs move with the arrow keys.
     await page.getByRole('tab', { name: 'Data' }).focus();
     await page.keyboard.press('ArrowRight');
