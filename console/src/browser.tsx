@@ -25,8 +25,9 @@ const TYPE_NAMES: Record<StorageType, string> = { data: 'Data', tmp: 'Temporary'
 
 export function Browser({ api, capabilities, onUnauthorized }: Props) {
   const types = (Object.keys(capabilities.types) as StorageType[]).filter((type) => capabilities.types[type]?.operations.includes('list'));
-  const [type, setType] = useState<StorageType | undefined>(types[0]);
-  const [prefix, setPrefix] = useState('');
+  const start = placeInAddress(types);
+  const [type, setType] = useState<StorageType | undefined>(start?.type ?? types[0]);
+  const [prefix, setPrefix] = useState(start?.prefix ?? '');
   const [folder, setFolder] = useState<Folder>();
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<string>();
@@ -81,7 +82,23 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
     );
   };
 
+  // Back and forward move between folders, as the address names them.
+  useEffect(() => {
+    const follow = () => {
+      const place = placeInAddress(types);
+      if (place) show(place.type, place.prefix);
+    };
+    addEventListener('popstate', follow);
+    return () => removeEventListener('popstate', follow);
+  }, []);
+
   const open = (nextType: StorageType, nextPrefix: string) => {
+    const address = addressOf(nextType, nextPrefix);
+    if (location.hash !== address) history.pushState(null, '', address);
+    show(nextType, nextPrefix);
+  };
+
+  const show = (nextType: StorageType, nextPrefix: string) => {
     setType(nextType);
     setPrefix(nextPrefix);
     setFolder(undefined);
@@ -277,4 +294,24 @@ function Icon({ kind }: { kind: keyof typeof ICONS }) {
       <path d={ICONS[kind]} />
     </svg>
   );
+}
+
+/**
+ * The folder shown, in the address fragment (`#/data/docs/2024/`), so a reload or a shared
+ * address opens it and Back goes up again. The fragment never reaches the server.
+ */
+function addressOf(type: StorageType, prefix: string): string {
+  return `#/${type}/${prefix.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function placeInAddress(types: StorageType[]): { type: StorageType; prefix: string } | undefined {
+  const match = /^#\/([a-z]+)\/(.*)$/.exec(location.hash);
+  const type = types.find((each) => each === match?.[1]);
+  if (!match || !type) return undefined;
+  try {
+    const prefix = (match[2] ?? '').split('/').map(decodeURIComponent).join('/');
+    return prefix === '' || prefix.endsWith('/') ? { type, prefix } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,9 +5,9 @@
  */
 const STORAGE_KEY = 'storage-console-token';
 
-/** Reads `#token=` once, removes the fragment from the address bar, and keeps the token. */
+/** Reads `#token=` once, removes that fragment from the address bar and history, and keeps the token. */
 export function takeTokenFromAddress(): void {
-  if (!location.hash) return;
+  if (!location.hash.startsWith('#token=')) return;
   const token = new URLSearchParams(location.hash.slice(1)).get('token')?.trim();
   history.replaceState(history.state, '', `${location.pathname}${location.search}`);
   if (token) saveToken(token);

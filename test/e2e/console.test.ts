@@ -113,6 +113,13 @@ if (!present) {
     await page.getByRole('button', { name: 'todo.txt' }).waitFor();
     const crumbs = page.getByRole('navigation', { name: 'Folder path' });
     expect(await crumbs.getByRole('button').allTextContents()).toEqual(['Data', 'docs', 'notes']);
+    // The folder is in the address fragment: Back and Forward move between folders, a reload stays.
+    expect(new URL(page.url()).hash).toBe('#/data/docs/notes/');
+    await page.goBack();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor();
+    await page.goForward();
+    await page.reload();
+    await page.getByRole('button', { name: 'todo.txt' }).waitFor();
     await crumbs.getByRole('button', { name: 'docs' }).click();
     await page.getByRole('button', { name: 'report.csv' }).waitFor();
 
@@ -345,6 +352,7 @@ if (!present) {
     await page.getByLabel('Your access token').fill(`Bearer ${token}`);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Signed in as').waitFor();
+    await page.getByRole('tab', { name: 'Data' }).click();
     await page.getByRole('button', { name: 'docs (folder)' }).click();
     await page
       .getByRole('button', { name: 'todo.txt' })
