@@ -1,13 +1,18 @@
 // Builds the storage browser into dist/console: one ES module bundle and one style sheet,
 // each named by its content hash (cached for a year), and index.html pointing at them
 // (revalidated on every load). esbuild bundles Preact and the app in a fraction of a second.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// The new build is written beside the old one and swapped in, so a gateway serving
+// dist/console (a test running in parallel) never finds it half-written.
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const out = path.resolve(here, '..', 'dist', 'console');
+const target = path.resolve(here, '..', 'dist', 'console');
+const out = `${target}.new-${process.pid}`;
+const old = `${target}.old-${process.pid}`;
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
@@ -34,3 +39,9 @@ const page = (await readFile(path.join(here, 'src', 'index.html'), 'utf8'))
   .replace('%SCRIPT%', `./${script.split(path.sep).join('/')}`)
   .replace('%STYLES%', `./${styles.split(path.sep).join('/')}`);
 await writeFile(path.join(out, 'index.html'), page);
+
+await rename(target, old).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(out, target);
+await rm(old, { recursive: true, force: true });

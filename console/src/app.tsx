@@ -1,5 +1,5 @@
 /** Signed out: the token form. Signed in: who you are, and the browser. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, ApiError, type Capabilities } from './api';
 import { Browser } from './browser';
 import { forgetToken, savedToken, saveToken } from './session';
@@ -8,6 +8,7 @@ export function App() {
   const [token, setToken] = useState(savedToken);
   const [capabilities, setCapabilities] = useState<Capabilities>();
   const [problem, setProblem] = useState<string>();
+  const api = useMemo(() => (token ? new Api(token) : undefined), [token]);
 
   const signOut = (why?: string) => {
     forgetToken();
@@ -17,9 +18,9 @@ export function App() {
   };
 
   useEffect(() => {
-    if (!token) return;
+    if (!api) return;
     let current = true;
-    new Api(token).capabilities().then(
+    api.capabilities().then(
       (found) => current && setCapabilities(found),
       (error: unknown) => {
         if (!current) return;
@@ -30,9 +31,9 @@ export function App() {
     return () => {
       current = false;
     };
-  }, [token]);
+  }, [api]);
 
-  if (!token) {
+  if (!token || !api) {
     return (
       <SignIn
         problem={problem}
@@ -63,7 +64,7 @@ export function App() {
         </p>
       )}
       {!capabilities && !problem && <p aria-live="polite">Loading…</p>}
-      {capabilities && <Browser api={new Api(token)} capabilities={capabilities} onUnauthorized={signOut} />}
+      {capabilities && <Browser api={api} capabilities={capabilities} onUnauthorized={signOut} />}
     </div>
   );
 }
