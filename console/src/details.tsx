@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
 import type { Api, ObjectDetails, Operation } from './api';
 import { formatDate, formatSize, SHARE_LIFETIMES } from './format';
+import { Preview } from './preview';
 
 interface Props {
   api: Api;
@@ -119,6 +120,8 @@ export function Details({ api, type, objectKey, allowed, note, maxTtlSeconds, on
           <dd class="etag">{details.etag}</dd>
         </dl>
       )}
+
+      {details && canDownload && <Preview api={api} type={type} objectKey={objectKey} details={details} />}
 
       {canDownload && (
         <div class="actions">

@@ -21,6 +21,41 @@ const shots = path.join(root, 'test-output', 'screenshots');
 const present = existsSync(CHROMIUM);
 const HOSTILE = '<img src=x onerror="document.title=1">&amp;.txt';
 const MiB = 1024 * 1024;
+/** A 1 x 1 PNG. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const GEOJSON = {
+  type: 'FeatureCollection',
+  features: [
+    {
+      type: 'Feature',
+      properties: {},
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [8, 47],
+            [9, 47],
+            [9, 48],
+            [8, 48],
+            [8, 47],
+          ],
+        ],
+      },
+    },
+    {
+      type: 'Feature',
+      properties: {},
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [8.1, 47.1],
+          [8.9, 47.9],
+        ],
+      },
+    },
+    { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [8.5, 47.5] } },
+  ],
+};
 
 if (!present) {
   process.stderr.write(`\nSKIPPED: the storage browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`);
@@ -48,11 +83,16 @@ if (!present) {
     });
     expect(response.status).toBe(200);
   };
+  const putBytes = async (type: string, key: string, body: Buffer, contentType: string) => {
+    const response = await fetch(api(`/${type}/${key}`), { method: 'PUT', headers: { ...auth, 'content-type': contentType }, body });
+    expect(response.status).toBe(200);
+  };
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     // The page as `npm run build` makes it, fresh.
     execFileSync(process.execPath, [path.join(root, 'console', 'build.mjs')], { cwd: root });
+    rmSync(shots, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });
     gw = await startTestGateway({ LIST_PAGE_SIZE: '4' });
     token = await gw.token('browser-user');
@@ -64,6 +104,10 @@ if (!present) {
     await put('data', 'top.txt', 'top');
     await put('data', HOSTILE, 'hostile');
     await put('products', 'scenes/scene.tif', 'raster', 'image/tiff');
+    await put('data', 'previews/table.csv', 'name,<b>count</b>\n"a, quoted",1\nb,2\n', 'text/csv');
+    await put('data', 'previews/notes.json', '{"a":[1,2],"b":"<script>x</script>"}', 'application/json');
+    await put('data', 'previews/map.geojson', JSON.stringify(GEOJSON), 'application/geo+json');
+    await putBytes('data', 'previews/pixel.png', Buffer.from(PNG, 'base64'), 'image/png');
 
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
@@ -143,6 +187,40 @@ if (!present) {
       expect.stringMatching(/^"[0-9a-f]{32}"$/) as unknown as string,
     ]);
     await shot('03-details');
+  });
+
+  it('previews text, JSON, CSV, GeoJSON and images from the store, content always as text', async () => {
+    const details = page.getByRole('complementary');
+    const preview = details.getByRole('region', { name: 'Preview' });
+    await preview.getByText('Hello Storage').waitFor();
+
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByRole('button', { name: 'previews (folder)' }).click();
+    await page.getByRole('button', { name: 'table.csv' }).click();
+    await preview.getByRole('columnheader', { name: '<b>count</b>' }).waitFor();
+    expect(await preview.getByRole('cell').allTextContents()).toEqual(['a, quoted', '1', 'b', '2']);
+
+    await page.getByRole('button', { name: 'notes.json' }).click();
+    await preview.getByText('"<script>x</script>"', { exact: false }).waitFor();
+    expect(await preview.locator('pre').textContent()).toBe(JSON.stringify({ a: [1, 2], b: '<script>x</script>' }, null, 2));
+
+    await page.getByRole('button', { name: 'map.geojson' }).click();
+    const map = preview.getByRole('img', { name: 'Outline of 1 area, 1 line and 1 point' });
+    await map.waitFor();
+    expect(await map.locator('path').count()).toBe(2);
+    await shot('03b-geojson');
+
+    await page.getByRole('button', { name: 'pixel.png' }).click();
+    const image = preview.getByRole('img', { name: 'Preview of previews/pixel.png' });
+    await image.waitFor();
+    await page.waitForFunction(
+      "document.querySelector('.preview img')?.complete && document.querySelector('.preview img').naturalWidth === 1",
+    );
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
+    await page.getByRole('button', { name: 'readme.txt' }).click();
+    await preview.getByText('Hello Storage').waitFor();
   });
 
   it('downloads through a signed URL, which works without a token', async () => {
