@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
 import { ApiError, type Api, type Capabilities } from './api';
+import { BulkDelete } from './bulkDelete';
 import { Details } from './details';
 import { Uploads } from './uploads';
 
@@ -35,6 +36,8 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
   const [descending, setDescending] = useState(false);
   const [selected, setSelected] = useState<string>();
   const [reloads, setReloads] = useState(0);
+  /** Keys ticked for deleting together. */
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
   const request = useRef(0);
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
 
@@ -103,6 +106,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
     setPrefix(nextPrefix);
     setFolder(undefined);
     setSelected(undefined);
+    setTicked(new Set());
     setFilter('');
   };
 
@@ -213,6 +217,20 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
 
         <div class="columns">
           <div class="listing">
+            {ticked.size > 0 && (
+              <BulkDelete
+                api={api}
+                type={type}
+                keys={[...ticked]}
+                onDone={(deleted) => {
+                  setTicked(new Set());
+                  setFolder((shownFolder) => shownFolder && { ...shownFolder, keys: shownFolder.keys.filter((k) => !deleted.includes(k)) });
+                  if (selected && deleted.includes(selected)) setSelected(undefined);
+                }}
+                onClear={() => setTicked(new Set())}
+                onError={fail}
+              />
+            )}
             <p class="status" aria-live="polite">
               {loading
                 ? 'Loading…'
@@ -238,7 +256,21 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
                 </li>
               ))}
               {entries.keys.map((full) => (
-                <li key={`k:${full}`}>
+                <li key={`k:${full}`} class={allowed.includes('delete') ? 'tickable' : undefined}>
+                  {allowed.includes('delete') && (
+                    <input
+                      type="checkbox"
+                      class="tick"
+                      checked={ticked.has(full)}
+                      aria-label={`Select ${full.slice(prefix.length)}`}
+                      onChange={(event) => {
+                        const next = new Set(ticked);
+                        if (event.currentTarget.checked) next.add(full);
+                        else next.delete(full);
+                        setTicked(next);
+                      }}
+                    />
+                  )}
                   <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
                     <Icon kind="file" />
                     <span class="name">{full.slice(prefix.length)}</span>

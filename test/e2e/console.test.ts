@@ -102,6 +102,7 @@ if (!present) {
     await put('data', 'docs/report.csv', 'a,b\n1,2\n', 'text/csv');
     for (const name of ['alpha', 'beta', 'gamma', 'delta']) await put('data', `folder-${name}/x.txt`, name);
     await put('data', 'top.txt', 'top');
+    for (const name of ['y.txt', 'z.txt']) await put('data', `folder-alpha/${name}`, name);
     await put('data', HOSTILE, 'hostile');
     await put('products', 'scenes/scene.tif', 'raster', 'image/tiff');
     await put('data', 'previews/table.csv', 'name,<b>count</b>\n"a, quoted",1\nb,2\n', 'text/csv');
@@ -260,6 +261,25 @@ if (!present) {
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('button', { name: 'report.csv' }).waitFor({ state: 'detached' });
     expect((await fetch(api('/data/get/docs/report.csv'), { headers: auth })).status).toBe(404);
+  });
+
+  it('deletes the ticked keys of a folder together, after one confirmation', async () => {
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'folder-alpha (folder)' }).click();
+    await page.getByLabel('Select x.txt').check();
+    await page.getByLabel('Select y.txt').check();
+    await page.getByText('2 selected').waitFor();
+    await page.getByRole('button', { name: 'Delete selected…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete 2 keys?' });
+    expect(await dialog.getByRole('listitem').allTextContents()).toEqual(['folder-alpha/x.txt', 'folder-alpha/y.txt']);
+    await dialog.getByRole('button', { name: 'Delete 2' }).click();
+    await page.getByRole('button', { name: 'y.txt' }).waitFor({ state: 'detached' });
+    expect(await page.locator('.entries .name').allTextContents()).toEqual(['z.txt']);
+    for (const key of ['x.txt', 'y.txt']) expect((await fetch(api(`/data/get/folder-alpha/${key}`), { headers: auth })).status).toBe(404);
+    expect((await fetch(api('/data/get/folder-alpha/z.txt'), { headers: auth })).status).toBe(200);
+    // Back to where the next tests start.
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
   });
 
   it('uploads files straight to the store, a large one in parallel parts, with progress bars that move', async () => {
