@@ -40,6 +40,16 @@ const int = (min: number, max: number) =>
     .min(min, { message: `must be at least ${min}` })
     .max(max, { message: `must be at most ${max}` });
 
+/** `https://host[:port]` exactly as a browser sends it in Origin: no path, query or trailing slash. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).optional(),
@@ -98,6 +108,22 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a comma-separated list of bucket names' })))
+    .default([]),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().refine(isOrigin, {
+          message: 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port only)',
+        }),
+      ),
+    )
     .default([]),
   LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
@@ -194,6 +220,8 @@ export interface Config {
   signedUrlMaxTtlSeconds: number;
   /** Buckets outside the gateway that callers may copy from. */
   copySourceBuckets: string[];
+  /** Origins whose pages may call the API from a browser (CORS); the console itself needs none. */
+  corsOrigins: string[];
   listPageSize: number;
   /** Signed download URLs show these types inline; anything else is sent as an attachment. */
   inlineContentTypes: string[];
@@ -303,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     signedUrlMaxTtlSeconds: maxTtl,
     copySourceBuckets: e.COPY_SOURCE_BUCKETS,
+    corsOrigins: e.CORS_ORIGINS,
     listPageSize: e.LIST_PAGE_SIZE,
     inlineContentTypes: e.INLINE_CONTENT_TYPES ?? DEFAULT_INLINE_CONTENT_TYPES,
     transferIdleTimeoutSeconds: e.TRANSFER_IDLE_TIMEOUT_SECONDS,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createVerifier } from './auth/tokens';
 import type { Config } from './config';
 import { API_BASE, createApp } from './http/app';
+import { DEFAULT_CONSOLE_DIR, storeOriginsOf } from './http/console';
 import { InFlight } from './http/inFlight';
 import { ensureLocalBinary, LOCAL_ENGINE_NAMES, startLocalStore } from './local/engines';
 import type { LocalStore } from './local/process';
@@ -49,6 +50,8 @@ export class StartupError extends Error {
 export interface GatewayOptions {
   /** Worker processes: /metrics answers with every worker's figures, summed by the primary. */
   metricsSource?: () => Promise<string>;
+  /** Where the built storage browser is (default dist/console). */
+  consoleDir?: string;
 }
 
 /**
@@ -153,6 +156,8 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       endpoints,
       maxTransfersPerCaller: config.maxTransfersPerCaller,
       idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
+      corsOrigins: config.corsOrigins,
+      console: { dir: options.consoleDir ?? DEFAULT_CONSOLE_DIR, storeOrigins: storeOriginsOf(config.s3) },
     });
     const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
     // Requests are judged by progress, not by total time: Node's default 300 s request limit
@@ -189,9 +194,16 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 async function prepare(service: StorageService, store: S3Store, signer: UrlSigner, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
+    const withoutCors = reports.filter((report) => report.cors === 'unsupported');
+    if (withoutCors.length > 0) {
+      logger.info(
+        { buckets: withoutCors.map((report) => report.bucket), refusal: withoutCors[0]?.corsRefusal },
+        "the store keeps no bucket CORS rule: browsers' presigned uploads rely on the store's own CORS (MinIO answers every origin by default)",
+      );
+    }
     for (const report of reports) {
       // rulesUnsupported: MinIO takes no AbortIncompleteMultipartUpload rule; it expires stale uploads itself.
-      const changed = report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written';
+      const changed = report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written' || report.cors === 'written';
       logger[changed ? 'info' : 'debug'](report, changed ? 'bucket prepared' : 'bucket ready');
       if (report.filerTtl === 'unconfigured') {
         logger.warn(

@@ -8,6 +8,8 @@ import { mintToken } from './auth/tokens';
 import { startPrimary, startWorker } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startGateway, StartupError } from './gateway';
+import { API_BASE } from './http/app';
+import { CONSOLE_PATH } from './http/console';
 import { LOCAL_ENGINE_NAMES } from './local/engines';
 import type { LocalStore } from './local/process';
 import { createLogger, type Logger } from './log';
@@ -61,8 +63,14 @@ async function welcome(running: Running): Promise<string> {
   const secret = running.config.auth.jwtSecret ?? '';
   const token = await mintToken(secret, DEMO_SUBJECT);
   const api = running.apiUrl;
+  // The token rides in the fragment, which browsers never send: the page keeps it in the
+  // tab's sessionStorage and takes it out of the address bar as it loads.
+  const browser = `${api.slice(0, -API_BASE.length)}${CONSOLE_PATH}/#token=${token}`;
   return `
 Storage gateway ready (local ${running.localStore ? LOCAL_ENGINE_NAMES[running.localStore.engine] : ''} at ${running.localStore?.endpoint}, data in ${running.config.dataDir})
+
+  Browser: open ${browser}
+           (signs "${DEMO_SUBJECT}" in; keep this link to yourself)
 
   API:    ${api}
   Token:  for subject "${DEMO_SUBJECT}", valid 30 days (more: npm run token -- <subject>)

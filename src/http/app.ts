@@ -9,9 +9,11 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { StorageService } from '../storage/service';
 import type { StoreEndpoints } from '../store/endpoints';
+import { consoleRoutes, type ConsoleOptions } from './console';
 import type { InFlight } from './inFlight';
 import { accessLog } from './middleware/accessLog';
 import { authenticate } from './middleware/authenticate';
+import { apiCors } from './middleware/cors';
 import { errorHandler, notFoundRoute } from './middleware/errors';
 import { transferLimit } from './middleware/transfers';
 import { named, observe } from './middleware/observe';
@@ -19,6 +21,7 @@ import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
 import { openApiDocument } from './openapi';
 import { parseQueryStrictly } from './query';
+import { capabilities } from './routes/capabilities';
 import { copyObject } from './routes/copyObject';
 import { deleteObject } from './routes/deleteObject';
 import { getObject } from './routes/getObject';
@@ -48,6 +51,10 @@ export interface AppDependencies {
   maxTransfersPerCaller: number;
   /** A request on whose connection no byte moves for this long is cut. */
   idleTimeoutMs: number;
+  /** Origins whose pages may call the API from a browser (CORS_ORIGINS). */
+  corsOrigins?: readonly string[] | undefined;
+  /** The storage browser's files and the store origins its page may reach; absent: no console. */
+  console?: ConsoleOptions | undefined;
 }
 
 export interface RouteSpec {
@@ -83,6 +90,7 @@ export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDepend
   // One budget for GET and PUT bodies together.
   const transfer = transferLimit(maxTransfersPerCaller);
   return [
+    { method: 'get', path: '/capabilities', documented: doc('/capabilities'), name: 'capabilities', handlers: [capabilities(service)] },
     {
       method: 'post',
       path: '/copy/:namespace/src/:bucket{/*key}',
@@ -163,7 +171,11 @@ export function createApp(deps: AppDependencies): Express {
   app.use(observe(deps.metrics));
   app.use(securityHeaders());
 
+  // Before any route: a preflight carries no token, and the API description is public.
+  app.use(API_BASE, apiCors(deps.corsOrigins ?? []));
   for (const route of publicRoutes(deps)) app[route.method](route.path, named(route.name), ...route.handlers);
+  // The storage browser: static files outside API_BASE, under a policy of their own.
+  if (deps.console) app.use(consoleRoutes(deps.console));
 
   // Keys are case-sensitive. Routing is not strict, yet the greedy key wildcard keeps a
   // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an

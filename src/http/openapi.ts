@@ -5,6 +5,7 @@
  */
 import { MAX_KEY_BYTES } from '../storage/keys';
 import { MAX_PARTS } from '../storage/multipart';
+import { OPERATIONS } from '../storage/policy';
 import { STORAGE_TYPES } from '../storage/types';
 
 type Json = Record<string, unknown>;
@@ -71,6 +72,16 @@ export const openApiDocument: Json = {
     '/storage/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': reply('OpenAPI 3.1', json({ type: 'object' })) } },
     },
+    '/storage/v1/capabilities': {
+      get: {
+        summary: 'Extension: what the caller may do on each storage type (the policy table), and the longest URL lifetime',
+        parameters: [param('ActAs')],
+        responses: {
+          '200': reply('Per storage type, the operations allowed', json(ref('Capabilities'))),
+          ...errors(400, 401, 403, 500, 503),
+        },
+      },
+    },
     '/storage/v1/{type}/get/{key}': {
       get: {
         summary: 'Read a blob, streamed',
@@ -134,10 +145,21 @@ export const openApiDocument: Json = {
           param('StorageType'),
           param('ActAs'),
           { name: 'prefix', in: 'query', schema: { type: 'string' } },
-          { name: 'X-NEXT', in: 'header', schema: { type: 'string' }, description: 'The X-NEXT of the previous page' },
+          {
+            name: 'delimiter',
+            in: 'query',
+            schema: { type: 'string', enum: ['/'] },
+            description: 'Extension: fold keys below the next / after the prefix into folders; the answer is then a FolderList',
+          },
+          {
+            name: 'X-NEXT',
+            in: 'header',
+            schema: { type: 'string' },
+            description: 'The X-NEXT of the previous page (it carries the prefix and delimiter)',
+          },
         ],
         responses: {
-          '200': reply('One page of keys, namespace stripped', json(ref('KeyList')), {
+          '200': reply('One page of keys (or with a delimiter, keys and folders), namespace stripped', json(ref('Listing')), {
             'X-NEXT': { schema: { type: 'string' }, description: 'Present when more keys remain' },
           }),
           ...common,
@@ -316,6 +338,45 @@ export const openApiDocument: Json = {
         },
       },
       KeyList: { type: 'array', items: { type: 'string' } },
+      Capabilities: {
+        type: 'object',
+        required: ['subject', 'namespace', 'signedUrlMaxTtlSeconds', 'types'],
+        additionalProperties: false,
+        properties: {
+          subject: { type: 'string', description: "The token's subject" },
+          namespace: { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'The namespace acted on' },
+          signedUrlMaxTtlSeconds: { type: 'integer', minimum: 1, description: 'The most expires_in may ask for' },
+          types: {
+            type: 'object',
+            required: [...STORAGE_TYPES],
+            additionalProperties: false,
+            properties: Object.fromEntries(
+              STORAGE_TYPES.map((type) => [
+                type,
+                {
+                  type: 'object',
+                  required: ['operations', 'note'],
+                  additionalProperties: false,
+                  properties: {
+                    operations: { type: 'array', items: { type: 'string', enum: [...OPERATIONS] } },
+                    note: { type: 'string', description: "What the type's rules say to a refused caller" },
+                  },
+                },
+              ]),
+            ),
+          },
+        },
+      },
+      FolderList: {
+        type: 'object',
+        required: ['keys', 'prefixes'],
+        additionalProperties: false,
+        properties: {
+          keys: { type: 'array', items: { type: 'string' } },
+          prefixes: { type: 'array', items: { type: 'string', pattern: '/$' }, description: 'Folders, each ending with /' },
+        },
+      },
+      Listing: { oneOf: [ref('KeyList'), ref('FolderList')] },
       Stored: {
         type: 'object',
         required: ['key', 'size', 'etag'],

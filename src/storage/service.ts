@@ -9,8 +9,8 @@ import { BadRequest, Conflict, Forbidden, NotFound } from '../errors';
 import { validateKey, validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from '../protocol/namespace';
 import { checkedPartSize, MAX_PARTS } from './multipart';
-import { decodeCursor, encodeCursor } from './paging';
-import { allowsAny, POLICY, type Actor, type Operation } from './policy';
+import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
+import { allowsAny, OPERATIONS, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
 /** The party making a request, as the auth layer established it. */
@@ -56,13 +56,38 @@ export interface ObjectRef {
 
 export interface ListResult {
   keys: string[];
+  /** Listings with a delimiter only: the folders, each ending with it. */
+  prefixes?: string[];
   /** Present when more keys remain: the X-NEXT token for the next page. */
   next: string | undefined;
+}
+
+export interface Capabilities {
+  subject: string;
+  namespace: string;
+  /** The longest lifetime a presigned URL may be asked for (?expires_in=). */
+  signedUrlMaxTtlSeconds: number;
+  types: Record<StorageType, { operations: Operation[]; note: string }>;
 }
 
 /** Lifecycle rule IDs; operators see them on the buckets (and may add rules of their own). */
 export const RULE_TMP_EXPIRY = 'storage-gateway-tmp-expiry';
 export const RULE_ABORT_INCOMPLETE_UPLOADS = 'storage-gateway-abort-incomplete-uploads';
+/**
+ * The bucket CORS rule for browsers using presigned URLs (the storage browser uploads parts
+ * straight to the store and reads their ETags). Any origin: a presigned URL is its own
+ * authorization and the store sets no cookies, so a page on another origin gains nothing a
+ * holder of the URL could not do with curl; without the rule browsers are only kept from
+ * reading the answers.
+ */
+export const RULE_BROWSER_TRANSFERS = 'storage-gateway-browser-transfers';
+const BROWSER_TRANSFERS_CORS = {
+  id: RULE_BROWSER_TRANSFERS,
+  methods: ['GET', 'HEAD', 'PUT'] as ('GET' | 'HEAD' | 'PUT')[],
+  origins: ['*'],
+  exposeHeaders: ['ETag', 'Content-Length', 'Content-Range'],
+  maxAgeSeconds: 3600,
+};
 
 export class StorageService {
   constructor(
@@ -78,10 +103,14 @@ export class StorageService {
   async prepareBuckets() {
     return Promise.all(
       STORAGE_TYPES.map((type) =>
-        this.store.ensureBucket(this.bucketFor(type), [
-          ...(type === 'tmp' ? [{ id: RULE_TMP_EXPIRY, expireAfterDays: TMP_EXPIRY_DAYS }] : []),
-          { id: RULE_ABORT_INCOMPLETE_UPLOADS, abortIncompleteUploadsAfterDays: ABORT_INCOMPLETE_UPLOAD_DAYS },
-        ]),
+        this.store.ensureBucket(
+          this.bucketFor(type),
+          [
+            ...(type === 'tmp' ? [{ id: RULE_TMP_EXPIRY, expireAfterDays: TMP_EXPIRY_DAYS }] : []),
+            { id: RULE_ABORT_INCOMPLETE_UPLOADS, abortIncompleteUploadsAfterDays: ABORT_INCOMPLETE_UPLOAD_DAYS },
+          ],
+          BROWSER_TRANSFERS_CORS,
+        ),
       ),
     );
   }
@@ -89,6 +118,24 @@ export class StorageService {
   /** Resolves when the store is reachable and every bucket is there. */
   async checkReady(): Promise<void> {
     await this.store.checkBuckets(STORAGE_TYPES.map((type) => this.bucketFor(type)));
+  }
+
+  /**
+   * What the caller may do on each storage type, read from the policy table, so a client (the
+   * storage browser) offers only that; `note` is what the type's rules say to a refusal.
+   */
+  capabilities(caller: Caller): Capabilities {
+    return {
+      subject: caller.subject,
+      namespace: caller.namespace,
+      signedUrlMaxTtlSeconds: this.settings.signedUrlMaxTtlSeconds,
+      types: Object.fromEntries(
+        STORAGE_TYPES.map((type) => [
+          type,
+          { operations: OPERATIONS.filter((operation) => allowsAny(type, caller.actors, operation)), note: POLICY[type].refusal },
+        ]),
+      ) as Capabilities['types'],
+    };
   }
 
   async get(caller: Caller, type: StorageType, key: string, conditions: ReadConditions): Promise<StoredObject> {
@@ -121,26 +168,62 @@ export class StorageService {
 
   /**
    * One page of the caller's keys under `prefix`, namespace stripped, in key order. A
-   * continuation token carries its own prefix; a request naming another prefix is refused
-   * rather than silently listing the wrong thing.
+   * continuation token carries its own prefix and delimiter; a request naming others is
+   * refused rather than silently listing the wrong thing. With the delimiter `/`, keys below
+   * the next `/` after the prefix are folded into folders (`prefixes`, each ending with `/`).
    */
-  async list(caller: Caller, type: StorageType, prefix: string | undefined, token: string | undefined): Promise<ListResult> {
+  async list(
+    caller: Caller,
+    type: StorageType,
+    prefix: string | undefined,
+    token: string | undefined,
+    delimiter?: string | undefined,
+  ): Promise<ListResult> {
     this.authorize(caller, type, 'list');
+    const asked = checkDelimiter(delimiter);
     const cursor = token === undefined ? undefined : decodeCursor(token);
     if (cursor && prefix !== undefined && prefix !== cursor.prefix) {
       throw new BadRequest('The X-NEXT token belongs to a listing with another prefix');
     }
+    if (cursor && asked !== undefined && asked !== cursor.delimiter) {
+      throw new BadRequest('The X-NEXT token belongs to a listing without a delimiter');
+    }
     const listed = validatePrefix(cursor?.prefix ?? prefix ?? '');
     const base = objectKey(caller.namespace, '');
-    const page = await this.store.list(
-      this.bucketFor(type),
-      base + listed,
-      cursor ? base + cursor.after : undefined,
-      this.settings.listPageSize,
-    );
-    const keys = page.keys.map((k) => k.slice(base.length));
-    const last = keys.at(-1);
-    return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
+    const startAfter = cursor ? base + cursor.after : undefined;
+    const folding = cursor ? cursor.delimiter : asked;
+    if (folding === undefined) {
+      const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, this.settings.listPageSize);
+      const keys = page.keys.map((k) => k.slice(base.length));
+      const last = keys.at(-1);
+      return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
+    }
+    return this.listFolded(type, base, listed, folding, startAfter);
+  }
+
+  /**
+   * A page of keys and folders together, in key order as S3 returns them. After a folder, an
+   * engine may name that folder again (S3 skips what it rolled up; not every engine does): it
+   * is dropped, and one more entry is asked for so the page stays full and always moves on.
+   */
+  private async listFolded(type: StorageType, base: string, listed: string, delimiter: string, startAfter: string | undefined) {
+    const pageSize = this.settings.listPageSize;
+    const afterFolder = startAfter?.endsWith(delimiter) === true;
+    const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, pageSize + (afterFolder ? 1 : 0), delimiter);
+    const after = startAfter === undefined ? undefined : Buffer.from(startAfter, 'utf8');
+    const entries = [...page.keys.map((name) => ({ name, folder: false })), ...page.prefixes.map((name) => ({ name, folder: true }))]
+      .map((entry) => ({ ...entry, bytes: Buffer.from(entry.name, 'utf8') }))
+      // S3 orders by UTF-8 bytes, which JavaScript's string order is not for every character.
+      .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+      .filter((entry) => after === undefined || Buffer.compare(entry.bytes, after) > 0);
+    const shown = entries.slice(0, pageSize);
+    const truncated = page.truncated || entries.length > pageSize;
+    const last = shown.at(-1)?.name.slice(base.length);
+    return {
+      keys: shown.filter((e) => !e.folder).map((e) => e.name.slice(base.length)),
+      prefixes: shown.filter((e) => e.folder).map((e) => e.name.slice(base.length)),
+      next: truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last, delimiter: LIST_DELIMITER }) : undefined,
+    };
   }
 
   /**

@@ -5,9 +5,12 @@
  */
 import {
   CreateBucketCommand,
+  GetBucketCorsCommand,
   GetBucketLifecycleConfigurationCommand,
   HeadBucketCommand,
+  PutBucketCorsCommand,
   PutBucketLifecycleConfigurationCommand,
+  type CORSRule,
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -18,6 +21,19 @@ export interface LifecycleRuleSpec {
   id: string;
   expireAfterDays?: number;
   abortIncompleteUploadsAfterDays?: number;
+}
+
+/**
+ * A CORS rule this gateway keeps on a bucket, so browsers may use presigned URLs from a page
+ * on another origin (the storage browser PUTs parts straight to the store and reads their
+ * ETags). Rules with other IDs belong to operators and are kept.
+ */
+export interface CorsRuleSpec {
+  id: string;
+  methods: ('GET' | 'HEAD' | 'PUT')[];
+  origins: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
 }
 
 export interface BucketReport {
@@ -32,10 +48,22 @@ export interface BucketReport {
    * `present` already, or `unconfigured` (no SEAWEEDFS_FILER_URL: the rule is stored, not applied).
    */
   filerTtl?: 'written' | 'present' | 'unconfigured';
+  /**
+   * The CORS rule: `written` now, `present` already, or `unsupported` where the store keeps
+   * no bucket CORS rules (MinIO answers NotImplemented and applies its own API-wide CORS,
+   * every origin by default) or refuses them (`corsRefusal` says how).
+   */
+  cors?: 'written' | 'present' | 'unsupported';
+  corsRefusal?: string;
 }
 
 /** Creates the bucket if missing and writes our rules where one is missing or different. */
-export async function prepareBucket(client: S3Client, bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
+export async function prepareBucket(
+  client: S3Client,
+  bucket: string,
+  rules: LifecycleRuleSpec[],
+  cors?: CorsRuleSpec,
+): Promise<BucketReport> {
   const report: BucketReport = { bucket, created: false, rulesWritten: [], rulesUnsupported: [] };
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
@@ -50,6 +78,11 @@ export async function prepareBucket(client: S3Client, bucket: string, rules: Lif
     }
   }
 
+  if (cors) Object.assign(report, await ensureCorsRule(client, bucket, cors));
+  return prepareLifecycle(client, bucket, rules, report);
+}
+
+async function prepareLifecycle(client: S3Client, bucket: string, rules: LifecycleRuleSpec[], report: BucketReport): Promise<BucketReport> {
   const existing = await lifecycleRules(client, bucket);
   const wanted = rules.map(toLifecycleRule);
   const missing = wanted.filter((rule) => !existing.some((have) => sameRule(have, rule)));
@@ -72,6 +105,58 @@ export async function prepareBucket(client: S3Client, bucket: string, rules: Lif
     report.rulesWritten = restMissing.map((r) => r.ID ?? '');
   }
   return report;
+}
+
+/**
+ * Puts our CORS rule beside the operator's, when missing or different. The rule is optional
+ * (the API works without it; only browser uploads need it): a store that does not keep such
+ * rules or refuses them is reported, not a reason to stop. A store that does not answer is.
+ */
+export async function ensureCorsRule(
+  client: S3Client,
+  bucket: string,
+  spec: CorsRuleSpec,
+): Promise<Pick<BucketReport, 'cors' | 'corsRefusal'>> {
+  const wanted: CORSRule = {
+    ID: spec.id,
+    AllowedMethods: spec.methods,
+    AllowedOrigins: spec.origins,
+    AllowedHeaders: ['*'],
+    ExposeHeaders: spec.exposeHeaders,
+    MaxAgeSeconds: spec.maxAgeSeconds,
+  };
+  try {
+    const existing = await corsRules(client, bucket);
+    if (existing.some((have) => sameCorsRule(have, wanted))) return { cors: 'present' };
+    const kept = existing.filter((rule) => rule.ID !== spec.id);
+    await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [...kept, wanted] } }));
+    return { cors: 'written' };
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === undefined || status === 503) throw error;
+    return { cors: 'unsupported', corsRefusal: `${nameOf(error) || 'HTTP'} ${status}` };
+  }
+}
+
+async function corsRules(client: S3Client, bucket: string): Promise<CORSRule[]> {
+  try {
+    return (await client.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules ?? [];
+  } catch (error) {
+    if (nameOf(error) === 'NoSuchCORSConfiguration') return [];
+    throw error;
+  }
+}
+
+function sameCorsRule(have: CORSRule, want: CORSRule): boolean {
+  const same = (a: string[] | undefined, b: string[] | undefined) => [...(a ?? [])].sort().join('\n') === [...(b ?? [])].sort().join('\n');
+  return (
+    have.ID === want.ID &&
+    same(have.AllowedMethods, want.AllowedMethods) &&
+    same(have.AllowedOrigins, want.AllowedOrigins) &&
+    same(have.AllowedHeaders, want.AllowedHeaders) &&
+    same(have.ExposeHeaders, want.ExposeHeaders) &&
+    have.MaxAgeSeconds === want.MaxAgeSeconds
+  );
 }
 
 async function lifecycleRules(client: S3Client, bucket: string): Promise<LifecycleRule[]> {

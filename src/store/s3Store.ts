@@ -17,7 +17,7 @@ import type { S3Settings } from '../config';
 import { Conflict, NotModified, StorageError, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, isPreconditionFailure, statusOf, translate } from './failures';
-import { prepareBucket, type BucketReport, type LifecycleRuleSpec } from './buckets';
+import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
 import { RecentNonObjects } from './recentNonObjects';
 import { firstListedKey, headerOf, SignedHttp } from './signedHttp';
@@ -205,8 +205,8 @@ export class S3Store implements Store {
    * Creates the bucket if missing and makes sure our lifecycle rules are on it, keeping any
    * rule an operator added (buckets.ts). Idempotent: writes nothing when all is already in place.
    */
-  async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
-    const report = await this.call('ensureBucket', () => prepareBucket(this.client, bucket, rules));
+  async ensureBucket(bucket: string, rules: LifecycleRuleSpec[], cors?: CorsRuleSpec): Promise<BucketReport> {
+    const report = await this.call('ensureBucket', () => prepareBucket(this.client, bucket, rules, cors));
     const expiry = rules.find((r) => r.expireAfterDays !== undefined)?.expireAfterDays;
     if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.ensureFilerTtl(bucket, expiry);
     return report;
@@ -378,14 +378,18 @@ export class S3Store implements Store {
     });
   }
 
-  /** Keys under `prefix` in key order, starting after `startAfter`. */
-  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage> {
+  /**
+   * Keys under `prefix` in key order, starting after `startAfter`. With a delimiter, keys that
+   * go on past it are rolled up into common prefixes (one entry each, counted in maxKeys).
+   */
+  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage> {
     return this.call('listObjects', async () => {
       const answer = await this.client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys }),
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys, Delimiter: delimiter }),
       );
       return {
         keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+        prefixes: (answer.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
         truncated: answer.IsTruncated === true,
       };
     });

@@ -4,9 +4,9 @@
  * in-memory one (test/support/memoryStore.ts). Nothing here knows S3 or HTTP.
  */
 import type { Readable } from 'node:stream';
-import type { BucketReport, LifecycleRuleSpec } from './buckets';
+import type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
 
-export type { BucketReport, LifecycleRuleSpec } from './buckets';
+export type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
 
 export interface ObjectInfo {
   contentType: string;
@@ -60,6 +60,8 @@ export interface OpenUpload {
 
 export interface ListPage {
   keys: string[];
+  /** With a delimiter: the common prefixes, each folder rolled up into one (ending with the delimiter). */
+  prefixes: string[];
   truncated: boolean;
 }
 
@@ -88,8 +90,8 @@ export interface ObjectAccess {
   /** Streams the body to the object; a body that fails before its end stores nothing. */
   put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<Written>;
   delete(bucket: string, key: string): Promise<void>;
-  /** Keys under `prefix` in key order, starting after `startAfter`. */
-  list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage>;
+  /** Keys under `prefix` in key order, starting after `startAfter`; with a delimiter, folders rolled up into prefixes. */
+  list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage>;
   /** A server-side copy, from any bucket the gateway can read; metadata replaced, type kept. */
   copy(
     source: { bucket: string; key: string },
@@ -130,8 +132,8 @@ export interface UrlIssuing {
 
 /** Start-up and readiness: the buckets and their lifecycle rules. */
 export interface BucketSetup {
-  /** Creates the bucket if missing and keeps our rules on it; idempotent. */
-  ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport>;
+  /** Creates the bucket if missing and keeps our lifecycle rules (and CORS rule, if given) on it; idempotent. */
+  ensureBucket(bucket: string, rules: LifecycleRuleSpec[], cors?: CorsRuleSpec): Promise<BucketReport>;
   /** Throws unless every bucket is reachable. */
   checkBuckets(buckets: string[]): Promise<void>;
 }

@@ -151,8 +151,10 @@ maybe('fault runs under load', () => {
     // written just before (seen in 2 of 14 runs, always within a second of the thaw or while
     // the cluster was still forming); that window is reported above, not asserted.
     expect(result.staleOrCorruptReads.filter((ms) => ms < at('thawed'))).toEqual([]);
-    // Every request was answered (no 0), and no failure was a 500.
-    expect(Object.keys(seen.errors).every((status) => status === '503')).toBe(true);
+    // Every request was answered (no 0), and no failure was a 500: only 503s, and after the thaw
+    // also the 404 of the read-after-write window described above.
+    expect(Object.keys(figures(during(result.answers, 0, at('thawed')), 0).errors).every((status) => status === '503')).toBe(true);
+    expect(Object.keys(seen.errors).every((status) => status === '503' || status === '404')).toBe(true);
     // A killed node that is not first: no caller notices. The first-listed node: MinIO answers
     // some writes with 503 SlowDownWrite for a few seconds (78 to 100 % 2xx measured).
     expect(figures(during(result.answers, at('otherKilled'), at('otherBack')), 0).percentOk).toBeGreaterThan(95);

@@ -61,6 +61,17 @@ it('prints the API URL, a token and a curl example that store and read the seed 
   expect(await (await fetch(`${api}/data/get/test`, { headers: auth })).text()).toBe('Hello Storage');
 });
 
+it('prints a browser link that signs the local user in, its token in the fragment only', async () => {
+  const link = new URL(printedValue(/Browser: open (\S+)/));
+  const api = printedValue(/API:\s+(\S+)/);
+  expect(`${link.origin}${link.pathname}`).toBe(`${new URL(api).origin}/console/`);
+  expect(link.search).toBe('');
+  expect(link.hash).toBe(`#token=${printedValue(/export TOKEN=(\S+)/)}`);
+  const page = await fetch(`${link.origin}${link.pathname}`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+});
+
 it('keeps its generated secrets in the data folder, readable by the owner only', () => {
   expect(statSync(path.join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
   expect(statSync(dataDir).mode & 0o077).toBe(0);

@@ -98,6 +98,15 @@ it('keeps a rule an operator added, and restores its own if removed', async () =
   expect(ids).toEqual(['operator-scratch', RULE_TMP_EXPIRY, ...abortRules].sort());
 });
 
+it('keeps the browser CORS rule where the store takes one; MinIO keeps none and answers CORS itself', async () => {
+  const reports = await service.prepareBuckets();
+  for (const report of reports) {
+    if (testStore().engine === 'minio') expect(report).toMatchObject({ cors: 'unsupported', corsRefusal: 'NotImplemented 501' });
+    // Written by the first run (or refused); a second run finds it.
+    else expect(['present', 'unsupported']).toContain(report.cors);
+  }
+});
+
 it('reports readiness only when every bucket is there', async () => {
   await expect(service.checkReady()).resolves.toBeUndefined();
   const other = new StorageService(store, { ...settings, bucketPrefix: `${prefix}-missing` });

@@ -59,6 +59,8 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('GET', '/metrics', {}, false);
   await call('GET', '/storage/v1/openapi.json', {}, false);
 
+  await call('GET', '/capabilities');
+  await call('GET', '/capabilities', { headers: { 'x-storage-namespace': 'not-a-namespace' } }); // 400
   await call('PUT', '/data/doc/a.txt', { body: 'hello', headers: { 'content-type': 'text/plain' } });
   await call('PUT', '/data/doc/b.txt', { body: 'second' });
   await call('PUT', '/data/a//b', { body: 'x' }); // 400
@@ -76,6 +78,9 @@ it('answers every operation as documented, in success and in error', async () =>
   const first = await call('GET', '/data/list?prefix=doc/');
   await call('GET', '/data/list', { headers: { 'x-next': first.headers.get('x-next') ?? '' } });
   await call('GET', '/data/list', { headers: { 'x-next': 'garbage!' } }); // 400
+  const folded = await call('GET', '/data/list?prefix=doc/&delimiter=/');
+  await call('GET', '/data/list', { headers: { 'x-next': folded.headers.get('x-next') ?? '' } });
+  await call('GET', '/data/list?delimiter=x'); // 400
 
   await call('GET', '/data/new_resumable_url/doc/c.txt?expires_in=60&content_type=text/plain');
   await call('GET', '/data/get_signed_url/doc/a.txt');

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mintToken, type MintOptions } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config';
-import { startGateway, type RunningGateway } from '../../src/gateway';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/gateway';
 import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
@@ -34,7 +34,7 @@ export interface TestGateway extends RunningGateway {
   namespaceOf(subject: string): string;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, logger?: Logger, options?: GatewayOptions): Promise<TestGateway> {
   const store = testStore();
   const prefix = `t-${randomBytes(5).toString('hex')}`;
   const config = loadConfig({
@@ -49,7 +49,7 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
     PORT: '0',
     ...env,
   });
-  const gateway = await startGateway(config, logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const gateway = await startGateway(config, logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options);
   const s3 = operatorClient();
   const secret = config.auth.jwtSecret ?? TEST_JWT_SECRET;
   return {

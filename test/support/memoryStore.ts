@@ -83,12 +83,22 @@ export class MemoryStore implements Store {
     this.objects(bucket).delete(key);
   }
 
-  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number): Promise<ListPage> {
+  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage> {
     this.calls.push(`list ${bucket}/${prefix}`);
-    const keys = [...this.objects(bucket).keys()]
-      .filter((key) => key.startsWith(prefix) && (startAfter === undefined || key > startAfter))
-      .sort();
-    return { keys: keys.slice(0, maxKeys), truncated: keys.length > maxKeys };
+    // As S3: keys that go on past the delimiter roll up into one prefix each, in key order.
+    const entries = new Map<string, 'key' | 'prefix'>();
+    for (const key of [...this.objects(bucket).keys()].sort()) {
+      if (!key.startsWith(prefix)) continue;
+      const cut = delimiter === undefined ? -1 : key.indexOf(delimiter, prefix.length);
+      const entry = cut === -1 ? key : key.slice(0, cut + (delimiter?.length ?? 0));
+      if (startAfter === undefined || entry > startAfter) entries.set(entry, cut === -1 ? 'key' : 'prefix');
+    }
+    const page = [...entries].slice(0, maxKeys);
+    return {
+      keys: page.filter(([, kind]) => kind === 'key').map(([entry]) => entry),
+      prefixes: page.filter(([, kind]) => kind === 'prefix').map(([entry]) => entry),
+      truncated: entries.size > maxKeys,
+    };
   }
 
   async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: Omit<WriteOptions, 'contentType'>) {

@@ -19,6 +19,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads CORS_ORIGINS as a list of exact origins, none by default', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    for (const bad of ['*', 'https://app.example.com/', 'https://app.example.com/path', 'ftp://files.example.com', 'app.example.com']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS: must be a comma-separated list of origins/);
+    }
+  });
+
   it('reads an external store, with the public endpoint defaulting to it', () => {
     const config = loadConfig({
       S3_ENDPOINT: 'http://minio:9000/',

@@ -1,0 +1,155 @@
+/**
+ * The Storage API as the console calls it: the token only ever travels in the Authorization
+ * header (never in a URL), and every refusal becomes an ApiError whose message is the API's
+ * own plain-words message, with a hint on what to do.
+ */
+import type { StorageType } from '../../src/protocol/storageTypes';
+
+export const API_BASE = '/storage/v1';
+
+/** The operations of the policy table, as GET /capabilities names them. */
+export type Operation = 'read' | 'exists' | 'list' | 'write' | 'delete' | 'signUpload' | 'signDownload';
+
+export interface TypeCapabilities {
+  operations: Operation[];
+  /** What the storage type's rules say to a caller refused something. */
+  note: string;
+}
+
+export interface Capabilities {
+  subject: string;
+  namespace: string;
+  signedUrlMaxTtlSeconds: number;
+  types: Partial<Record<StorageType, TypeCapabilities>>;
+}
+
+export interface Listing {
+  keys: string[];
+  prefixes: string[];
+  next: string | undefined;
+}
+
+export interface ObjectDetails {
+  size: number;
+  contentType: string;
+  etag: string;
+  lastModified: Date | undefined;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Each `/`-separated part of a key escaped on its own: the gateway decodes the path once. */
+export function keyPath(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+const HINTS: Record<number, string> = {
+  401: 'Sign in again with a valid token.',
+  403: '',
+  404: '',
+  409: '',
+  429: 'Too many transfers at once; try again in a moment.',
+  503: 'The storage is unavailable right now; try again in a moment.',
+};
+
+const WITHOUT_BODY: Record<number, string> = {
+  400: 'The request was refused as malformed.',
+  401: 'Your token was not accepted.',
+  403: 'You are not allowed to do this here.',
+  404: 'There is nothing at this key (it may have been deleted).',
+  409: 'This conflicts with what is stored.',
+};
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = 'http_' + response.status;
+  let message = WITHOUT_BODY[response.status] ?? `The gateway answered ${response.status} ${response.statusText}.`;
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string' && body.error.message) message = body.error.message;
+  } catch {
+    // A HEAD answer, or a proxy's page: keep the plain words for the status.
+  }
+  const hint = HINTS[response.status];
+  const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+  return new ApiError(response.status, code, hint ? `${sentence} ${hint}` : sentence);
+}
+
+export class Api {
+  constructor(private readonly token: string) {}
+
+  private async call(path: string, init: RequestInit = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${API_BASE}${path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.token}` },
+        cache: 'no-store',
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The gateway did not answer. Check the connection and try again.');
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    return (await (await this.call('/capabilities')).json()) as Capabilities;
+  }
+
+  /** One page of a folder: its keys and sub-folders, and the token for the next page. */
+  async list(type: StorageType, prefix: string, next?: string): Promise<Listing> {
+    const query = `?prefix=${encodeURIComponent(prefix)}&delimiter=%2F`;
+    const response = await this.call(`/${type}/list${next ? '' : query}`, next ? { headers: { 'x-next': next } } : {});
+    const body = (await response.json()) as { keys: string[]; prefixes: string[] };
+    return { keys: body.keys, prefixes: body.prefixes, next: response.headers.get('x-next') ?? undefined };
+  }
+
+  async details(type: StorageType, key: string): Promise<ObjectDetails> {
+    const response = await this.call(`/${type}/get/${keyPath(key)}`, { method: 'HEAD' });
+    const modified = response.headers.get('last-modified');
+    return {
+      size: Number(response.headers.get('content-length') ?? 0),
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      etag: response.headers.get('etag') ?? '',
+      lastModified: modified ? new Date(modified) : undefined,
+    };
+  }
+
+  /** A presigned download URL, good for `expiresIn` seconds (the gateway's default when absent). */
+  async downloadUrl(type: StorageType, key: string, expiresIn?: number): Promise<string> {
+    const query = expiresIn === undefined ? '' : `?expires_in=${expiresIn}`;
+    const url = (await (await this.call(`/${type}/get_signed_url/${keyPath(key)}${query}`)).text()).trim();
+    // Only ever an http(s) URL becomes a link.
+    if (!/^https?:\/\//i.test(url)) throw new ApiError(502, 'bad_url', 'The gateway answered something that is not a download link.');
+    return url;
+  }
+
+  async remove(type: StorageType, key: string): Promise<void> {
+    await this.call(`/${type}/${keyPath(key)}`, { method: 'DELETE' });
+  }
+
+  /** For the uploader: a JSON call of the multipart routes. */
+  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    return (await (await this.call(path, init)).json()) as T;
+  }
+
+  async text(path: string, init: RequestInit = {}): Promise<string> {
+    return (await (await this.call(path, init)).text()).trim();
+  }
+
+  async empty(path: string, init: RequestInit = {}): Promise<void> {
+    await this.call(path, init);
+  }
+}

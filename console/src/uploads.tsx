@@ -1,0 +1,268 @@
+/**
+ * Uploads into the folder shown: drop files on the zone or pick files (or a folder); each goes
+ * straight to the store (upload.ts), one file at a time, its parts in parallel, with a progress
+ * bar per file and one for all, and Cancel. The list outlives switching tabs and folders. A
+ * large upload cut by a page reload is listed as interrupted: picking the same file again
+ * (there, or as a new upload to the same key) sends only the parts the store does not have.
+ */
+import { useRef, useState } from 'preact/hooks';
+import type { StorageType } from '../../src/protocol/storageTypes';
+import { ApiError, keyPath, type Api } from './api';
+import { formatDuration, formatSize } from './format';
+import { forgetUpload, isSameFile, pendingUploads, rememberUpload, type PendingUpload } from './pending';
+import { uploadFile } from './upload';
+
+interface Props {
+  api: Api;
+  /** Where new files go; undefined where the storage type takes no uploads from this caller. */
+  target: { type: StorageType; prefix: string } | undefined;
+  onUploaded: (type: StorageType, key: string) => void;
+  onError: (error: unknown) => void;
+}
+
+interface Job {
+  id: number;
+  type: StorageType;
+  key: string;
+  file: File;
+  sent: number;
+  state: 'waiting' | 'uploading' | 'done' | 'failed' | 'cancelled';
+  message?: string;
+  controller: AbortController;
+  /** The session an earlier page was sending this file in. */
+  resume?: PendingUpload | undefined;
+}
+
+let lastId = 0;
+
+export function Uploads({ api, target, onUploaded, onError }: Props) {
+  const [jobs, setJobs] = useState<Job[]>([]);
+  const [over, setOver] = useState(false);
+  const [interrupted, setInterrupted] = useState(pendingUploads);
+  const [mismatch, setMismatch] = useState<string>();
+  const queue = useRef<Job[]>([]);
+  const running = useRef(false);
+  /** The files added since the queue last ran dry, and when the first of them started: what the total bar and rate count. */
+  const batch = useRef<{ ids: Set<number>; started: number }>({ ids: new Set(), started: 0 });
+  const folderPicker = useRef<HTMLInputElement>(null);
+
+  const update = (id: number, patch: Partial<Job>) => setJobs((all) => all.map((job) => (job.id === id ? { ...job, ...patch } : job)));
+
+  const drain = async () => {
+    if (running.current) return;
+    running.current = true;
+    for (let job = queue.current.shift(); job; job = queue.current.shift()) {
+      if (job.controller.signal.aborted) continue;
+      const id = job.id;
+      update(id, { state: 'uploading' });
+      try {
+        const { type, key, file } = job;
+        await uploadFile(api, type, key, file, {
+          signal: job.controller.signal,
+          onProgress: (sent) => update(id, { sent }),
+          resume: job.resume,
+          onSession: (session) =>
+            rememberUpload({ type, key, ...session, name: file.name, size: file.size, lastModified: file.lastModified }),
+        });
+        forgetUpload(type, key);
+        update(id, { state: 'done', sent: job.file.size });
+        onUploaded(job.type, job.key);
+      } catch (error) {
+        // Cancelled or failed, the session was aborted: nothing is left to resume.
+        forgetUpload(job.type, job.key);
+        if (job.controller.signal.aborted) {
+          update(id, { state: 'cancelled', sent: 0 });
+          continue;
+        }
+        if (error instanceof ApiError && error.status === 401) onError(error);
+        update(id, { state: 'failed', sent: 0, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    running.current = false;
+  };
+
+  const add = (files: File[], to = target) => {
+    if (!to || files.length === 0) return;
+    const fresh = files.map((file) => {
+      const key = `${to.prefix}${file.webkitRelativePath || file.name}`;
+      const resume = interrupted.find((upload) => upload.type === to.type && upload.key === key && isSameFile(upload, file));
+      return { id: ++lastId, type: to.type, key, file, sent: 0, state: 'waiting' as const, controller: new AbortController(), resume };
+    });
+    const taken = new Set(fresh.map((job) => `${job.type}\n${job.key}`));
+    setInterrupted((all) => all.filter((upload) => !taken.has(`${upload.type}\n${upload.key}`)));
+    if (!running.current) batch.current = { ids: new Set(), started: performance.now() };
+    for (const job of fresh) batch.current.ids.add(job.id);
+    setJobs((all) => [...all.filter((job) => job.state !== 'done'), ...fresh]);
+    queue.current.push(...fresh);
+    void drain();
+  };
+
+  const active = jobs.filter((job) => job.state === 'waiting' || job.state === 'uploading');
+  const counted = jobs.filter((job) => batch.current.ids.has(job.id) && job.state !== 'failed' && job.state !== 'cancelled');
+  const total = counted.reduce((sum, job) => sum + job.file.size, 0);
+  const sent = counted.reduce((sum, job) => sum + (job.state === 'done' ? job.file.size : job.sent), 0);
+  const seconds = (performance.now() - batch.current.started) / 1000;
+  const rate = seconds > 0.5 ? sent / seconds : 0;
+  const left = rate > 0 ? Math.ceil((total - sent) / rate) : undefined;
+
+  /** Picked for an interrupted upload: the same file goes on where it stopped. */
+  const resumeWith = (upload: PendingUpload, file: File | undefined) => {
+    if (!file) return;
+    if (!isSameFile(upload, file)) {
+      setMismatch(`${file.name} is not the file that was being uploaded to ${upload.key} (its name, size or date differ).`);
+      return;
+    }
+    setMismatch(undefined);
+    add([file], { type: upload.type, prefix: upload.key.slice(0, upload.key.length - file.name.length) });
+  };
+
+  const discard = (upload: PendingUpload) => {
+    forgetUpload(upload.type, upload.key);
+    setInterrupted((all) => all.filter((other) => other !== upload));
+    void api
+      .empty(`/multipart/${upload.type}/${keyPath(upload.key)}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: 'DELETE' })
+      .catch(() => undefined);
+  };
+
+  if (!target && jobs.length === 0 && interrupted.length === 0) return null;
+  return (
+    <section class="uploads-area" aria-label="Uploads">
+      {interrupted.length > 0 && (
+        <div class="interrupted">
+          <h2>Interrupted uploads</h2>
+          <p>Choose the same file again to send what is missing.</p>
+          <ul>
+            {interrupted.map((upload) => (
+              <li key={`${upload.type}:${upload.key}`}>
+                <span class="name">
+                  {upload.key} ({formatSize(upload.size)}, {upload.type})
+                </span>
+                <label class="button">
+                  Resume…
+                  <input
+                    type="file"
+                    class="sr-only"
+                    aria-label={`Choose ${upload.name} again to resume its upload`}
+                    onChange={(event) => {
+                      resumeWith(upload, event.currentTarget.files?.[0]);
+                      event.currentTarget.value = '';
+                    }}
+                  />
+                </label>
+                <button type="button" onClick={() => discard(upload)} aria-label={`Discard the upload of ${upload.key}`}>
+                  Discard
+                </button>
+              </li>
+            ))}
+          </ul>
+          {mismatch && (
+            <p role="alert" class="alert">
+              {mismatch}
+            </p>
+          )}
+        </div>
+      )}
+      {target && (
+        <div
+          class={`uploads${over ? ' over' : ''}`}
+          onDragOver={(event) => {
+            event.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(event) => {
+            event.preventDefault();
+            setOver(false);
+            const items = [...(event.dataTransfer?.items ?? [])];
+            // Folders dropped as such are not read (yet): pick them with "Choose a folder".
+            const files = items.filter((item) => item.kind === 'file' && item.webkitGetAsEntry()?.isDirectory !== true);
+            add(files.map((item) => item.getAsFile()).filter((file): file is File => file !== null));
+          }}
+        >
+          <p>
+            Drop files here to upload them to <strong>{target.prefix || 'the top folder'}</strong>, or
+          </p>
+          <div class="actions">
+            <label class="button">
+              Choose files
+              <input
+                type="file"
+                multiple
+                class="sr-only"
+                onChange={(event) => {
+                  add([...(event.currentTarget.files ?? [])]);
+                  event.currentTarget.value = '';
+                }}
+              />
+            </label>
+            <label class="button">
+              Choose a folder
+              <input
+                type="file"
+                multiple
+                class="sr-only"
+                ref={(element) => {
+                  folderPicker.current = element;
+                  element?.setAttribute('webkitdirectory', '');
+                }}
+                onChange={(event) => {
+                  add([...(event.currentTarget.files ?? [])]);
+                  event.currentTarget.value = '';
+                }}
+              />
+            </label>
+          </div>
+        </div>
+      )}
+      {active.length > 0 && (
+        <div class="total">
+          <label for="upload-total">
+            Uploading {active.length} {active.length === 1 ? 'file' : 'files'}: {formatSize(sent)} of {formatSize(total)}
+            {rate > 0 && `, ${formatSize(rate)}/s`}
+            {left !== undefined && `, ${formatDuration(left)} left`}
+          </label>
+          <progress id="upload-total" max={Math.max(total, 1)} value={sent} />
+        </div>
+      )}
+      {jobs.length > 0 && (
+        <ul aria-label="Upload progress">
+          {jobs.map((job) => (
+            <li key={job.id} class={job.state}>
+              <span class="name">{job.key}</span>
+              <span class="state" aria-live="polite">
+                {describe(job)}
+              </span>
+              {(job.state === 'waiting' || job.state === 'uploading') && (
+                <button type="button" onClick={() => job.controller.abort()} aria-label={`Cancel upload of ${job.key}`}>
+                  Cancel
+                </button>
+              )}
+              {(job.state === 'uploading' || job.state === 'done') && (
+                <progress
+                  max={Math.max(job.file.size, 1)}
+                  value={job.state === 'done' ? Math.max(job.file.size, 1) : job.sent}
+                  aria-label={`Upload of ${job.key}`}
+                />
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function describe(job: Job): string {
+  switch (job.state) {
+    case 'waiting':
+      return 'Waiting';
+    case 'uploading':
+      return `${Math.floor((job.sent / Math.max(job.file.size, 1)) * 100)}% of ${formatSize(job.file.size)}`;
+    case 'done':
+      return `Uploaded (${formatSize(job.file.size)})`;
+    case 'cancelled':
+      return 'Cancelled';
+    case 'failed':
+      return `Failed: ${job.message ?? 'unknown error'}`;
+  }
+}
