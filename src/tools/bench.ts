@@ -14,7 +14,8 @@
  * those calls to MinIO directly, signed with its root keys, so the table shows how much of the
  * gap to a bare PUT is the gateway and how much is the store answering the extra question.
  * Likewise the "floor" rows send the same GETs through a bare Node.js proxy (bareProxy.ts):
- * what any process in the middle costs on this machine, before the gateway's own work.
+ * what any process in the middle costs on this machine, before the gateway's own work; and
+ * through the same proxy on Express with one route, for what Express alone adds.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -77,6 +78,7 @@ async function run(): Promise<void> {
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   let bare: BareProxy | undefined;
+  let bareExpress: BareProxy | undefined;
   try {
     const { api, token, store } = await welcome(gateway.stdout);
     const auth = { authorization: `Bearer ${token}` };
@@ -88,7 +90,8 @@ async function run(): Promise<void> {
     );
     const client = new Client(agent);
     const tree = processTree(gateway.pid ?? 0);
-    bare = await startBareProxy(store, secrets?.minio);
+    bare = await startBareProxy(store, secrets?.minio, false);
+    bareExpress = await startBareProxy(store, secrets?.minio, true);
     console.log(
       `gateway pid ${gateway.pid}, MinIO pid ${tree.minio}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
     );
@@ -196,6 +199,12 @@ async function run(): Promise<void> {
     );
     const bareCpuPerGet = (cpuSeconds([bare.pid]) - bareCpu0) / bareGet.ops;
     rows.push(floorRow('  floor: a bare Node proxy, same GETs', bareGet.rate, directGet.rate, 'ops/s'));
+    const expressCpu0 = cpuSeconds([bareExpress.pid]);
+    const expressGet = await load(n, options.seconds, (loop) =>
+      client.send('GET', `${bareExpress?.url}/storage-data/${objectKey(namespaceFor(`bench-${loop}`), 'bench/small')}`, {}),
+    );
+    const expressCpuPerGet = (cpuSeconds([bareExpress.pid]) - expressCpu0) / expressGet.ops;
+    rows.push(floorRow('  floor: the same proxy on Express, one route', expressGet.rate, directGet.rate, 'ops/s'));
 
     // ---- 1 KiB PUT, concurrent
     const gwPut = await load(n, options.seconds, (loop) => client.send('PUT', `${api}/data/bench/put`, { ...as(loop), ...octet }, small));
@@ -289,11 +298,21 @@ async function run(): Promise<void> {
       met: undefined,
       lowerIsBetter: true,
     });
+    rows.push({
+      metric: '  floor: the same proxy on Express, CPU per GET',
+      gateway: expressCpuPerGet * 1000,
+      direct: minioCpuPerGet * 1000,
+      unit: 'ms',
+      goal: '–',
+      met: undefined,
+      lowerIsBetter: true,
+    });
 
     printTable([...rows, ...largeRows], options);
   } finally {
     agent.destroy();
     bare?.stop();
+    bareExpress?.stop();
     gateway.kill('SIGTERM');
     await new Promise((r) => gateway.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
@@ -488,13 +507,18 @@ interface BareProxy {
 }
 
 /** Starts bareProxy.ts in its own process, in front of the same store, with its root keys. */
-async function startBareProxy(store: string, keys: { accessKeyId: string; secretAccessKey: string } | undefined): Promise<BareProxy> {
+async function startBareProxy(
+  store: string,
+  keys: { accessKeyId: string; secretAccessKey: string } | undefined,
+  onExpress: boolean,
+): Promise<BareProxy> {
   const child = spawn(process.execPath, [path.join(__dirname, 'bareProxy.js')], {
     env: {
       ...process.env,
       BARE_PROXY_STORE: store,
       BARE_PROXY_ACCESS_KEY: keys?.accessKeyId ?? '',
       BARE_PROXY_SECRET_KEY: keys?.secretAccessKey ?? '',
+      BARE_PROXY_EXPRESS: onExpress ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
