@@ -410,6 +410,21 @@ if (!present) {
     expect(await page.evaluate("sessionStorage.getItem('storage-console-uploads')")).toBe('[]');
   });
 
+  it('uploads files dropped on the zone', async () => {
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'folder-beta (folder)' }).click();
+    const dropped = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['first drop'], 'dropped-1.txt', { type: 'text/plain' }));
+      transfer.items.add(new File(['second drop'], 'dropped-2.txt', { type: 'text/plain' }));
+      return transfer;
+    })()`);
+    await page.dispatchEvent('.uploads', 'dragover', { dataTransfer: dropped });
+    await page.dispatchEvent('.uploads', 'drop', { dataTransfer: dropped });
+    await page.getByRole('button', { name: 'dropped-2.txt' }).waitFor();
+    expect(await (await fetch(api('/data/get/folder-beta/dropped-1.txt'), { headers: auth })).text()).toBe('first drop');
+  });
+
   it('offers no download or delete on products, and says why', async () => {
     await page.getByRole('tab', { name: 'Products' }).click();
     await page.getByRole('button', { name: 'scenes (folder)' }).click();
