@@ -245,6 +245,10 @@ if (!present) {
     expect(new URL(link).searchParams.get('X-Amz-Expires')).toBe(String(7 * 24 * 3600));
     const fetched = await fetch(link);
     expect(await fetched.text()).toBe('Hello Storage');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(link);
     await shot('04-share');
   });
 
