@@ -244,46 +244,48 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
                   ? `${shown} of ${loaded} loaded entries match`
                   : `${loaded} ${loaded === 1 ? 'entry' : 'entries'}${folder?.next ? ' so far' : ''}`}
             </p>
-            <ul class="entries" aria-label="Folder contents">
-              {prefix && (
-                <li>
-                  <button type="button" class="entry folder" onClick={() => open(type, parentOf(prefix))}>
-                    <Icon kind="up" /> Up one level
-                  </button>
-                </li>
-              )}
-              {drawnFolders.map((full) => (
-                <li key={`d:${full}`}>
-                  <button type="button" class="entry folder" onClick={() => open(type, full)}>
-                    <Icon kind="folder" />
-                    <span class="name">{full.slice(prefix.length, -1)}</span>
-                    <span class="sr-only"> (folder)</span>
-                  </button>
-                </li>
-              ))}
-              {drawnKeys.map((full) => (
-                <li key={`k:${full}`} class={allowed.includes('delete') ? 'tickable' : undefined}>
-                  {allowed.includes('delete') && (
-                    <input
-                      type="checkbox"
-                      class="tick"
-                      checked={ticked.has(full)}
-                      aria-label={`Select ${full.slice(prefix.length)}`}
-                      onChange={(event) => {
-                        const next = new Set(ticked);
-                        if (event.currentTarget.checked) next.add(full);
-                        else next.delete(full);
-                        setTicked(next);
-                      }}
-                    />
-                  )}
-                  <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
-                    <Icon kind="file" />
-                    <span class="name">{full.slice(prefix.length)}</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
+            {(prefix !== '' || shown > 0) && (
+              <ul class="entries" aria-label="Folder contents">
+                {prefix && (
+                  <li>
+                    <button type="button" class="entry folder" onClick={() => open(type, parentOf(prefix))}>
+                      <Icon kind="up" /> Up one level
+                    </button>
+                  </li>
+                )}
+                {drawnFolders.map((full) => (
+                  <li key={`d:${full}`}>
+                    <button type="button" class="entry folder" onClick={() => open(type, full)}>
+                      <Icon kind="folder" />
+                      <span class="name">{full.slice(prefix.length, -1)}</span>
+                      <span class="sr-only"> (folder)</span>
+                    </button>
+                  </li>
+                ))}
+                {drawnKeys.map((full) => (
+                  <li key={`k:${full}`} class={allowed.includes('delete') ? 'tickable' : undefined}>
+                    {allowed.includes('delete') && (
+                      <input
+                        type="checkbox"
+                        class="tick"
+                        checked={ticked.has(full)}
+                        aria-label={`Select ${full.slice(prefix.length)}`}
+                        onChange={(event) => {
+                          const next = new Set(ticked);
+                          if (event.currentTarget.checked) next.add(full);
+                          else next.delete(full);
+                          setTicked(next);
+                        }}
+                      />
+                    )}
+                    <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
+                      <Icon kind="file" />
+                      <span class="name">{full.slice(prefix.length)}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
             {!loading && folder && loaded === 0 && <p class="empty">This folder is empty.</p>}
             {shown > MAX_DRAWN && (
               <p class="note">
