@@ -22,6 +22,9 @@ interface Folder {
   next: string | undefined;
 }
 
+/** Rows drawn at most, so a folder of 100,000 loaded keys stays quick to show and filter. */
+const MAX_DRAWN = 2000;
+
 const TYPE_NAMES: Record<StorageType, string> = { data: 'Data', tmp: 'Temporary', products: 'Products', result: 'Results', logs: 'Logs' };
 
 export function Browser({ api, capabilities, onUnauthorized }: Props) {
@@ -130,6 +133,9 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
   const allowed = capabilities.types[type]?.operations ?? [];
   const crumbs = prefix.split('/').filter(Boolean);
   const shown = entries.folders.length + entries.keys.length;
+  // However many pages are loaded, the page draws at most MAX_DRAWN rows: the filter finds the rest.
+  const drawnFolders = entries.folders.slice(0, MAX_DRAWN);
+  const drawnKeys = entries.keys.slice(0, Math.max(0, MAX_DRAWN - drawnFolders.length));
   const loaded = (folder?.keys.length ?? 0) + (folder?.prefixes.length ?? 0);
 
   return (
@@ -238,47 +244,54 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
                   ? `${shown} of ${loaded} loaded entries match`
                   : `${loaded} ${loaded === 1 ? 'entry' : 'entries'}${folder?.next ? ' so far' : ''}`}
             </p>
-            <ul class="entries" aria-label="Folder contents">
-              {prefix && (
-                <li>
-                  <button type="button" class="entry folder" onClick={() => open(type, parentOf(prefix))}>
-                    <Icon kind="up" /> Up one level
-                  </button>
-                </li>
-              )}
-              {entries.folders.map((full) => (
-                <li key={`d:${full}`}>
-                  <button type="button" class="entry folder" onClick={() => open(type, full)}>
-                    <Icon kind="folder" />
-                    <span class="name">{full.slice(prefix.length, -1)}</span>
-                    <span class="sr-only"> (folder)</span>
-                  </button>
-                </li>
-              ))}
-              {entries.keys.map((full) => (
-                <li key={`k:${full}`} class={allowed.includes('delete') ? 'tickable' : undefined}>
-                  {allowed.includes('delete') && (
-                    <input
-                      type="checkbox"
-                      class="tick"
-                      checked={ticked.has(full)}
-                      aria-label={`Select ${full.slice(prefix.length)}`}
-                      onChange={(event) => {
-                        const next = new Set(ticked);
-                        if (event.currentTarget.checked) next.add(full);
-                        else next.delete(full);
-                        setTicked(next);
-                      }}
-                    />
-                  )}
-                  <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
-                    <Icon kind="file" />
-                    <span class="name">{full.slice(prefix.length)}</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
+            {(prefix !== '' || shown > 0) && (
+              <ul class="entries" aria-label="Folder contents">
+                {prefix && (
+                  <li>
+                    <button type="button" class="entry folder" onClick={() => open(type, parentOf(prefix))}>
+                      <Icon kind="up" /> Up one level
+                    </button>
+                  </li>
+                )}
+                {drawnFolders.map((full) => (
+                  <li key={`d:${full}`}>
+                    <button type="button" class="entry folder" onClick={() => open(type, full)}>
+                      <Icon kind="folder" />
+                      <span class="name">{full.slice(prefix.length, -1)}</span>
+                      <span class="sr-only"> (folder)</span>
+                    </button>
+                  </li>
+                ))}
+                {drawnKeys.map((full) => (
+                  <li key={`k:${full}`} class={allowed.includes('delete') ? 'tickable' : undefined}>
+                    {allowed.includes('delete') && (
+                      <input
+                        type="checkbox"
+                        class="tick"
+                        checked={ticked.has(full)}
+                        aria-label={`Select ${full.slice(prefix.length)}`}
+                        onChange={(event) => {
+                          const next = new Set(ticked);
+                          if (event.currentTarget.checked) next.add(full);
+                          else next.delete(full);
+                          setTicked(next);
+                        }}
+                      />
+                    )}
+                    <button type="button" class="entry file" aria-pressed={selected === full} onClick={() => setSelected(full)}>
+                      <Icon kind="file" />
+                      <span class="name">{full.slice(prefix.length)}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
             {!loading && folder && loaded === 0 && <p class="empty">This folder is empty.</p>}
+            {shown > MAX_DRAWN && (
+              <p class="note">
+                Showing the first {MAX_DRAWN.toLocaleString()} of {shown.toLocaleString()}: type in the filter to find others.
+              </p>
+            )}
             {folder?.next && (
               <button type="button" class="more" onClick={loadMore} disabled={loading}>
                 Load more

@@ -25,7 +25,7 @@ export function Details({ api, type, objectKey, allowed, note, maxTtlSeconds, on
   const [details, setDetails] = useState<ObjectDetails>();
   const [missing, setMissing] = useState(false);
   const [lifetime, setLifetime] = useState(SHARE_LIFETIMES[0]?.seconds ?? 3600);
-  const [link, setLink] = useState<string>();
+  const [link, setLink] = useState<{ url: string; until: Date }>();
   const [copied, setCopied] = useState(false);
   const [busy, setBusy] = useState(false);
   const confirm = useRef<HTMLDialogElement>(null);
@@ -64,7 +64,8 @@ export function Details({ api, type, objectKey, allowed, note, maxTtlSeconds, on
     setBusy(true);
     setCopied(false);
     try {
-      setLink(await api.downloadUrl(type, objectKey, lifetime));
+      const until = new Date(Date.now() + lifetime * 1000);
+      setLink({ url: await api.downloadUrl(type, objectKey, lifetime), until });
     } catch (error) {
       onError(error);
     } finally {
@@ -75,7 +76,7 @@ export function Details({ api, type, objectKey, allowed, note, maxTtlSeconds, on
   const copy = async () => {
     if (!link) return;
     try {
-      await navigator.clipboard.writeText(link);
+      await navigator.clipboard.writeText(link.url);
       setCopied(true);
     } catch {
       // No clipboard permission: select the link so Ctrl+C copies it.
@@ -149,8 +150,8 @@ export function Details({ api, type, objectKey, allowed, note, maxTtlSeconds, on
           </button>
           {link && (
             <div class="link">
-              <label for="share-link">Link (anyone with it can download until it expires)</label>
-              <input id="share-link" type="url" readOnly value={link} onFocus={(event) => event.currentTarget.select()} />
+              <label for="share-link">Link (anyone with it can download until {formatDate(link.until)})</label>
+              <input id="share-link" type="url" readOnly value={link.url} onFocus={(event) => event.currentTarget.select()} />
               <button type="button" onClick={() => void copy()}>
                 {copied ? 'Copied' : 'Copy link'}
               </button>

@@ -1,5 +1,5 @@
 /**
- * Uploads into the folder shown: drop files on the zone or pick files (or a folder); each goes
+ * Uploads into the folder shown: drop files or folders on the zone, or pick files or a folder; each goes
  * straight to the store (upload.ts), one file at a time, its parts in parallel, with a progress
  * bar per file and one for all, and Cancel. The list outlives switching tabs and folders. A
  * large upload cut by a page reload is listed as interrupted: picking the same file again
@@ -81,10 +81,12 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
     running.current = false;
   };
 
-  const add = (files: File[], to = target) => {
+  /** Queues files; each goes to the target folder plus its path (a dropped or picked folder's). */
+  const add = (files: (File | Dropped)[], to = target) => {
     if (!to || files.length === 0) return;
-    const fresh = files.map((file) => {
-      const key = `${to.prefix}${file.webkitRelativePath || file.name}`;
+    const fresh = files.map((item) => {
+      const file = item instanceof File ? item : item.file;
+      const key = `${to.prefix}${item instanceof File ? file.webkitRelativePath || file.name : item.path}`;
       const resume = interrupted.find((upload) => upload.type === to.type && upload.key === key && isSameFile(upload, file));
       return { id: ++lastId, type: to.type, key, file, sent: 0, state: 'waiting' as const, controller: new AbortController(), resume };
     });
@@ -173,10 +175,16 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
           onDrop={(event) => {
             event.preventDefault();
             setOver(false);
-            const items = [...(event.dataTransfer?.items ?? [])];
-            // Folders dropped as such are not read (yet): pick them with "Choose a folder".
-            const files = items.filter((item) => item.kind === 'file' && item.webkitGetAsEntry()?.isDirectory !== true);
-            add(files.map((item) => item.getAsFile()).filter((file): file is File => file !== null));
+            // Entries are taken now: the drop's items are gone once this handler returns.
+            const items = [...(event.dataTransfer?.items ?? [])].filter((item) => item.kind === 'file');
+            const taken = items.map((item) => ({ entry: item.webkitGetAsEntry(), file: item.getAsFile() }));
+            const to = target;
+            void Promise.all(
+              taken.map(({ entry, file }) => (entry ? filesIn(entry, '') : Promise.resolve(file ? [{ file, path: file.name }] : []))),
+            ).then(
+              (found) => add(found.flat(), to),
+              (error: unknown) => onError(error),
+            );
           }}
         >
           <p>
@@ -250,6 +258,30 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
       )}
     </section>
   );
+}
+
+interface Dropped {
+  file: File;
+  /** Where it was in what was dropped: `folder/sub/name`. */
+  path: string;
+}
+
+/** The files of a dropped entry, a folder's read all the way down. */
+async function filesIn(entry: FileSystemEntry, parent: string): Promise<Dropped[]> {
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    return [{ file, path: `${parent}${entry.name}` }];
+  }
+  if (!entry.isDirectory) return [];
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  const children: FileSystemEntry[] = [];
+  // A directory reader answers in batches until an empty one.
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) break;
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map((child) => filesIn(child, `${parent}${entry.name}/`)))).flat();
 }
 
 function describe(job: Job): string {

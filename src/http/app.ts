@@ -174,8 +174,6 @@ export function createApp(deps: AppDependencies): Express {
   // Before any route: a preflight carries no token, and the API description is public.
   app.use(API_BASE, apiCors(deps.corsOrigins ?? []));
   for (const route of publicRoutes(deps)) app[route.method](route.path, named(route.name), ...route.handlers);
-  // The storage browser: static files outside API_BASE, under a policy of their own.
-  if (deps.console) app.use(consoleRoutes(deps.console));
 
   // Keys are case-sensitive. Routing is not strict, yet the greedy key wildcard keeps a
   // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an
@@ -185,6 +183,9 @@ export function createApp(deps: AppDependencies): Express {
   api.use(authenticate(deps.verifier));
   for (const route of apiRoutes(deps)) api[route.method](route.path, named(route.name), ...route.handlers);
   app.use(API_BASE, api);
+  // The storage browser: static files outside API_BASE, under a policy of their own; after the
+  // API, so API requests never pass through its routes.
+  if (deps.console) app.use(consoleRoutes(deps.console));
 
   app.use(notFoundRoute());
   app.use(errorHandler(deps.logger));

@@ -6,7 +6,8 @@
  *
  * The page gets its own Content-Security-Policy in place of the API's `default-src 'none'`:
  * scripts and styles only from this origin (no inline script or style), API calls to this
- * origin and uploads to the store's public endpoints, no framing, no forms, no plugins.
+ * origin and uploads to the store's public endpoints, no framing, no forms, no plugins, and
+ * Trusted Types with no policy, so no string can be assigned as markup (innerHTML) at all.
  * index.html is revalidated on every load; the bundles carry a content hash in their names and
  * are cached for a year.
  */
@@ -53,6 +54,9 @@ export function consolePolicy(storeOrigins: readonly string[]): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
     "object-src 'none'",
+    // No string ever becomes markup or script: the browser refuses innerHTML and the like.
+    "require-trusted-types-for 'script'",
+    "trusted-types 'none'",
   ].join('; ');
 }
 

@@ -245,6 +245,10 @@ if (!present) {
     expect(new URL(link).searchParams.get('X-Amz-Expires')).toBe(String(7 * 24 * 3600));
     const fetched = await fetch(link);
     expect(await fetched.text()).toBe('Hello Storage');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(link);
     await shot('04-share');
   });
 
@@ -314,7 +318,7 @@ if (!present) {
         .waitFor();
       expect(await page.getByText(/^Uploaded/).count()).toBe(3);
       // The folder shows them without a manual refresh.
-      await page.getByRole('button', { name: 'big.bin' }).waitFor();
+      await page.getByRole('button', { name: 'big.bin', exact: true }).waitFor();
     } finally {
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       await cdp.detach();
@@ -410,6 +414,27 @@ if (!present) {
     expect(await page.evaluate("sessionStorage.getItem('storage-console-uploads')")).toBe('[]');
   });
 
+  it('uploads files dropped on the zone', async () => {
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'folder-beta (folder)' }).click();
+    const dropped = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['first drop'], 'dropped-1.txt', { type: 'text/plain' }));
+      transfer.items.add(new File(['second drop'], 'dropped-2.txt', { type: 'text/plain' }));
+      return transfer;
+    })()`);
+    await page.dispatchEvent('.uploads', 'dragover', { dataTransfer: dropped });
+    await page.dispatchEvent('.uploads', 'drop', { dataTransfer: dropped });
+    for (const name of ['dropped-1.txt', 'dropped-2.txt']) {
+      await page
+        .locator('.uploads-area li', { hasText: `folder-beta/${name}` })
+        .getByText(/^Uploaded/)
+        .waitFor();
+    }
+    await page.getByRole('button', { name: 'dropped-2.txt', exact: true }).waitFor();
+    expect(await (await fetch(api('/data/get/folder-beta/dropped-1.txt'), { headers: auth })).text()).toBe('first drop');
+  });
+
   it('offers no download or delete on products, and says why', async () => {
     await page.getByRole('tab', { name: 'Products' }).click();
     await page.getByRole('button', { name: 'scenes (folder)' }).click();
@@ -468,9 +493,10 @@ if (!present) {
     expect(await page.getByRole('tab', { name: 'Temporary' }).getAttribute('aria-selected')).toBe('true');
   });
 
-  it('never put the token in a URL, and the page broke no rule of its policy', () => {
+  it('never put the token in a URL, and the page broke no rule of its policy (CSP, Trusted Types) nor threw', () => {
     expect(requested.length).toBeGreaterThan(10);
     for (const url of requested) expect(url).not.toContain(token);
-    expect(problems.filter((p) => /Content Security Policy|Refused to/i.test(p))).toEqual([]);
+    // The only errors the page may report are the refusals it was made to meet (401, 404, 409...).
+    expect(problems.filter((p) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(p))).toEqual([]);
   });
 });

@@ -155,6 +155,27 @@ describe('list with delimiter=/', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad_request');
   });
 
+  it.each([
+    ['a walk up', '../'],
+    ['an encoded walk up', '%2E%2E%2F'],
+    ['a walk up past the namespace', '../../'],
+  ])('never leaves the namespace for a prefix with %s: empty, or refused as the store refuses it', async (_why, prefix) => {
+    const response = await fetch(`${gw.apiUrl}/data/list?prefix=${prefix}&delimiter=/`, { headers: owner });
+    const body = (await response.json()) as unknown;
+    // MinIO refuses such a prefix (400 invalid_key, as in the plain listing); others match it literally.
+    if (response.status === 200) expect(body).toEqual({ keys: [], prefixes: [] });
+    else expect([response.status, (body as { error: { code: string } }).error.code]).toEqual([400, 'invalid_key']);
+  });
+
+  it.each([
+    ['a NUL', 'a%00'],
+    ['invalid UTF-8', '%E0%A4'],
+  ])('refuses a prefix with %s with a JSON 400', async (_why, prefix) => {
+    const response = await fetch(`${gw.apiUrl}/data/list?prefix=${prefix}&delimiter=/`, { headers: owner });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^(invalid_key|bad_request)$/);
+  });
+
   it('without a delimiter answers the plain array of keys, as the original client expects', async () => {
     const answer = await page(owner, '?prefix=docs/');
     expect(answer.body).toEqual(['docs/1.txt', 'docs/2.txt', 'docs/sub/3.txt']);
