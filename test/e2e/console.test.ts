@@ -288,10 +288,10 @@ if (!present) {
 
   it('uploads files straight to the store, a large one in parallel parts, with progress bars that move', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
-    const big = randomBytes(40 * MiB);
+    const big = randomBytes(64 * MiB);
     const files = { 'small.txt': Buffer.from('small file'), 'empty.bin': Buffer.alloc(0), 'big.bin': big };
     for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
-    // Slow the page's uploads down (about 2.5 s for the large file) so the bars are seen moving.
+    // Slow the page's uploads down (about 4 s for the large file) so the bars are seen moving.
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16 * MiB });
     try {
@@ -325,8 +325,8 @@ if (!present) {
       rmSync(dir, { recursive: true, force: true });
     }
     const head = await fetch(api('/data/get/docs/big.bin'), { method: 'HEAD', headers: auth });
-    expect(head.headers.get('content-length')).toBe(String(40 * MiB));
-    expect(head.headers.get('etag')).toMatch(/-3"$/);
+    expect(head.headers.get('content-length')).toBe(String(64 * MiB));
+    expect(head.headers.get('etag')).toMatch(/-4"$/); // four parts of 16 MiB
     const stored = Buffer.from(await (await fetch(api('/data/get/docs/big.bin'), { headers: auth })).arrayBuffer());
     expect(createHash('sha256').update(stored).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
     expect(await (await fetch(api('/data/get/docs/small.txt'), { headers: auth })).text()).toBe('small file');
