@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { SignInTickets } from './auth/signInTickets';
 import { createVerifier } from './auth/tokens';
 import type { Config } from './config';
 import { API_BASE, createApp } from './http/app';
@@ -148,6 +149,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const app = createApp({
       service,
       verifier: createVerifier(config.auth),
+      signInTickets: config.auth.jwtSecret ? new SignInTickets(config.auth.jwtSecret, config.auth.maxTokenLifetimeSeconds) : undefined,
       logger,
       metrics,
       uploads,

@@ -4,6 +4,7 @@
  * primary of that many workers (src/cluster.ts); each worker runs this file too.
  */
 import cluster from 'node:cluster';
+import { mintSignInTicket, TICKET_LIFETIME_SECONDS } from './auth/signInTickets';
 import { mintToken } from './auth/tokens';
 import { startPrimary, startWorker } from './cluster';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -63,14 +64,16 @@ async function welcome(running: Running): Promise<string> {
   const secret = running.config.auth.jwtSecret ?? '';
   const token = await mintToken(secret, DEMO_SUBJECT);
   const api = running.apiUrl;
-  // The token rides in the fragment, which browsers never send: the page keeps it in the
-  // tab's sessionStorage and takes it out of the address bar as it loads.
-  const browser = `${api.slice(0, -API_BASE.length)}${CONSOLE_PATH}/#token=${token}`;
+  // A one-time ticket rides in the fragment, which browsers never send: the page trades it
+  // for a token (POST /sign-in), keeps that in the tab's sessionStorage, and takes the ticket
+  // out of the address bar as it loads. Opened a second time, the link signs no one in.
+  const ticket = await mintSignInTicket(secret, DEMO_SUBJECT);
+  const browser = `${api.slice(0, -API_BASE.length)}${CONSOLE_PATH}/#ticket=${ticket}`;
   return `
 Storage gateway ready (local ${running.localStore ? LOCAL_ENGINE_NAMES[running.localStore.engine] : ''} at ${running.localStore?.endpoint}, data in ${running.config.dataDir})
 
   Browser: open ${browser}
-           (signs "${DEMO_SUBJECT}" in; keep this link to yourself)
+           (signs "${DEMO_SUBJECT}" in once, within ${TICKET_LIFETIME_SECONDS / 3600} hours; later, paste the token below)
 
   API:    ${api}
   Token:  for subject "${DEMO_SUBJECT}", valid 30 days (more: npm run token -- <subject>)

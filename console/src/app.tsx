@@ -4,10 +4,11 @@ import { Api, ApiError, type Capabilities } from './api';
 import { Browser } from './browser';
 import { forgetToken, savedToken, saveToken } from './session';
 
-export function App() {
+/** `signInProblem`: why a sign-in link did not sign in (used already, expired), to show at once. */
+export function App({ signInProblem }: { signInProblem?: string | undefined }) {
   const [token, setToken] = useState(savedToken);
   const [capabilities, setCapabilities] = useState<Capabilities>();
-  const [problem, setProblem] = useState<string>();
+  const [problem, setProblem] = useState<string | undefined>(signInProblem);
   const api = useMemo(() => (token ? new Api(token) : undefined), [token]);
 
   const signOut = (why?: string) => {

@@ -88,12 +88,17 @@ export function createVerifier(settings: VerifierSettings): TokenVerifier {
         throw new Unauthorized(describeTokenError(error));
       }
       checkLifetime(payload, settings.maxTokenLifetimeSeconds);
+      // A sign-in link's ticket is traded once for a token (signInTickets.ts), never used as one.
+      if (payload.use === SIGN_IN_USE) throw new Unauthorized('A sign-in link is not a token: open it in a browser');
       const identity = identityOf(payload);
       verified.add(token, identity, payload.exp as number);
       return identity;
     },
   };
 }
+
+/** The `use` claim of a one-time sign-in ticket (signInTickets.ts). */
+export const SIGN_IN_USE = 'sign-in';
 
 /** Tokens verified recently, kept at most this many. */
 const VERIFIED_TOKENS_KEPT = 10_000;

@@ -4,6 +4,7 @@
  * the OpenAPI document to each other.
  */
 import express, { type Express, type RequestHandler } from 'express';
+import type { SignInTickets } from '../auth/signInTickets';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -30,6 +31,7 @@ import { healthz, metricsRoute, readyz } from './routes/health';
 import { listKeys } from './routes/listKeys';
 import { abortUpload, partUrlsOrList, startOrCompleteUpload } from './routes/multipart';
 import { putObject } from './routes/putObject';
+import { signIn } from './routes/signIn';
 import { getSignedUrl, newResumableUrl } from './routes/signedUrls';
 
 export const API_BASE = '/storage/v1';
@@ -53,6 +55,8 @@ export interface AppDependencies {
   idleTimeoutMs: number;
   /** Origins whose pages may call the API from a browser (CORS_ORIGINS). */
   corsOrigins?: readonly string[] | undefined;
+  /** One-time sign-in links (an HS256 secret is configured); absent: POST /sign-in answers 404. */
+  signInTickets?: SignInTickets | undefined;
   /** The storage browser's files and the store origins its page may reach; absent: no console. */
   console?: ConsoleOptions | undefined;
 }
@@ -69,8 +73,9 @@ export interface RouteSpec {
 }
 
 /** Served without a token: probes, metrics and the API description. */
-export function publicRoutes({ service, metrics, accepting, prepared, endpoints }: AppDependencies): RouteSpec[] {
+export function publicRoutes({ service, metrics, accepting, prepared, endpoints, signInTickets }: AppDependencies): RouteSpec[] {
   return [
+    { method: 'post', path: `${API_BASE}/sign-in`, documented: `${API_BASE}/sign-in`, name: 'sign_in', handlers: signIn(signInTickets) },
     { method: 'get', path: '/healthz', documented: '/healthz', name: 'healthz', handlers: [healthz()] },
     { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting, prepared, endpoints)] },
     { method: 'get', path: '/metrics', documented: '/metrics', name: 'metrics', handlers: [metricsRoute(metrics)] },

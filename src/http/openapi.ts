@@ -72,6 +72,28 @@ export const openApiDocument: Json = {
     '/storage/v1/openapi.json': {
       get: { summary: 'This document', security: [], responses: { '200': reply('OpenAPI 3.1', json({ type: 'object' })) } },
     },
+    '/storage/v1/sign-in': {
+      post: {
+        summary:
+          'Extension: trade a one-time sign-in link’s ticket for a token (what the storage browser does with the link npm start prints)',
+        security: [],
+        requestBody: {
+          required: true,
+          content: json({ type: 'object', required: ['ticket'], properties: { ticket: { type: 'string', maxLength: 4096 } } }),
+        },
+        responses: {
+          '200': reply(
+            'A token for the link’s subject',
+            json({
+              type: 'object',
+              required: ['token', 'subject', 'expiresIn'],
+              properties: { token: { type: 'string' }, subject: { type: 'string' }, expiresIn: { type: 'integer' } },
+            }),
+          ),
+          ...errors(400, 401, 404, 500),
+        },
+      },
+    },
     '/storage/v1/capabilities': {
       get: {
         summary: 'Extension: what the caller may do on each storage type (the policy table), and the longest URL lifetime',

@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestGateway, type TestGateway } from '../support/gateway';
+import { mintSignInTicket } from '../../src/auth/signInTickets';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
 import { until } from '../support/wait';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -491,6 +492,27 @@ if (!present) {
     await page.getByRole('tab', { name: 'Data' }).focus();
     await page.keyboard.press('ArrowRight');
     expect(await page.getByRole('tab', { name: 'Temporary' }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('signs in once from a one-time link (as npm start prints); the same link opened again says it was used', async () => {
+    const ticket = await mintSignInTicket(TEST_JWT_SECRET, 'browser-user');
+    const open = async () => {
+      const fresh = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+      const tab = await fresh.newPage();
+      tab.on('pageerror', (error) => problems.push(error.message));
+      await tab.goto(`${gw.url}/console/#ticket=${ticket}`);
+      return { fresh, tab };
+    };
+    const first = await open();
+    await first.tab.getByText('Signed in as').waitFor();
+    expect(first.tab.url()).toBe(`${gw.url}/console/`);
+    await first.fresh.close();
+    const again = await open();
+    const alert = again.tab.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/used already/);
+    expect(again.tab.url()).toBe(`${gw.url}/console/`);
+    await again.fresh.close();
   });
 
   it('never put the token in a URL, and the page broke no rule of its policy (CSP, Trusted Types) nor threw', () => {

@@ -61,15 +61,28 @@ it('prints the API URL, a token and a curl example that store and read the seed 
   expect(await (await fetch(`${api}/data/get/test`, { headers: auth })).text()).toBe('Hello Storage');
 });
 
-it('prints a browser link that signs the local user in, its token in the fragment only', async () => {
+it('prints a one-time browser link that signs the local user in, its ticket in the fragment only', async () => {
   const link = new URL(printedValue(/Browser: open (\S+)/));
   const api = printedValue(/API:\s+(\S+)/);
   expect(`${link.origin}${link.pathname}`).toBe(`${new URL(api).origin}/console/`);
   expect(link.search).toBe('');
-  expect(link.hash).toBe(`#token=${printedValue(/export TOKEN=(\S+)/)}`);
+  expect(link.hash).toMatch(/^#ticket=[\w-]+\.[\w-]+\.[\w-]+$/);
   const page = await fetch(`${link.origin}${link.pathname}`);
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  // What the page does with it: trade the ticket once for a token of the local user.
+  const trade = () =>
+    fetch(`${api}/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket: link.hash.slice('#ticket='.length) }),
+    });
+  const first = await trade();
+  expect(first.status).toBe(200);
+  const { token, subject } = (await first.json()) as { token: string; subject: string };
+  expect(subject).toBe('local-user');
+  expect((await fetch(`${api}/data/get/test`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  expect((await trade()).status).toBe(401);
 });
 
 it('keeps its generated secrets in the data folder, readable by the owner only', () => {

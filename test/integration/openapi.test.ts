@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { apiRoutes, publicRoutes, type AppDependencies } from '../../src/http/app';
-import { startTestGateway, type TestGateway } from '../support/gateway';
+import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
+import { mintSignInTicket } from '../../src/auth/signInTickets';
 import { documentedOperations, exercised, expectDocumented } from '../support/openapiValidator';
 
 let gw: TestGateway;
@@ -58,6 +59,12 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('GET', '/readyz', {}, false);
   await call('GET', '/metrics', {}, false);
   await call('GET', '/storage/v1/openapi.json', {}, false);
+
+  const ticket = await mintSignInTicket(TEST_JWT_SECRET, 'documented');
+  const json = { 'content-type': 'application/json' };
+  await call('POST', '/sign-in', { body: JSON.stringify({ ticket }), headers: json }, false);
+  await call('POST', '/sign-in', { body: JSON.stringify({ ticket }), headers: json }, false); // 401: used
+  await call('POST', '/sign-in', { body: '{}', headers: json }, false); // 400
 
   await call('GET', '/capabilities');
   await call('GET', '/capabilities', { headers: { 'x-storage-namespace': 'not-a-namespace' } }); // 400
