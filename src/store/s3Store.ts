@@ -363,7 +363,7 @@ export class S3Store implements Store {
 
   /** SeaweedFS: settles what upload URLs stored, forgets expired records (urlUploadRecords.ts). */
   sweepUrlUploads(bucket: string): Promise<number> {
-    return this.settings.engine === 'seaweedfs' ? this.records.sweep(bucket) : Promise.resolve(0);
+    return this.records.sweep(bucket);
   }
 
   /** SeaweedFS: aborts multipart uploads older than the lifecycle rule's age, which it does not apply itself. */
