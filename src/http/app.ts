@@ -1,9 +1,8 @@
 /**
- * The Express app: middleware written once, then the route table, one small handler per
- * route of the contract. Each route names its OpenAPI path, and a test holds the table and
- * the OpenAPI document to each other.
+ * The Express app: middleware written once, then the route table, one small file per route,
+ * each declaring its contract (contract.ts), from which the OpenAPI document is generated.
  */
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type IRouter } from 'express';
 import type { SignInTickets } from '../auth/signInTickets';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Logger } from '../log';
@@ -20,8 +19,10 @@ import { transferLimit } from './middleware/transfers';
 import { named, observe } from './middleware/observe';
 import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
-import { openApiDocument } from './openapi';
+import { openApiDocument, type OpenApiDocument } from './openapi';
+import type { Route } from './contract';
 import { parseQueryStrictly } from './query';
+import { apiDescription } from './routes/apiDescription';
 import { capabilities } from './routes/capabilities';
 import { copyObject } from './routes/copyObject';
 import { deleteObject } from './routes/deleteObject';
@@ -61,103 +62,38 @@ export interface AppDependencies {
   console?: ConsoleOptions | undefined;
 }
 
-export interface RouteSpec {
-  method: 'get' | 'head' | 'put' | 'post' | 'delete';
-  /** Express path, under the table's mount point. */
-  path: string;
-  /** The route's path in the OpenAPI document (from the server root). */
-  documented: string;
-  /** For logs and metrics. */
-  name: string;
-  handlers: RequestHandler[];
-}
-
-/** Served without a token: probes, metrics and the API description. */
-export function publicRoutes({ service, metrics, accepting, prepared, endpoints, signInTickets }: AppDependencies): RouteSpec[] {
-  return [
-    { method: 'post', path: `${API_BASE}/sign-in`, documented: `${API_BASE}/sign-in`, name: 'sign_in', handlers: signIn(signInTickets) },
-    { method: 'get', path: '/healthz', documented: '/healthz', name: 'healthz', handlers: [healthz()] },
-    { method: 'get', path: '/readyz', documented: '/readyz', name: 'readyz', handlers: [readyz(service, accepting, prepared, endpoints)] },
-    { method: 'get', path: '/metrics', documented: '/metrics', name: 'metrics', handlers: [metricsRoute(metrics)] },
-    {
-      method: 'get',
-      path: `${API_BASE}/openapi.json`,
-      documented: `${API_BASE}/openapi.json`,
-      name: 'openapi',
-      handlers: [(_req, res) => void res.json(openApiDocument)],
-    },
-  ];
-}
-
-/** The Storage API, under API_BASE, every route behind a bearer token. Order matters. */
-export function apiRoutes({ service, uploads, maxTransfersPerCaller }: AppDependencies): RouteSpec[] {
-  const doc = (path: string) => `${API_BASE}${path}`;
+/**
+ * Every route, in the order Express tries them. Public routes are served without a token;
+ * the rest sit behind one under API_BASE. The API description is generated from this table.
+ */
+export function routeTable(deps: AppDependencies): Route[] {
+  const { service, metrics, accepting, prepared, endpoints, signInTickets, uploads, maxTransfersPerCaller } = deps;
   // One budget for GET and PUT bodies together.
   const transfer = transferLimit(maxTransfersPerCaller);
-  return [
-    { method: 'get', path: '/capabilities', documented: doc('/capabilities'), name: 'capabilities', handlers: [capabilities(service)] },
-    {
-      method: 'post',
-      path: '/copy/:namespace/src/:bucket{/*key}',
-      documented: doc('/copy/{user_ns}/src/{src_bucket}/{src}/dest/{dest_type}/{dest}'),
-      name: 'copy',
-      handlers: [copyObject(service, uploads)],
-    },
+  const routes: Route[] = [
+    signIn(signInTickets),
+    healthz(),
+    readyz(service, accepting, prepared, endpoints),
+    metricsRoute(metrics),
+    apiDescription(() => description),
+    capabilities(service),
+    copyObject(service, uploads),
     // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
-    {
-      method: 'post',
-      path: '/multipart/:type{/*key}',
-      documented: doc('/multipart/{type}/{key}'),
-      name: 'multipart_start_or_complete',
-      handlers: [express.json({ limit: '2mb' }), startOrCompleteUpload(service)],
-    },
-    {
-      method: 'get',
-      path: '/multipart/:type{/*key}',
-      documented: doc('/multipart/{type}/{key}'),
-      name: 'multipart_parts',
-      handlers: [partUrlsOrList(service)],
-    },
-    {
-      method: 'delete',
-      path: '/multipart/:type{/*key}',
-      documented: doc('/multipart/{type}/{key}'),
-      name: 'multipart_abort',
-      handlers: [abortUpload(service)],
-    },
-    { method: 'get', path: '/:type/list', documented: doc('/{type}/list'), name: 'list', handlers: [listKeys(service)] },
+    startOrCompleteUpload(service),
+    partUrlsOrList(service),
+    abortUpload(service),
+    listKeys(service),
     // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
-    { method: 'head', path: '/:type/get{/*key}', documented: doc('/{type}/get/{key}'), name: 'exists', handlers: [headObject(service)] },
-    {
-      method: 'get',
-      path: '/:type/get{/*key}',
-      documented: doc('/{type}/get/{key}'),
-      name: 'get',
-      handlers: [transfer, getObject(service)],
-    },
-    {
-      method: 'get',
-      path: '/:type/new_resumable_url{/*key}',
-      documented: doc('/{type}/new_resumable_url/{key}'),
-      name: 'upload_url',
-      handlers: [newResumableUrl(service)],
-    },
-    {
-      method: 'get',
-      path: '/:type/get_signed_url{/*key}',
-      documented: doc('/{type}/get_signed_url/{key}'),
-      name: 'download_url',
-      handlers: [getSignedUrl(service)],
-    },
-    {
-      method: 'put',
-      path: '/:type{/*key}',
-      documented: doc('/{type}/{key}'),
-      name: 'set',
-      handlers: [transfer, putObject(service, uploads)],
-    },
-    { method: 'delete', path: '/:type{/*key}', documented: doc('/{type}/{key}'), name: 'delete', handlers: [deleteObject(service)] },
+    headObject(service),
+    getObject(service, transfer),
+    newResumableUrl(service),
+    getSignedUrl(service),
+    putObject(service, uploads, transfer),
+    deleteObject(service),
   ];
+  // Generated at start, so a contract the generator cannot describe stops the gateway there.
+  const description: OpenApiDocument = openApiDocument(routes);
+  return routes;
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -178,7 +114,10 @@ export function createApp(deps: AppDependencies): Express {
 
   // Before any route: a preflight carries no token, and the API description is public.
   app.use(API_BASE, apiCors(deps.corsOrigins ?? []));
-  for (const route of publicRoutes(deps)) app[route.method](route.path, named(route.name), ...route.handlers);
+  const routes = routeTable(deps);
+  const mount = (router: IRouter, base: string, route: Route) =>
+    router[route.contract.method](route.expressPath(base), named(route.contract.name), route.handlers);
+  for (const route of routes.filter((r) => r.contract.public)) mount(app, '', route);
 
   // Keys are case-sensitive. Routing is not strict, yet the greedy key wildcard keeps a
   // trailing `/` in the key (which the key rules refuse) and `/{type}/get/` arrives as an
@@ -186,7 +125,7 @@ export function createApp(deps: AppDependencies): Express {
   const api = express.Router({ caseSensitive: true });
   api.use(privateResponses());
   api.use(authenticate(deps.verifier));
-  for (const route of apiRoutes(deps)) api[route.method](route.path, named(route.name), ...route.handlers);
+  for (const route of routes.filter((r) => !r.contract.public)) mount(api, API_BASE, route);
   app.use(API_BASE, api);
   // The storage browser: static files outside API_BASE, under a policy of their own; after the
   // API, so API requests never pass through its routes.

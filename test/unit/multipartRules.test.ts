@@ -1,8 +1,7 @@
-/** Part sizes (shared by client and server), part-number lists, copy paths and chunk reading: pure rules, no store. */
+/** Part sizes (shared by client and server), part-number lists and chunk reading: pure rules, no store. */
 import { Readable } from 'node:stream';
 import { ChunkReader } from '../../src/client/upload';
 import { BadRequest } from '../../src/errors';
-import { splitCopyPath } from '../../src/http/routes/copyObject';
 import { DEFAULT_PART_SIZE, MAX_OBJECT_SIZE, MAX_PART_SIZE, partSizeFor, uploadSizeProblem } from '../../src/protocol/multipart';
 import { checkedPartSize, MAX_URLS_PER_REQUEST, parsePartNumbers } from '../../src/storage/multipart';
 
@@ -42,22 +41,6 @@ describe('part-number lists', () => {
   it(`refuse more than ${MAX_URLS_PER_REQUEST} parts in one request`, () => {
     expect(parsePartNumbers(`1-${MAX_URLS_PER_REQUEST}`)).toHaveLength(MAX_URLS_PER_REQUEST);
     expect(() => parsePartNumbers(`1-${MAX_URLS_PER_REQUEST + 1}`)).toThrow(BadRequest);
-  });
-});
-
-describe('copy paths', () => {
-  it('split at the first /dest/<storage type>/ after the source key, which may hold slashes', () => {
-    expect(splitCopyPath('scenes/2024/a.tif/dest/data/mine/a.tif')).toEqual({
-      sourceKey: 'scenes/2024/a.tif',
-      type: 'data',
-      destKey: 'mine/a.tif',
-    });
-    // A source key may itself contain /dest/ followed by something that is no storage type.
-    expect(splitCopyPath('x/dest/elsewhere/y/dest/tmp/z')).toEqual({ sourceKey: 'x/dest/elsewhere/y', type: 'tmp', destKey: 'z' });
-  });
-
-  it.each(['no-separator', '/dest/data/x', 'a/dest/nosuchtype/b'])('refuse %p', (path) => {
-    expect(() => splitCopyPath(path)).toThrow(BadRequest);
   });
 });
 

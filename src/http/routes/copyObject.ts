@@ -1,41 +1,40 @@
 /**
  * POST /copy/{user_ns}/src/{src_bucket}/{src}/dest/{type}/{dest}: a server-side copy from an
  * allowed bucket into the caller's namespace. Both keys may contain `/`; the first
- * `/dest/<storage type>/` after the source key separates them.
+ * `/dest/<storage type>/` after the source key separates them (contract.ts splits the path).
  */
-import type { RequestHandler } from 'express';
-import { BadRequest } from '../../errors';
+import { z } from 'zod';
 import type { StorageService } from '../../storage/service';
+import { defineRoute, type Route } from '../contract';
 import type { InFlight } from '../inFlight';
-import { parseStorageType, STORAGE_TYPES } from '../../storage/types';
-import { callerOf, keyOf } from '../request';
-
-const SEPARATOR = new RegExp(`/dest/(${STORAGE_TYPES.join('|')})/`);
-
-export function splitCopyPath(rest: string): { sourceKey: string; type: string; destKey: string } {
-  const match = SEPARATOR.exec(rest);
-  if (!match?.[1] || match.index === 0) {
-    throw new BadRequest('The copy path must be /copy/{user_ns}/src/{src_bucket}/{src}/dest/{type}/{dest}');
-  }
-  return { sourceKey: rest.slice(0, match.index), type: match[1], destKey: rest.slice(match.index + match[0].length) };
-}
+import { callerOf } from '../request';
+import { json, key, namespace, storageType, stored } from '../schemas';
 
 /** `copies`: a copy is work shutdown lets settle, like an upload: a multipart copy cut midway would leave its upload behind. */
-export function copyObject(service: StorageService, copies: InFlight): RequestHandler {
-  return async (req, res) => {
-    const { sourceKey, type, destKey } = splitCopyPath(keyOf(req));
-    // A server-side copy of a large object moves no byte on this connection for minutes:
-    // the idle limit on transfers does not apply to it.
-    req.socket.setTimeout(0);
-    const copied = await copies.track(
-      service.copyFrom(
-        callerOf(res),
-        String(req.params.namespace),
-        { bucket: String(req.params.bucket), key: sourceKey },
-        parseStorageType(type),
-        destKey,
-      ),
-    );
-    res.status(200).json(copied);
-  };
+export function copyObject(service: StorageService, copies: InFlight): Route {
+  return defineRoute(
+    {
+      method: 'post',
+      path: '/storage/v1/copy/{user_ns}/src/{src_bucket}/{src+}/dest/{dest_type}/{dest+}',
+      name: 'copy',
+      summary: "Copy an object, server-side, from an allowed bucket into the caller's namespace",
+      params: z.object({
+        user_ns: namespace.meta({ description: "The caller's namespace" }),
+        src_bucket: z.string().meta({ description: 'One of COPY_SOURCE_BUCKETS' }),
+        src: z.string().meta({ description: 'Source key; may contain /' }),
+        dest_type: storageType,
+        dest: key.meta({ description: 'Destination key; may contain /' }),
+      }),
+      responses: { '200': { description: 'Copied', content: json(stored) } },
+      errors: [404, 409],
+    },
+    async ({ params }, req, res) => {
+      // A server-side copy of a large object moves no byte on this connection for minutes:
+      // the idle limit on transfers does not apply to it.
+      req.socket.setTimeout(0);
+      const source = { bucket: params.src_bucket, key: params.src };
+      const copied = await copies.track(service.copyFrom(callerOf(res), params.user_ns, source, params.dest_type, params.dest));
+      res.status(200).json(copied);
+    },
+  );
 }

@@ -1,11 +1,22 @@
 /** DELETE /{type}/{key}: 204, also when the key was absent (idempotent, as S3 is). */
-import type { RequestHandler } from 'express';
 import type { StorageService } from '../../storage/service';
-import { callerOf, keyOf, storageTypeOf } from '../request';
+import { defineRoute, type Route } from '../contract';
+import { callerOf } from '../request';
+import { objectParams } from '../schemas';
 
-export function deleteObject(service: StorageService): RequestHandler {
-  return async (req, res) => {
-    await service.delete(callerOf(res), storageTypeOf(req), keyOf(req));
-    res.status(204).end();
-  };
+export function deleteObject(service: StorageService): Route {
+  return defineRoute(
+    {
+      method: 'delete',
+      path: '/storage/v1/{type}/{key+}',
+      name: 'delete',
+      summary: 'Delete a blob (idempotent)',
+      params: objectParams,
+      responses: { '204': { description: 'Deleted, or was not there' } },
+    },
+    async ({ params }, _req, res) => {
+      await service.delete(callerOf(res), params.type, params.key);
+      res.status(204).end();
+    },
+  );
 }

@@ -1,13 +1,26 @@
 /** HEAD /{type}/get/{key}: does it exist; the same headers as GET, no body. */
-import type { RequestHandler } from 'express';
 import type { StorageService } from '../../storage/service';
-import { callerOf, keyOf, storageTypeOf } from '../request';
-import { setObjectHeaders } from './objectHeaders';
+import { defineRoute, type Route } from '../contract';
+import { callerOf } from '../request';
+import { objectParams } from '../schemas';
+import { objectHeaders, setObjectHeaders } from './objectHeaders';
 
-export function headObject(service: StorageService): RequestHandler {
-  return async (req, res) => {
-    const info = await service.head(callerOf(res), storageTypeOf(req), keyOf(req));
-    setObjectHeaders(res, info);
-    res.status(200).end();
-  };
+export function headObject(service: StorageService): Route {
+  return defineRoute(
+    {
+      method: 'head',
+      path: '/storage/v1/{type}/get/{key+}',
+      name: 'exists',
+      summary: 'Does a blob exist',
+      params: objectParams,
+      // HEAD answers carry the headers of the GET answer and no body.
+      responses: { '200': { description: 'It exists', headers: objectHeaders } },
+      errors: [404],
+    },
+    async ({ params }, _req, res) => {
+      const info = await service.head(callerOf(res), params.type, params.key);
+      setObjectHeaders(res, info);
+      res.status(200).end();
+    },
+  );
 }

@@ -1,18 +1,37 @@
 /** PUT /{type}/{key} (extension): the request body, streamed to the store, any size. */
 import type { Request, RequestHandler } from 'express';
+import { z } from 'zod';
 import { BadRequest } from '../../errors';
 import type { StorageService } from '../../storage/service';
+import { defineRoute, type Route } from '../contract';
 import type { InFlight } from '../inFlight';
-import { callerOf, keyOf, storageTypeOf } from '../request';
+import { callerOf } from '../request';
+import { json, objectParams, stored } from '../schemas';
 
-export function putObject(service: StorageService, uploads: InFlight): RequestHandler {
-  return async (req, res) => {
-    const key = keyOf(req);
-    const contentType = req.get('content-type') ?? 'application/octet-stream';
-    const stored = await uploads.track(service.put(callerOf(res), storageTypeOf(req), key, req, contentType, declaredLength(req)));
-    res.locals.bytesIn = stored.size;
-    res.status(200).json({ key, size: stored.size, etag: stored.etag });
-  };
+/** `transfer`: the caller's budget of streams under way; `uploads`: what shutdown lets finish. */
+export function putObject(service: StorageService, uploads: InFlight, transfer: RequestHandler): Route {
+  return defineRoute(
+    {
+      method: 'put',
+      path: '/storage/v1/{type}/{key+}',
+      name: 'set',
+      summary: 'Store the request body at the key (extension); streamed, any size',
+      params: objectParams,
+      headers: z.object({
+        'Content-Type': z.string().optional().meta({ description: 'Stored with the blob; default application/octet-stream' }),
+      }),
+      stream: { description: 'The blob' },
+      responses: { '200': { description: 'Stored', content: json(stored) } },
+      errors: [409, 429],
+    },
+    async ({ params, headers }, req, res) => {
+      const contentType = headers['Content-Type'] ?? 'application/octet-stream';
+      const written = await uploads.track(service.put(callerOf(res), params.type, params.key, req, contentType, declaredLength(req)));
+      res.locals.bytesIn = written.size;
+      res.status(200).json({ key: params.key, size: written.size, etag: written.etag });
+    },
+    [transfer],
+  );
 }
 
 /** The body's length when the client declared one (Node has already refused a malformed one). */

@@ -3,21 +3,39 @@
  * storage browser does this when opened from the link `npm start` prints). No bearer token:
  * the ticket is the credential, and it is checked like one (signInTickets.ts).
  */
-import express, { type RequestHandler } from 'express';
+import { z } from 'zod';
 import type { SignInTickets } from '../../auth/signInTickets';
-import { BadRequest, NotFound } from '../../errors';
+import { NotFound } from '../../errors';
+import { defineRoute, type Route } from '../contract';
+import { json } from '../schemas';
 
-export function signIn(tickets: SignInTickets | undefined): RequestHandler[] {
-  return [
-    express.json({ limit: '8kb' }),
-    async (req, res) => {
-      if (!tickets) throw new NotFound('This gateway issues no sign-in links (it has no AUTH_JWT_SECRET)');
-      const ticket = (req.body as { ticket?: unknown } | undefined)?.ticket;
-      if (typeof ticket !== 'string' || ticket.length === 0 || ticket.length > 4096) {
-        throw new BadRequest('Send {"ticket": "..."}: the ticket from a sign-in link');
-      }
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(200).json(await tickets.redeem(ticket));
+export function signIn(tickets: SignInTickets | undefined): Route {
+  return defineRoute(
+    {
+      method: 'post',
+      path: '/storage/v1/sign-in',
+      name: 'sign_in',
+      summary:
+        'Extension: trade a one-time sign-in link’s ticket for a token (what the storage browser does with the link npm start prints)',
+      public: true,
+      json: {
+        schema: z.object({ ticket: z.string().min(1).max(4096) }),
+        limit: '8kb',
+        required: true,
+        refusal: 'Send {"ticket": "..."}: the ticket from a sign-in link',
+      },
+      responses: {
+        '200': {
+          description: 'A token for the link’s subject',
+          content: json(z.object({ token: z.string(), subject: z.string(), expiresIn: z.number().int() })),
+        },
+      },
+      errors: [400, 401, 404, 500],
     },
-  ];
+    async ({ body }, _req, res) => {
+      if (!tickets) throw new NotFound('This gateway issues no sign-in links (it has no AUTH_JWT_SECRET)');
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).json(await tickets.redeem(body.ticket));
+    },
+  );
 }

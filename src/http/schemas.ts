@@ -1,0 +1,80 @@
+/**
+ * Schemas more than one route declares: the storage type and key in the path, URL lifetimes,
+ * namespaces, and the answers several routes share. Those with an `id` become named
+ * components of the OpenAPI document.
+ */
+import { z } from 'zod';
+import type { ZodOpenApiResponseObject } from 'zod-openapi';
+import { NAMESPACE_PATTERN } from '../protocol/namespace';
+import { MAX_KEY_BYTES } from '../storage/keys';
+import { parseStorageType, STORAGE_TYPES } from '../storage/types';
+
+/** An unknown type is refused with the error that lists the valid ones (parseStorageType). */
+export const storageType = z
+  .enum(STORAGE_TYPES)
+  .catch(({ input }) => parseStorageType(String(input)))
+  .meta({ id: 'StorageType', param: { required: true } });
+
+/** Checked by the key rules (storage/keys.ts), which every way in shares; described here. */
+export const key = z.string().meta({
+  description: `1 to ${MAX_KEY_BYTES} bytes of UTF-8; may contain /; no empty, . or .. segments, no leading /, backslash or control characters`,
+  override: { minLength: 1, maxLength: MAX_KEY_BYTES },
+});
+
+/** `/{type}/.../{key+}`: the storage type and the caller's key. */
+export const objectParams = z.object({ type: storageType, key });
+
+export const namespace = z.string().regex(NAMESPACE_PATTERN, 'must be a namespace: 40 lowercase hex characters');
+
+/** Seconds; the service holds it to SIGNED_URL_MAX_TTL_SECONDS. */
+export const expiresIn = z
+  .string()
+  .regex(/^\d{1,9}$/, 'must be a whole number of seconds')
+  .transform(Number)
+  .optional()
+  .meta({ description: 'Seconds, up to SIGNED_URL_MAX_TTL_SECONDS' });
+
+/** Sent on every answer. */
+export const requestIdHeader = z.string().meta({ description: 'The X-Request-Id sent, or a new one', header: { id: 'RequestId' } });
+
+/** What a write answers: the key, its size and the store's entity tag. */
+export const stored = z.object({ key: z.string(), size: z.number().int().min(0), etag: z.string() }).meta({ id: 'Stored' });
+
+export const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+export const bytes = { '*/*': { schema: { type: 'string' as const, format: 'binary' } } };
+export const plainUrl = { 'text/plain': { schema: { type: 'string' as const, format: 'uri' } } };
+
+const errorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .meta({ id: 'Error', description: 'Every refusal and failure' });
+
+function errorResponse(status: number, description: string, headers: z.ZodRawShape = {}): ZodOpenApiResponseObject {
+  return {
+    id: `Error${status}`,
+    description,
+    headers: z.object({ 'X-Request-Id': requestIdHeader, ...headers }),
+    content: json(errorBody),
+  };
+}
+
+const retryAfter = { 'Retry-After': z.string() };
+
+/** The error answers, by status; a route names those it gives (contract `errors`). */
+export const ERROR_RESPONSES: Readonly<Record<number, ZodOpenApiResponseObject>> = {
+  400: errorResponse(400, 'Bad key, unknown storage type or malformed request'),
+  401: errorResponse(401, 'Missing, expired or invalid token', { 'WWW-Authenticate': z.string() }),
+  403: errorResponse(403, "Forbidden by the storage type's rules; the message says what to do instead"),
+  404: errorResponse(404, 'Not found'),
+  409: errorResponse(
+    409,
+    'Conflict: a product is already stored at the key (products only create), or the key is also a folder or under an object',
+  ),
+  413: errorResponse(413, 'Request body too large'),
+  416: errorResponse(416, 'Range not satisfiable'),
+  429: errorResponse(429, 'Too many uploads and downloads under way for this caller (MAX_TRANSFERS_PER_CALLER)', retryAfter),
+  500: errorResponse(500, 'Internal error'),
+  503: errorResponse(503, 'The object store or identity provider is unavailable', retryAfter),
+};
+
+/** Every authenticated route may answer these: bad input, the token, the policy, the store. */
+export const AUTHENTICATED_ERRORS = [400, 401, 403, 500, 503] as const;
