@@ -60,3 +60,67 @@ it('answers 400 for malformed JSON', async () => {
   expect(response.status).toBe(400);
   expect(await response.json()).toEqual({ error: { code: 'bad_request', message: 'The request is malformed' } });
 });
+
+describe('input a route’s contract refuses', () => {
+  const key = 'contract/checked.bin';
+  const json = { 'content-type': 'application/json' };
+  it.each([
+    [
+      'a query parameter given twice',
+      'GET',
+      '/data/get_signed_url/x?expires_in=60&expires_in=7',
+      {},
+      "query parameter 'expires_in' must be given once",
+    ],
+    [
+      'a lifetime that is no number',
+      'GET',
+      '/data/new_resumable_url/x?expires_in=12x',
+      {},
+      "'expires_in' must be a whole number of seconds",
+    ],
+    ['a size that is no number', 'POST', `/multipart/data/${key}?size=lots`, {}, "'size' must be a whole number of bytes"],
+    ['an empty upload id', 'POST', `/multipart/data/${key}?uploadId=`, {}, "'uploadId' must not be empty"],
+    ['parts without an upload id', 'GET', `/multipart/data/${key}?parts=1`, {}, 'uploadId is required'],
+    ['a malformed part list', 'GET', `/multipart/data/${key}?uploadId=u&parts=1;2`, {}, "'parts' must look like 1,2,5-8"],
+    ['a start whose body is no completion', 'POST', `/multipart/data/${key}`, { headers: json, body: '{"parts":"x"}' }, 'The body must be'],
+    ['a delimiter other than /', 'GET', '/data/list?delimiter=%2C', {}, "'delimiter' must be '/'"],
+    [
+      'a range that is not one byte range',
+      'GET',
+      '/data/get/x',
+      { headers: { range: 'bytes=0-1,5-6' } },
+      "header 'Range' must be one byte range",
+    ],
+    [
+      'a copy into something that is no namespace',
+      'POST',
+      '/copy/not-a-namespace/src/b/x/dest/data/y',
+      {},
+      "'user_ns' must be a namespace",
+    ],
+    ['a copy path without /dest/<type>/', 'POST', `/copy/${'0'.repeat(40)}/src/b/x/to/data/y`, {}, 'The path must be'],
+  ])('answers 400 naming the problem for %s', async (_what, method, path, init: RequestInit, message) => {
+    const response = await fetch(`${gw.apiUrl}${path}`, {
+      ...init,
+      method,
+      headers: { ...headers, ...(init.headers as Record<string, string>) },
+    });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('bad_request');
+    expect(error.message).toContain(message);
+  });
+
+  it('opened no upload session for any refused start', async () => {
+    const open = await fetch(`${gw.apiUrl}/multipart/data/${key}`, { headers });
+    expect(open.status).toBe(200);
+    expect(await open.json()).toEqual({ uploads: [] });
+  });
+
+  it('ignores query parameters a route does not declare, as the original client needs', async () => {
+    const response = await fetch(`${gw.apiUrl}/data/list?prefix=none/&unused=1&unused=2`, { headers });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+  });
+});
