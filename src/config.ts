@@ -21,16 +21,21 @@ const booleanString = z
 
 const url = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).transform((v) => v.replace(/\/+$/, ''));
 
+/** Items separated by commas, each trimmed, empty ones dropped, each then checked by `item`. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 /** One URL, or several separated by commas (the nodes of one cluster). */
-const urlList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((u) => u.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(url).min(1, { message: 'must name at least one URL' }))
+const urlList = commaList(url)
+  .refine((urls) => urls.length > 0, { message: 'must name at least one URL' })
   .refine((urls) => new Set(urls).size === urls.length, { message: 'must not list a URL twice' });
 
 const int = (min: number, max: number) =>
@@ -83,48 +88,22 @@ const envSchema = z.object({
   AUTH_MAX_TOKEN_LIFETIME_SECONDS: int(60, 366 * 24 * 3600).default(30 * 24 * 3600),
   SIGNED_URL_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).default(3600),
   SIGNED_URL_MAX_TTL_SECONDS: int(1, MAX_PRESIGN_SECONDS).optional(),
-  INLINE_CONTENT_TYPES: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((t) => t.trim().toLowerCase())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, {
-          message: 'must be a comma-separated list of media types (type/subtype or type/*)',
-        }),
-      ),
-    )
-    .optional(),
-  COPY_SOURCE_BUCKETS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a comma-separated list of bucket names' })))
-    .default([]),
-  CORS_ORIGINS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().refine(isOrigin, {
-          message: 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port only)',
-        }),
-      ),
-    )
-    .default([]),
+  INLINE_CONTENT_TYPES: commaList(
+    z
+      .string()
+      .toLowerCase()
+      .regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, {
+        message: 'must be a comma-separated list of media types (type/subtype or type/*)',
+      }),
+  ).optional(),
+  COPY_SOURCE_BUCKETS: commaList(
+    z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be a comma-separated list of bucket names' }),
+  ).default([]),
+  CORS_ORIGINS: commaList(
+    z.string().refine(isOrigin, {
+      message: 'must be a comma-separated list of origins such as https://app.example.com (scheme, host and port only)',
+    }),
+  ).default([]),
   LIST_PAGE_SIZE: int(1, MAX_LIST_PAGE_SIZE).default(1000),
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
   TRANSFER_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
