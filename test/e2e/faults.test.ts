@@ -42,16 +42,16 @@ async function readsAfterWritesHold(targets: LoadTarget[], inARow: number, timeo
   return streak >= inARow;
 }
 
+const times = (list: number[]) => (list.length > 0 ? ` (at ${list.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')})` : '');
+
 function report(scenario: string, result: LoadResult, repairAt: number, verified: { lost: number; corrupt: number; checked: number }) {
   const seen = figures(result.answers, repairAt);
   console.log(
     `${scenario}: ${seen.requests} requests, ${seen.percentOk}% 2xx, errors ${JSON.stringify(seen.errors)}, ` +
       `recovered ${seen.recoveryMs === undefined ? 'never' : `${(seen.recoveryMs / 1000).toFixed(1)} s`} after the repair, ` +
       `slowest answer ${seen.slowestMs} ms, ${verified.checked} acknowledged writes: ${verified.lost} lost, ${verified.corrupt} corrupt, ` +
-      `${result.staleOrCorruptReads.length} stale or corrupt reads after write` +
-      (result.staleOrCorruptReads.length > 0
-        ? ` (at ${result.staleOrCorruptReads.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')})`
-        : ''),
+      `reads right after the write: ${result.staleReads.length} found nothing${times(result.staleReads)}, ` +
+      `${result.corruptReads.length} found other bytes${times(result.corruptReads)}`,
   );
   return seen;
 }
@@ -95,7 +95,8 @@ maybe('fault runs under load', () => {
     const seen = report('MinIO killed and restarted', result, repairAt - result.startedAt, verified);
 
     expect(verified).toMatchObject({ lost: 0, corrupt: 0, unreadable: 0 });
-    expect(result.staleOrCorruptReads).toEqual([]);
+    expect(result.staleReads).toEqual([]);
+    expect(result.corruptReads).toEqual([]);
     expect(Object.keys(seen.errors).every((status) => status === '503')).toBe(true);
     expect(seen.recoveryMs).toBeLessThan(6_000);
     expect(result.acknowledged.size).toBeGreaterThan(20);
@@ -166,16 +167,31 @@ maybe('fault runs under load', () => {
       );
     }
     const seen = report('cluster, whole run', result, at('thawed'), verified);
+    console.log(
+      `cluster timeline: ${Object.keys(marks)
+        .map((name) => `${name} ${(at(name) / 1000).toFixed(1)} s`)
+        .join(', ')}`,
+    );
 
     expect(verified).toMatchObject({ lost: 0, corrupt: 0, unreadable: 0 });
+    expect(result.corruptReads).toEqual([]);
     // Read-after-write across replicas holds while the cluster is whole or missing a node. In
-    // the moment a frozen node thaws, MinIO itself has answered a read with 404 for an object
-    // written just before (seen in 2 of 14 runs, always within a second of the thaw or while
-    // the cluster was still forming); that window is reported above, not asserted.
-    expect(result.staleOrCorruptReads.filter((ms) => ms < at('thawed'))).toEqual([]);
-    // Every request was answered (no 0), and no failure was a 500: only 503s, and after the thaw
-    // also the 404 of the read-after-write window described above.
-    expect(Object.keys(figures(during(result.answers, 0, at('thawed')), 0).errors).every((status) => status === '503')).toBe(true);
+    // the seconds after a node comes back (restarted, or thawed), MinIO itself has answered a
+    // read through another node with 404 for an object written just before, also after every
+    // node reported the cluster healthy: seen in 3 of 18 runs, each within 1.5 s of a return.
+    // Those windows, from a node's return to the next fault, are reported above and not
+    // asserted; a 404 at any other time fails the test, and other bytes fail it at any time.
+    const rejoining: [number, number][] = [
+      [at('otherBack'), at('preferredKilled')],
+      [at('preferredBack'), at('frozen')],
+      [at('thawed'), Infinity],
+    ];
+    const rejoiningAt = (ms: number) => rejoining.some(([from, to]) => ms >= from && ms < to);
+    expect(result.staleReads.filter((ms) => !rejoiningAt(ms))).toEqual([]);
+    // Every request was answered (no 0), and no failure was a 500: only 503s, and in the windows
+    // above also those 404s.
+    const outsideRejoins = result.answers.filter((answer) => !rejoiningAt(answer.at));
+    expect(Object.keys(figures(outsideRejoins, 0).errors).every((status) => status === '503')).toBe(true);
     expect(Object.keys(seen.errors).every((status) => status === '503' || status === '404')).toBe(true);
     // A node killed: the gateways send their calls to the others at once, but MinIO itself may
     // answer some writes with 503 SlowDownWrite for a few seconds while its peers notice the

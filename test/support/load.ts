@@ -24,8 +24,10 @@ export interface LoadResult {
   answers: Answer[];
   /** Acknowledged writes: key → SHA-256 of the body the gateway said it stored. */
   acknowledged: Map<string, string>;
-  /** Reads right after a write, through another replica, that found nothing or other bytes: when (ms since start). */
-  staleOrCorruptReads: number[];
+  /** Reads right after an acknowledged write, through another replica, that found nothing: when (ms since start). */
+  staleReads: number[];
+  /** Such reads that found other bytes: when (ms since start). */
+  corruptReads: number[];
   startedAt: number;
 }
 
@@ -49,7 +51,7 @@ export async function runLoad(options: {
   keyPrefix: string;
 }): Promise<LoadResult> {
   const startedAt = Date.now();
-  const result: LoadResult = { answers: [], acknowledged: new Map(), staleOrCorruptReads: [], startedAt };
+  const result: LoadResult = { answers: [], acknowledged: new Map(), staleReads: [], corruptReads: [], startedAt };
   const record = (op: Answer['op'], status: number, began: number) =>
     result.answers.push({ at: began - startedAt, op, status, ms: Date.now() - began });
   const worker = async (w: number) => {
@@ -71,7 +73,8 @@ export async function runLoad(options: {
       const get = await call(`${reader.apiUrl}/data/get/${key}`, { headers: reader.headers });
       record('get', get.status, began);
       // The write was acknowledged: a 404 now is as wrong as other bytes.
-      if (get.status === 404 || (get.status === 200 && sha(get.body) !== sha(body))) result.staleOrCorruptReads.push(began - startedAt);
+      if (get.status === 404) result.staleReads.push(began - startedAt);
+      if (get.status === 200 && sha(get.body) !== sha(body)) result.corruptReads.push(began - startedAt);
     }
   };
   await Promise.all(Array.from({ length: options.workers }, (_, w) => worker(w)));
