@@ -20,6 +20,11 @@ const CHROMIUM = '/usr/bin/chromium';
 const root = path.resolve(__dirname, '..', '..');
 const shots = path.join(root, 'test-output', 'screenshots');
 const present = existsSync(CHROMIUM);
+/** What a predicate run in the page reads; the tests are compiled without the DOM's types. */
+interface PageGlobals {
+  document: { querySelector(selector: string): { complete: boolean; naturalWidth: number } | null };
+}
+
 const HOSTILE = '<img src=x onerror="document.title=1">&amp;.txt';
 const MiB = 1024 * 1024;
 /** A 1 x 1 PNG. */
@@ -216,9 +221,12 @@ if (!present) {
     await page.getByRole('button', { name: 'pixel.png' }).click();
     const image = preview.getByRole('img', { name: 'Preview of previews/pixel.png' });
     await image.waitFor();
-    await page.waitForFunction(
-      "document.querySelector('.preview img')?.complete && document.querySelector('.preview img').naturalWidth === 1",
-    );
+    // A function, not a string: Playwright evals a string predicate again on every poll, which
+    // the page's CSP refuses once the first check (run over the protocol) has not succeeded.
+    await page.waitForFunction(() => {
+      const image = (globalThis as unknown as PageGlobals).document.querySelector('.preview img');
+      return image?.complete === true && image.naturalWidth === 1;
+    });
     await page.getByRole('tab', { name: 'Data' }).click();
     await page.getByRole('button', { name: 'docs (folder)' }).click();
     await page.getByRole('button', { name: 'readme.txt' }).click();
