@@ -1,15 +1,33 @@
-/** Signed out: the token form. Signed in: who you are, and the browser. */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+/**
+ * Signed out: the token form. Signed in: who you are, and the browser. A sign-in link, as the
+ * page loads or pasted into a tab already open, only ever asks first: "Sign in as ...?", or
+ * "Switch to ...?" when the tab is signed in as someone else.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api, ApiError, type Capabilities } from './api';
 import { Browser } from './browser';
-import { forgetToken, savedToken, saveToken } from './session';
+import {
+  accountOf,
+  forgetToken,
+  savedToken,
+  saveToken,
+  takeSignInFromAddress,
+  tradeTicket,
+  type AddressSignIn,
+  type SignInLink,
+} from './session';
 
-/** `signInProblem`: why a sign-in link did not sign in (used already, expired), to show at once. */
-export function App({ signInProblem }: { signInProblem?: string | undefined }) {
+/** `fromAddress`: the sign-in link the page was opened with, or why it could not be read. */
+export function App({ fromAddress }: { fromAddress?: AddressSignIn | undefined }) {
   const [token, setToken] = useState(savedToken);
   const [capabilities, setCapabilities] = useState<Capabilities>();
-  const [problem, setProblem] = useState<string | undefined>(signInProblem);
+  const [problem, setProblem] = useState(() => (fromAddress && 'problem' in fromAddress ? fromAddress.problem : undefined));
+  const [link, setLink] = useState(() => toAsk(fromAddress, token));
+  const [trading, setTrading] = useState(false);
   const api = useMemo(() => (token ? new Api(token) : undefined), [token]);
+  // The hashchange listener outlives renders; it compares a new link with the token as it is now.
+  const tokenNow = useRef(token);
+  tokenNow.current = token;
 
   const signOut = (why?: string) => {
     forgetToken();
@@ -17,6 +35,42 @@ export function App({ signInProblem }: { signInProblem?: string | undefined }) {
     setCapabilities(undefined);
     setProblem(why);
   };
+
+  const signIn = (value: string) => {
+    saveToken(value);
+    setProblem(undefined);
+    if (value !== token) setCapabilities(undefined);
+    setToken(value);
+  };
+
+  const confirmLink = async (confirmed: SignInLink) => {
+    // A newer link that arrived meanwhile is still to be asked about.
+    const done = () => setLink((pending) => (pending === confirmed ? undefined : pending));
+    if (confirmed.kind === 'token') {
+      done();
+      signIn(confirmed.secret);
+      return;
+    }
+    setTrading(true);
+    const traded = await tradeTicket(confirmed.secret);
+    setTrading(false);
+    done();
+    if ('token' in traded) signIn(traded.token);
+    else setProblem(traded.problem);
+  };
+
+  // A link opened in this tab while the page is open changes only the fragment: no reload.
+  useEffect(() => {
+    const follow = () => {
+      void takeSignInFromAddress().then((found) => {
+        if (found && 'problem' in found) setProblem(found.problem);
+        const next = toAsk(found, tokenNow.current);
+        if (next) setLink(next);
+      });
+    };
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
 
   useEffect(() => {
     if (!api) return;
@@ -34,16 +88,24 @@ export function App({ signInProblem }: { signInProblem?: string | undefined }) {
     };
   }, [api]);
 
+  const question = link && (
+    <ConfirmSignIn
+      key={link.secret}
+      link={link}
+      signedIn={token !== undefined}
+      current={capabilities?.subject ?? (token ? accountOf(token)?.subject : undefined)}
+      busy={trading}
+      onConfirm={() => void confirmLink(link)}
+      onCancel={() => setLink(undefined)}
+    />
+  );
+
   if (!token || !api) {
     return (
-      <SignIn
-        problem={problem}
-        onToken={(value) => {
-          saveToken(value);
-          setProblem(undefined);
-          setToken(value);
-        }}
-      />
+      <>
+        <SignIn problem={problem} onToken={signIn} />
+        {question}
+      </>
     );
   }
   return (
@@ -59,13 +121,14 @@ export function App({ signInProblem }: { signInProblem?: string | undefined }) {
           Sign out
         </button>
       </header>
-      {problem && !capabilities && (
+      {problem && (
         <p role="alert" class="alert">
           {problem}
         </p>
       )}
       {!capabilities && !problem && <p aria-live="polite">Loading…</p>}
       {capabilities && <Browser api={api} capabilities={capabilities} onUnauthorized={signOut} />}
+      {question}
     </div>
   );
 }
@@ -105,5 +168,97 @@ function SignIn({ problem, onToken }: { problem: string | undefined; onToken: (t
         </p>
       )}
     </main>
+  );
+}
+
+/** The link to ask about; none for a link to the account the tab is signed in as already (and still valid). */
+function toAsk(found: AddressSignIn | undefined, token: string | undefined): SignInLink | undefined {
+  if (!found || !('link' in found)) return undefined;
+  const current = token ? accountOf(token) : undefined;
+  return current && !current.expired && current.subject === found.link.subject ? undefined : found.link;
+}
+
+/**
+ * The question a sign-in link asks before it is used. It names the account and where uploads
+ * would go, since a link to someone else's account is how they would collect your files.
+ */
+function ConfirmSignIn({
+  link,
+  signedIn,
+  current,
+  busy,
+  onConfirm,
+  onCancel,
+}: {
+  link: SignInLink;
+  signedIn: boolean;
+  current: string | undefined;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    dialog.current?.showModal();
+    confirm.current?.focus();
+  }, []);
+  const subject = <bdi>{link.subject}</bdi>;
+  return (
+    <dialog
+      ref={dialog}
+      class="confirm signin-link"
+      aria-labelledby="signin-link-heading"
+      aria-describedby="signin-link-explained"
+      onCancel={(event) => {
+        // Escape is Cancel, except while a ticket is being traded.
+        event.preventDefault();
+        if (!busy) onCancel();
+      }}
+    >
+      <h2 id="signin-link-heading">
+        {!signedIn ? (
+          <>Sign in as {subject}?</>
+        ) : current ? (
+          <>
+            You are signed in as <bdi>{current}</bdi>. Switch to {subject}?
+          </>
+        ) : (
+          <>You are signed in already. Switch to {subject}?</>
+        )}
+      </h2>
+      <div id="signin-link-explained">
+        <p>
+          This link signs this browser tab in as <strong>{subject}</strong>. Files you upload after that go into that account’s storage, and
+          whoever owns the account can read them.
+        </p>
+        {link.namespace && (
+          <p>
+            Its storage namespace: <code class="fullkey">{link.namespace}</code>
+          </p>
+        )}
+        <p>
+          Go on only if you opened this link yourself and it is your account. If you did not expect it, choose Cancel
+          {!signedIn ? (
+            '.'
+          ) : current ? (
+            <>
+              : you stay signed in as <bdi>{current}</bdi>.
+            </>
+          ) : (
+            ': you stay signed in as you are.'
+          )}
+        </p>
+      </div>
+      <div class="actions">
+        <button type="button" class="primary" ref={confirm} onClick={onConfirm} disabled={busy}>
+          Sign in as {subject}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+      {busy && <p aria-live="polite">Signing in…</p>}
+    </dialog>
   );
 }

@@ -4,9 +4,9 @@ import { App } from './app';
 import { takeSignInFromAddress } from './session';
 import './styles.css';
 
-// First of all, before anything renders: a sign-in link leaves the address bar, and its
-// one-time ticket is traded for a token.
-void takeSignInFromAddress().then((problem) => {
+// First of all, before anything renders: a sign-in link leaves the address bar. It is used
+// only once the page has asked (App).
+void takeSignInFromAddress().then((fromAddress) => {
   const root = document.getElementById('app');
-  if (root) render(<App signInProblem={problem} />, root);
+  if (root) render(<App fromAddress={fromAddress} />, root);
 });

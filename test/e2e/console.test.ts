@@ -1,6 +1,7 @@
 /**
  * The storage browser in a real Chromium (Debian's package, driven by playwright-core) against
- * the real gateway and store: sign in by link and by pasting a token, browse folders, load more,
+ * the real gateway and store: sign in by link (only once the page has asked, and never switching
+ * accounts silently) and by pasting a token, browse folders, load more,
  * filter, see a key's details, download and share through signed URLs fetched without a token,
  * delete after confirming, see the rules of products, and errors in plain words. Key names are
  * hostile text and stay text. Screenshots of each main view go to test-output/screenshots/.
@@ -93,7 +94,29 @@ if (!present) {
     const response = await fetch(api(`/${type}/${key}`), { method: 'PUT', headers: { ...auth, 'content-type': contentType }, body });
     expect(response.status).toBe(200);
   };
-  const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const shot = (name: string, tab: Page = page) => tab.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  /** A tab with a sessionStorage of its own, and the API requests it sent, with the Authorization each carried. */
+  const freshTab = async () => {
+    const fresh = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    const tab = await fresh.newPage();
+    const seen: Promise<{ url: string; authorization: string | undefined }>[] = [];
+    tab.on('request', (request) => {
+      const url = request.url();
+      requested.push(url);
+      if (!url.startsWith(gw.apiUrl)) return;
+      seen.push(
+        request.allHeaders().then(
+          (headers) => ({ url, authorization: headers.authorization }),
+          () => ({ url, authorization: undefined }),
+        ),
+      );
+    });
+    tab.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    tab.on('pageerror', (error) => problems.push(error.message));
+    return { fresh, tab, apiCalls: () => Promise.all(seen) };
+  };
 
   beforeAll(async () => {
     // The page as `npm run build` makes it, fresh.
@@ -138,8 +161,29 @@ if (!present) {
     await gw?.close();
   });
 
-  it('signs in from the link printed by npm start, and takes the token out of the address bar', async () => {
+  it('asks before signing in from a #token= link: nothing is signed in until confirmed, and Cancel leaves the sign-in form', async () => {
+    const { fresh, tab, apiCalls } = await freshTab();
+    await tab.goto(`${gw.url}/console/#token=${token}`);
+    const dialog = tab.getByRole('dialog', { name: 'Sign in as browser-user?' });
+    await dialog.waitFor();
+    expect(tab.url()).toBe(`${gw.url}/console/`);
+    await dialog.getByText(gw.namespaceOf('browser-user'), { exact: true }).waitFor();
+    await dialog.getByText(/Files you upload after that go into that account’s storage/).waitFor();
+    expect(await dialog.locator(':focus').textContent()).toBe('Sign in as browser-user');
+    expect(await tab.evaluate('sessionStorage.length')).toBe(0);
+    await shot('00-sign-in-link', tab);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await tab.getByLabel('Your access token').waitFor();
+    expect(await tab.evaluate('sessionStorage.length')).toBe(0);
+    expect(await tab.getByRole('alert').count()).toBe(0);
+    expect(await apiCalls()).toEqual([]);
+    await fresh.close();
+  });
+
+  it('signs in from the link printed by npm start once confirmed, and takes the token out of the address bar', async () => {
     await page.goto(`${gw.url}/console/#token=${token}`);
+    await page.getByRole('dialog', { name: 'Sign in as browser-user?' }).getByRole('button', { name: 'Sign in as browser-user' }).click();
     await page.getByText('Signed in as').waitFor();
     expect(page.url()).toBe(`${gw.url}/console/`);
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
@@ -502,25 +546,85 @@ if (!present) {
     expect(await page.getByRole('tab', { name: 'Temporary' }).getAttribute('aria-selected')).toBe('true');
   });
 
-  it('signs in once from a one-time link (as npm start prints); the same link opened again says it was used', async () => {
+  it('switches a signed-in tab to the account of a link only when asked to: Cancel keeps the account it had', async () => {
+    const other = await gw.token('other-user');
+    const { fresh, tab, apiCalls } = await freshTab();
+    await tab.goto(`${gw.url}/console/#token=${token}`);
+    await tab.getByRole('button', { name: 'Sign in as browser-user' }).click();
+    const who = tab.locator('.who');
+    await who.getByText('browser-user').waitFor();
+    // Opened in the same tab, the link changes only the fragment: the page is not reloaded.
+    await tab.goto(`${gw.url}/console/#token=${other}`);
+    const dialog = tab.getByRole('dialog', { name: 'You are signed in as browser-user. Switch to other-user?' });
+    await dialog.waitFor();
+    expect(tab.url()).toBe(`${gw.url}/console/`);
+    await dialog.getByText(gw.namespaceOf('other-user'), { exact: true }).waitFor();
+    expect(await dialog.locator(':focus').textContent()).toBe('Sign in as other-user');
+    await shot('12-switch-account', tab);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await who.textContent()).toBe('Signed in as browser-user');
+    expect(await tab.evaluate("sessionStorage.getItem('storage-console-token')")).toBe(token);
+    await tab.getByRole('button', { name: 'docs (folder)' }).waitFor();
+
+    // Opened afresh, the same link asks the same; confirmed, the tab is the other account's.
+    await tab.goto('about:blank');
+    await tab.goto(`${gw.url}/console/#token=${other}`);
+    await dialog.waitFor();
+    expect((await apiCalls()).filter((call) => call.authorization === `Bearer ${other}`)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Sign in as other-user' }).click();
+    await who.getByText('other-user', { exact: true }).waitFor();
+    expect(await tab.evaluate("sessionStorage.getItem('storage-console-token')")).toBe(other);
+    // The other account's storage: empty, none of the first one's files.
+    await tab.getByText('0 entries', { exact: true }).waitFor();
+    expect((await apiCalls()).some((call) => call.authorization === `Bearer ${other}`)).toBe(true);
+    await fresh.close();
+  });
+
+  it('trades a one-time link (as npm start prints) only once confirmed: a cancelled one still works, a used one says so', async () => {
     const ticket = await mintSignInTicket(TEST_JWT_SECRET, 'browser-user');
     const open = async () => {
-      const fresh = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-      const tab = await fresh.newPage();
-      tab.on('pageerror', (error) => problems.push(error.message));
-      await tab.goto(`${gw.url}/console/#ticket=${ticket}`);
-      return { fresh, tab };
+      const opened = await freshTab();
+      await opened.tab.goto(`${gw.url}/console/#ticket=${ticket}`);
+      return { ...opened, dialog: opened.tab.getByRole('dialog', { name: 'Sign in as browser-user?' }) };
     };
+    const cancelled = await open();
+    await cancelled.dialog.waitFor();
+    expect(cancelled.tab.url()).toBe(`${gw.url}/console/`);
+    await cancelled.dialog.getByText(gw.namespaceOf('browser-user'), { exact: true }).waitFor();
+    await cancelled.dialog.getByRole('button', { name: 'Cancel' }).click();
+    await cancelled.tab.getByLabel('Your access token').waitFor();
+    expect(await cancelled.apiCalls()).toEqual([]);
+    await cancelled.fresh.close();
+
     const first = await open();
+    await first.dialog.getByRole('button', { name: 'Sign in as browser-user' }).click();
     await first.tab.getByText('Signed in as').waitFor();
     expect(first.tab.url()).toBe(`${gw.url}/console/`);
+    expect((await first.apiCalls()).map((call) => call.url)).toContain(`${gw.apiUrl}/sign-in`);
     await first.fresh.close();
+
     const again = await open();
+    await again.dialog.getByRole('button', { name: 'Sign in as browser-user' }).click();
     const alert = again.tab.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/used already/);
     expect(again.tab.url()).toBe(`${gw.url}/console/`);
+    await again.tab.getByLabel('Your access token').waitFor();
     await again.fresh.close();
+  });
+
+  it('says a sign-in link it cannot read was not used, instead of failing', async () => {
+    const { fresh, tab, apiCalls } = await freshTab();
+    await tab.goto(`${gw.url}/console/#token=not.a-jwt`);
+    const alert = tab.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/could not be read/);
+    expect(tab.url()).toBe(`${gw.url}/console/`);
+    await tab.getByLabel('Your access token').waitFor();
+    expect(await tab.getByRole('dialog').count()).toBe(0);
+    expect(await apiCalls()).toEqual([]);
+    await fresh.close();
   });
 
   it('never put the token in a URL, and the page broke no rule of its policy (CSP, Trusted Types) nor threw', () => {

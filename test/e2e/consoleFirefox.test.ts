@@ -64,8 +64,10 @@ if (!present)
     await gw?.close();
   });
 
-  it('signs in from a one-time link, and takes the ticket out of the address bar', async () => {
+  it('signs in from a one-time link once confirmed, and takes the ticket out of the address bar', async () => {
     await page.goto(`${gw.url}/console/#ticket=${await mintSignInTicket(TEST_JWT_SECRET, 'firefox-user')}`);
+    await page.waitForSelector('::-p-aria([name="Sign in as firefox-user?"][role="dialog"])', { timeout: 15_000 });
+    await (await named('Sign in as firefox-user', 'button')).click();
     await text('Signed in as');
     expect(page.url()).toBe(`${gw.url}/console/`);
     await named('Data', 'tab');
