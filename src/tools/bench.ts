@@ -19,7 +19,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,9 +31,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mintToken } from '../auth/tokens';
 import { readLocalSecrets } from '../local/secrets';
 import { namespaceFor, objectKey } from '../protocol/namespace';
+import { cpuSeconds, peakMib, processTree, resetPeak } from './procStats';
 
 const MiB = 1024 * 1024;
-const CLOCK_TICKS = 100;
 
 interface Options {
   seconds: number;
@@ -460,44 +460,6 @@ async function writePattern(file: string, total: number): Promise<void> {
     for (let sent = 0; sent < total; sent += MiB) yield total - sent >= MiB ? block : block.subarray(0, total - sent);
   }
   await pipeline(Readable.from(blocks()), createWriteStream(file));
-}
-
-/** The gateway's processes (itself and any workers) and its MinIO, found under /proc. */
-function processTree(root: number): { minio: number; gateway: () => number[] } {
-  const children = (pid: number): number[] => {
-    try {
-      return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-        readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
-      );
-    } catch {
-      return [];
-    }
-  };
-  const name = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  const minio = children(root).find((pid) => name(pid) === 'minio') ?? 0;
-  return { minio, gateway: () => [root, ...children(root).filter((pid) => pid !== minio && name(pid) !== 'minio')] };
-}
-
-/** User and system CPU seconds used so far by these processes. */
-function cpuSeconds(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return sum + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  }, 0);
-}
-
-/** Starts a fresh peak-memory (VmHWM) measurement for these processes. */
-function resetPeak(pids: number[]): void {
-  for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
-
-/** The sum of the processes' peak resident memory since resetPeak, in MiB. */
-function peakMib(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return sum + kib / 1024;
-  }, 0);
 }
 
 interface BareProxy {
