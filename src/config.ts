@@ -108,6 +108,14 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
   TRANSFER_IDLE_TIMEOUT_SECONDS: int(1, 3600).default(60),
   MAX_TRANSFERS_PER_CALLER: int(1, 10_000).default(16),
+  MAX_TRANSFERS: int(1, 100_000).default(512),
+  MIN_TRANSFER_RATE_BYTES: int(0, 1024 ** 3).default(1024),
+  MIN_TRANSFER_RATE_WINDOW_SECONDS: int(5, 3600).default(30),
+  HEADERS_TIMEOUT_SECONDS: int(1, 300).default(10),
+  MAX_CONNECTIONS: int(16, 1_000_000).default(4096),
+  UNKNOWN_LENGTH_BUFFER_MIB: int(16, 64 * 1024).default(128),
+  MAX_UPLOAD_SESSIONS_PER_KEY: int(1, 1000).default(8),
+  MAX_UPLOAD_SESSIONS_PER_CALLER: int(1, 1000).default(100),
   WEB_CONCURRENCY: int(1, 256).optional(),
   ORPHAN_UPLOAD_AGE_SECONDS: int(1, 30 * 24 * 3600).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -206,8 +214,20 @@ export interface Config {
   inlineContentTypes: string[];
   /** A transfer (request or response body) that moves no byte for this long is cut. */
   transferIdleTimeoutSeconds: number;
-  /** Streams (GET and PUT bodies) one caller may have under way at once, per worker process. */
+  /** Streams (GET and PUT bodies) one principal may have under way at once, per worker process. */
   maxTransfersPerCaller: number;
+  /** Streams under way at once in all, per worker process. */
+  maxTransfers: number;
+  /** A transfer moving fewer bytes a second than this, averaged over the window, is cut (0: never). */
+  minTransferRate: { bytesPerSecond: number; windowSeconds: number };
+  /** Request line and headers must arrive within this. */
+  headersTimeoutSeconds: number;
+  /** Connections open at once, per worker process; more are refused at accept. */
+  maxConnections: number;
+  /** Bytes all uploads without a Content-Length may hold in part buffers at once, per worker. */
+  unknownLengthBufferBytes: number;
+  /** Open multipart sessions on one key, and per namespace and storage type. */
+  maxUploadSessions: { perKey: number; perCaller: number };
   /** Worker processes serving HTTP on one port (1: the gateway runs in one process). */
   webConcurrency: number;
   /** The gateway's own streamed uploads left this long by a dead process are aborted. */
@@ -266,6 +286,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  S3_SIGNING_ROLE_ARN: required on AWS S3; URLs are signed with credentials assumed from this role (docs/security.md)',
     );
   }
+  if (e.MAX_TRANSFERS_PER_CALLER > e.MAX_TRANSFERS) {
+    throw new ConfigError('Invalid configuration:\n  MAX_TRANSFERS_PER_CALLER: must not exceed MAX_TRANSFERS');
+  }
   if (e.SIGNED_URL_TTL_SECONDS > maxTtl) {
     throw new ConfigError('Invalid configuration:\n  SIGNED_URL_TTL_SECONDS: must not exceed SIGNED_URL_MAX_TTL_SECONDS');
   }
@@ -315,6 +338,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inlineContentTypes: e.INLINE_CONTENT_TYPES ?? DEFAULT_INLINE_CONTENT_TYPES,
     transferIdleTimeoutSeconds: e.TRANSFER_IDLE_TIMEOUT_SECONDS,
     maxTransfersPerCaller: e.MAX_TRANSFERS_PER_CALLER,
+    maxTransfers: e.MAX_TRANSFERS,
+    minTransferRate: { bytesPerSecond: e.MIN_TRANSFER_RATE_BYTES, windowSeconds: e.MIN_TRANSFER_RATE_WINDOW_SECONDS },
+    headersTimeoutSeconds: e.HEADERS_TIMEOUT_SECONDS,
+    maxConnections: e.MAX_CONNECTIONS,
+    unknownLengthBufferBytes: e.UNKNOWN_LENGTH_BUFFER_MIB * 1024 * 1024,
+    maxUploadSessions: { perKey: e.MAX_UPLOAD_SESSIONS_PER_KEY, perCaller: e.MAX_UPLOAD_SESSIONS_PER_CALLER },
     // Every core by default, as one Node thread is the gateway's limit long before the store's;
     // but one process in local mode, where the store needs the same cores (measured: two workers
     // beside an embedded MinIO on 2 cores were slower and held three times the memory).

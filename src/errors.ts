@@ -9,11 +9,40 @@ export abstract class StorageError extends Error {
   abstract readonly code: string;
   /** Extra response headers, e.g. Retry-After. */
   readonly headers: Record<string, string> = {};
+  /** Set when a limit refused the request: which one (a metric label, docs/security.md). */
+  readonly limit: LimitName | undefined = undefined;
 }
+
+/**
+ * The gateway's limits, each with a default, a metric (`storage_limits_hit_total{limit}`), a
+ * line in docs/security.md and an answer a caller can act on (429, 503 with Retry-After, 408,
+ * 409, 413, 415).
+ */
+export const LIMIT_NAMES = [
+  'key_depth',
+  'transfers_per_caller',
+  'transfers_total',
+  'store_calls',
+  'heavy_calls',
+  'unknown_length_uploads',
+  'transfer_rate',
+  'body_deadline',
+  'headers_timeout',
+  'connections',
+  'sessions_per_key',
+  'sessions_per_caller',
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
 
 export class InvalidKey extends StorageError {
   readonly status = 400;
   readonly code = 'invalid_key';
+  constructor(
+    message: string,
+    override readonly limit: LimitName | undefined = undefined,
+  ) {
+    super(message);
+  }
 }
 
 export class InvalidStorageType extends StorageError {
@@ -51,11 +80,56 @@ export class Conflict extends StorageError {
   readonly code = 'conflict';
 }
 
-/** The caller already has as many transfers under way as it may. */
-export class TooManyTransfers extends StorageError {
+/** This caller has more work under way or queued than its share: it should slow down. */
+export class TooManyRequests extends StorageError {
   readonly status = 429;
-  readonly code = 'too_many_transfers';
   override readonly headers = { 'Retry-After': '1' };
+  constructor(
+    override readonly limit: LimitName,
+    message: string,
+    /** `too_many_transfers` for streams (what callers have seen since that limit came), else `too_many_requests`. */
+    readonly code = 'too_many_requests',
+  ) {
+    super(message);
+  }
+}
+
+/** The gateway as a whole has as much of something under way as it takes: retry shortly. */
+export class Busy extends StorageError {
+  readonly status = 503;
+  readonly code = 'busy';
+  override readonly headers = { 'Retry-After': '2' };
+  constructor(
+    override readonly limit: LimitName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The caller sent its request too slowly: a body past its deadline, or below the minimum rate. */
+export class RequestTimeout extends StorageError {
+  readonly status = 408;
+  readonly code = 'request_timeout';
+  override readonly headers = { Connection: 'close' };
+  constructor(
+    override readonly limit: LimitName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A key already has (or a caller already has) as many open upload sessions as allowed. */
+export class TooManySessions extends StorageError {
+  readonly status = 409;
+  readonly code = 'too_many_sessions';
+  constructor(
+    override readonly limit: LimitName,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class RangeNotSatisfiable extends StorageError {

@@ -4,7 +4,7 @@
  * start it the same way, so they exercise the real start-up path.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { SignInTickets } from './auth/signInTickets';
 import { createVerifier } from './auth/tokens';
@@ -17,7 +17,7 @@ import type { LocalStore } from './local/process';
 import { loadOrCreateLocalSecrets } from './local/secrets';
 import type { Logger } from './log';
 import { Metrics } from './metrics';
-import { StoreAccessDenied, StoreUnavailable } from './errors';
+import { StoreAccessDenied, StoreUnavailable, type LimitName } from './errors';
 import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
 import { S3Store } from './store/s3Store';
@@ -40,6 +40,9 @@ export interface RunningGateway {
 
 /** Request line and headers together; more is answered with 431 by Node itself. */
 const MAX_HEADER_BYTES = 16 * 1024;
+
+/** Store sockets for streams beyond MAX_TRANSFERS (a chunked upload's part under way, a settling read). */
+const STREAM_SOCKET_HEADROOM = 64;
 
 /** After connections are cut, uploads get this long to abort their multipart uploads. */
 const UPLOAD_SETTLE_MS = 10_000;
@@ -129,7 +132,11 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       endpoints,
       responseTimeoutMs: config.s3.responseTimeoutMs,
       orphanAgeMs,
+      // Streams never wait for a socket: MAX_TRANSFERS keeps them below what there is.
+      streamSockets: config.maxTransfers + STREAM_SOCKET_HEADROOM,
+      partBufferBytes: config.unknownLengthBufferBytes,
     });
+    metrics.watchShares({ storeCalls: store.smallCalls, heavyCalls: store.heavyCalls });
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
@@ -149,7 +156,9 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const app = createApp({
       service,
       verifier: createVerifier(config.auth),
-      signInTickets: config.auth.jwtSecret ? new SignInTickets(config.auth.jwtSecret, config.auth.maxTokenLifetimeSeconds) : undefined,
+      signInTickets: config.auth.jwtSecret
+        ? new SignInTickets(config.auth.jwtSecret, config.auth.maxTokenLifetimeSeconds, service)
+        : undefined,
       logger,
       metrics,
       uploads,
@@ -157,20 +166,30 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       prepared: () => preparation.done,
       endpoints,
       maxTransfersPerCaller: config.maxTransfersPerCaller,
+      maxTransfers: config.maxTransfers,
       idleTimeoutMs: config.transferIdleTimeoutSeconds * 1000,
+      minTransferRate: {
+        bytesPerSecond: config.minTransferRate.bytesPerSecond,
+        windowMs: config.minTransferRate.windowSeconds * 1000,
+      },
       corsOrigins: config.corsOrigins,
       console: { dir: options.consoleDir ?? DEFAULT_CONSOLE_DIR, storeOrigins: storeOriginsOf(config.s3) },
     });
-    const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+    // Node checks the headers deadline this often (by default every 30 s).
+    const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: 1000 }, app);
     // Requests are judged by progress, not by total time: Node's default 300 s request limit
     // would cut an honest upload of a large file, while a connection on which no byte moves
-    // either way for the idle limit is closed (a stalled upload, a reader that stopped).
+    // either way for the idle limit is closed (a stalled upload, a reader that stopped), and
+    // one moving too slowly is cut by the minimum rate (middleware/slowClients.ts).
     server.requestTimeout = 0;
     server.timeout = config.transferIdleTimeoutSeconds * 1000;
     // Outlive the idle timeout of load balancers in front (often 60 s), or they may send a
     // request on a connection the gateway is closing and answer the caller with a 502.
     server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
+    // From a connection's first byte (or a kept-alive one's next request) to the end of its
+    // headers; the wait between kept-alive requests is keepAliveTimeout's, not this.
+    server.headersTimeout = config.headersTimeoutSeconds * 1000;
+    guardConnections(server, config.maxConnections, server.headersTimeout, (limit) => metrics.limitHit(limit));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);
@@ -346,6 +365,52 @@ function keepSeaweedfsPromises(store: S3Store, buckets: string[], tmp: string, r
   void upkeep();
   return [settling, keeping];
 }
+
+/**
+ * At most `max` connections: Node refuses more at accept. Idle kept-alive connections are the
+ * cheapest to give up, so when nine tenths are taken they are closed to make room (a client
+ * opens a new one when it needs it) before anyone is refused. A connection that sends nothing
+ * at all is closed after `silentMs`: Node's headers deadline starts only with a first byte.
+ */
+function guardConnections(server: http.Server, max: number, silentMs: number, hit: (limit: LimitName) => void): void {
+  server.maxConnections = max;
+  server.on('drop', () => hit('connections'));
+  let open = 0;
+  let shedAt = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    const silent = setTimeout(() => {
+      if (socket.bytesRead > 0) return;
+      hit('headers_timeout');
+      socket.destroy();
+    }, silentMs);
+    silent.unref();
+    socket.once('close', () => {
+      open--;
+      clearTimeout(silent);
+    });
+    if (open >= max * 0.9 && Date.now() - shedAt > 1000) {
+      shedAt = Date.now();
+      server.closeIdleConnections();
+    }
+  });
+  // Node's own answers to what it cannot parse or did not get in time, as it writes them, with
+  // the headers deadline counted.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') hit('headers_timeout');
+    // Only where no answer of the gateway's has begun on this connection.
+    const answering = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (socket.writable && !answering?.headersSent) socket.write(CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? BAD_REQUEST_ANSWER);
+    socket.destroy(error);
+  });
+}
+
+const CLIENT_ERROR_ANSWERS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+};
+const BAD_REQUEST_ANSWER = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 
 /** Stops accepting connections, lets in-flight requests finish for `graceMs`, then cuts the rest. */
 async function closeServer(server: http.Server, graceMs: number): Promise<void> {

@@ -4,6 +4,8 @@
  * `none`), statuses are numbers.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LIMIT_NAMES, type LimitName } from './errors';
+import type { FairPool } from './shares';
 import type { StoreEndpoints } from './store/endpoints';
 import type { StoreObserver } from './store/types';
 
@@ -56,6 +58,13 @@ export class Metrics implements StoreObserver {
     registers: [this.registry],
   });
 
+  readonly limitsHit = new Counter({
+    name: 'storage_limits_hit_total',
+    help: 'Requests refused or cut by one of the gateway limits (docs/security.md), by limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   /** Bounded like the labels themselves (routes × types × methods × statuses). */
   private readonly requestSeries = new Map<string, RequestSeries>();
   /** Store-call timers by operation (the store's own names). */
@@ -78,19 +87,53 @@ export class Metrics implements StoreObserver {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+    // Every limit shows, at 0 until hit, so an alert can be written before the first refusal.
+    for (const limit of LIMIT_NAMES) this.limitsHit.inc({ limit }, 0);
   }
 
-  /** One gauge per store endpoint: 1 while it is up (answers health checks), 0 while down. */
+  limitHit(limit: LimitName): void {
+    this.limitsHit.inc({ limit });
+  }
+
+  /** Slots held and callers' calls waiting in the store-call pools (shares.ts). */
+  watchShares(pools: Record<'storeCalls' | 'heavyCalls', FairPool>): void {
+    new Gauge({
+      name: 'storage_store_calls_in_flight',
+      help: "Callers' store calls under way, by pool (small calls; completions and copies)",
+      labelNames: ['pool'] as const,
+      registers: [this.registry],
+      collect() {
+        this.set({ pool: 'small' }, pools.storeCalls.held);
+        this.set({ pool: 'heavy' }, pools.heavyCalls.held);
+      },
+    });
+    new Gauge({
+      name: 'storage_store_calls_waiting',
+      help: "Callers' store calls waiting for their turn, by pool",
+      labelNames: ['pool'] as const,
+      registers: [this.registry],
+      collect() {
+        this.set({ pool: 'small' }, pools.storeCalls.queued);
+        this.set({ pool: 'heavy' }, pools.heavyCalls.queued);
+      },
+    });
+  }
+
+  /**
+   * One gauge per store endpoint: 1 while it is up (answers health checks), 0 while down. The
+   * endpoint is named by its place in S3_ENDPOINT (1 is the first), as /readyz names it:
+   * /metrics answers without a token, and the store's addresses are the operator's to know.
+   */
   watchEndpoints(endpoints: StoreEndpoints): void {
     new Gauge({
       name: 'storage_store_endpoint_up',
-      help: 'Whether each store endpoint answers its health checks (1) or not (0)',
+      help: 'Whether each store endpoint (by its place in S3_ENDPOINT) answers its health checks (1) or not (0)',
       labelNames: ['endpoint'] as const,
       registers: [this.registry],
       // Across worker processes: up only while every worker sees it up.
       aggregator: 'min',
       collect() {
-        for (const state of endpoints.list()) this.set({ endpoint: state.url }, state.up ? 1 : 0);
+        endpoints.list().forEach((state, i) => this.set({ endpoint: String(i + 1) }, state.up ? 1 : 0));
       },
     });
   }

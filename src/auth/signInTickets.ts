@@ -3,14 +3,16 @@
  * (in the URL fragment, which browsers never send); the page trades it once, at
  * POST /storage/v1/sign-in, for a token it keeps in the tab. A ticket is an HS256 JWT with
  * `use: "sign-in"` and a random `jti`, signed with the gateway's secret: it is never accepted
- * as a token on the API (tokens.ts), and once traded, its `jti` is remembered until it expires,
- * so a link found later in a terminal's scrollback or a browser's history signs no one in.
- * The memory is this process's: with several worker processes a ticket could be traded once
- * on each, which embedded mode (one process by default) does not have.
+ * as a token on the API (tokens.ts), and once traded, its `jti` is recorded in the store with
+ * a create-only write (StorageService.claimOnce), so a link found later in a terminal's
+ * scrollback or a browser's history signs no one in: not after a restart, nor on another
+ * worker or replica. The process also remembers the tickets it traded, to refuse a replay
+ * without asking the store.
  */
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { Unauthorized } from '../errors';
+import type { StorageService } from '../storage/service';
 import { mintToken, SIGN_IN_USE } from './tokens';
 
 /** How long a printed link works, if not used. */
@@ -39,6 +41,8 @@ export class SignInTickets {
     private readonly secret: string,
     /** The longest token this gateway accepts (AUTH_MAX_TOKEN_LIFETIME_SECONDS). */
     private readonly maxTokenSeconds: number,
+    /** Where traded tickets are recorded for every process and restart to see. */
+    private readonly service: Pick<StorageService, 'claimOnce'>,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -60,8 +64,10 @@ export class SignInTickets {
       throw new Unauthorized('This is not a sign-in link');
     }
     this.forgetExpired();
-    if (this.used.has(jti)) throw new Unauthorized('This sign-in link was used already: run npm start again, or paste a token');
+    const used = () => new Unauthorized('This sign-in link was used already: run npm start again, or paste a token');
+    if (this.used.has(jti)) throw used();
     if (this.used.size >= USED_KEPT) throw new Unauthorized('Too many sign-ins at once; try again shortly');
+    if (!(await this.service.claimOnce(`sign-in/${jti}`, new Date(exp * 1000)))) throw used();
     this.used.set(jti, exp * 1000);
     const expiresIn = Math.min(SESSION_SECONDS, this.maxTokenSeconds);
     return { token: await mintToken(this.secret, sub, { expiresIn }), subject: sub, expiresIn };

@@ -16,6 +16,8 @@ import { authenticate } from './middleware/authenticate';
 import { apiCors } from './middleware/cors';
 import { errorHandler, notFoundRoute } from './middleware/errors';
 import { transferLimit } from './middleware/transfers';
+import { minimumRate, type MinimumRate } from './middleware/slowClients';
+import { FairPool } from '../shares';
 import { named, observe } from './middleware/observe';
 import { requestId } from './middleware/requestId';
 import { privateResponses, securityHeaders } from './middleware/securityHeaders';
@@ -50,10 +52,13 @@ export interface AppDependencies {
   prepared: () => boolean;
   /** The store's endpoints, whose states /readyz shows. */
   endpoints: StoreEndpoints;
-  /** Streams one caller may have under way at once. */
+  /** Streams one principal may have under way at once, and the gateway in all. */
   maxTransfersPerCaller: number;
+  maxTransfers: number;
   /** A request on whose connection no byte moves for this long is cut. */
   idleTimeoutMs: number;
+  /** A request on which the caller moves fewer bytes than this is cut. */
+  minTransferRate: MinimumRate;
   /** Origins whose pages may call the API from a browser (CORS_ORIGINS). */
   corsOrigins?: readonly string[] | undefined;
   /** One-time sign-in links (an HS256 secret is configured); absent: POST /sign-in answers 404. */
@@ -67,9 +72,23 @@ export interface AppDependencies {
  * the rest sit behind one under API_BASE. The API description is generated from this table.
  */
 export function routeTable(deps: AppDependencies): Route[] {
-  const { service, metrics, accepting, prepared, endpoints, signInTickets, uploads, maxTransfersPerCaller } = deps;
+  const { service, metrics, accepting, prepared, endpoints, signInTickets, uploads } = deps;
   // One budget for GET and PUT bodies together.
-  const transfer = transferLimit(maxTransfersPerCaller);
+  const transfer = transferLimit(
+    new FairPool({
+      limit: 'transfers_per_caller',
+      totalLimit: 'transfers_total',
+      slots: deps.maxTransfers,
+      perPrincipal: deps.maxTransfersPerCaller,
+      queuedPerPrincipal: 0,
+      maxWaitMs: 0,
+      what: 'uploads and downloads',
+      code: 'too_many_transfers',
+      // Many callers each at their share fill three quarters; the last quarter stays for those
+      // holding a few, so they are served while the gateway is full of others' streams.
+      reserve: { slots: Math.floor(deps.maxTransfers / 4), heldBelow: Math.max(1, Math.ceil(deps.maxTransfersPerCaller / 4)) },
+    }),
+  );
   const routes: Route[] = [
     signIn(signInTickets),
     healthz(),
@@ -110,6 +129,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(observe(deps.metrics));
+  app.use(minimumRate(deps.minTransferRate));
   app.use(securityHeaders());
 
   // Before any route: a preflight carries no token, and the API description is public.

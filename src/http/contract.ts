@@ -12,6 +12,14 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { z } from 'zod';
 import type { ZodOpenApiResponsesObject } from 'zod-openapi';
 import { BadRequest } from '../errors';
+import { bodyDeadline } from './middleware/slowClients';
+
+/**
+ * How long a JSON body may take to arrive: on public routes (sign-in, a few KiB, reachable
+ * without a token) 10 s; elsewhere (a completion of up to 2 MB) 30 s.
+ */
+export const PUBLIC_JSON_BODY_DEADLINE_MS = 10_000;
+export const JSON_BODY_DEADLINE_MS = 30_000;
 
 export type Method = 'get' | 'head' | 'put' | 'post' | 'delete';
 
@@ -89,7 +97,9 @@ export function defineRoute<
     } as Input<P, Q, H, B>;
     await handle(input, req, res);
   };
-  const bodyParser = contract.json ? [express.json({ limit: contract.json.limit })] : [];
+  const bodyParser = contract.json
+    ? [bodyDeadline(contract.public ? PUBLIC_JSON_BODY_DEADLINE_MS : JSON_BODY_DEADLINE_MS), express.json({ limit: contract.json.limit })]
+    : [];
   return {
     contract: contract as unknown as Route['contract'],
     expressPath: path.express,

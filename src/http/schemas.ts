@@ -65,16 +65,32 @@ export const ERROR_RESPONSES: Readonly<Record<number, ZodOpenApiResponseObject>>
   401: errorResponse(401, 'Missing, expired or invalid token', { 'WWW-Authenticate': z.string() }),
   403: errorResponse(403, "Forbidden by the storage type's rules; the message says what to do instead"),
   404: errorResponse(404, 'Not found'),
+  408: errorResponse(408, 'The request body did not arrive in time, or moved below the minimum rate (request_timeout)', {
+    Connection: z.literal('close'),
+  }),
   409: errorResponse(
     409,
-    'Conflict: a product is already stored at the key (products only create), or the key is also a folder or under an object',
+    'Conflict: a product is already stored at the key (products only create), the key is also a folder or under an object, ' +
+      'or the key or namespace has as many open upload sessions as allowed (too_many_sessions)',
   ),
   413: errorResponse(413, 'Request body too large'),
+  415: errorResponse(415, 'A JSON body in an encoding or charset the gateway does not read (unsupported_media_type)'),
   416: errorResponse(416, 'Range not satisfiable'),
-  429: errorResponse(429, 'Too many uploads and downloads under way for this caller (MAX_TRANSFERS_PER_CALLER)', retryAfter),
+  429: errorResponse(
+    429,
+    "Over this caller's share: too many uploads and downloads under way (too_many_transfers), or too many store calls waiting (too_many_requests)",
+    retryAfter,
+  ),
   500: errorResponse(500, 'Internal error'),
-  503: errorResponse(503, 'The object store or identity provider is unavailable', retryAfter),
+  503: errorResponse(
+    503,
+    'The object store or identity provider is unavailable, or the gateway is at one of its limits (busy)',
+    retryAfter,
+  ),
 };
 
-/** Every authenticated route may answer these: bad input, the token, the policy, the store. */
-export const AUTHENTICATED_ERRORS = [400, 401, 403, 500, 503] as const;
+/**
+ * Every authenticated route may answer these: bad input, a slow body, the token, the policy,
+ * the caller's share of the gateway, the store.
+ */
+export const AUTHENTICATED_ERRORS = [400, 401, 403, 408, 429, 500, 503] as const;

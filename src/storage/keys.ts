@@ -17,6 +17,20 @@ export const MAX_KEY_BYTES = S3_MAX_KEY_BYTES - 41;
  * bytes. Enforcing it everywhere keeps a key that works on S3 working on MinIO too.
  */
 export const MAX_SEGMENT_BYTES = 255;
+/**
+ * The most `/`-separated segments a key may have when it is written. A write first asks the
+ * store whether any parent path is an object (the file/folder rule, StorageService), one
+ * question per parent: without a bound, one deep key costs hundreds of store calls. Keys
+ * already stored deeper (by an older gateway) can still be read, listed and deleted.
+ */
+export const MAX_KEY_DEPTH = 32;
+/**
+ * Segment names MinIO gives a meaning of its own on disk: `name__XLDIR__` is how it stores the
+ * folder object `name/` (a key ending so would list back as a folder, and page through a
+ * listing wrongly), and `xl.meta` is the file holding each object's metadata. Refused on every
+ * engine, so a key valid on one is valid on all.
+ */
+const RESERVED_SEGMENT = /(^xl\.meta$|__XLDIR__$)/;
 
 // C0 controls, DEL and C1 controls: invisible in listings and unsafe in headers and logs.
 // eslint-disable-next-line no-control-regex
@@ -32,12 +46,28 @@ export function validateKey(key: string): string {
   if (key.startsWith('/')) throw new InvalidKey('The key must not start with /');
   for (const segment of key.split('/')) {
     if (segment === '') throw new InvalidKey('The key has an empty segment (// or a trailing /)');
-    if (segment === '.' || segment === '..') {
+    // MinIO reads ` .. ` as `..`: trimmed here too, so the answer is the same on every engine.
+    const bare = segment.trim();
+    if (bare === '.' || bare === '..') {
       throw new InvalidKey("The key has a '.' or '..' segment");
+    }
+    if (RESERVED_SEGMENT.test(segment)) {
+      throw new InvalidKey(`The key has a segment the object store reserves ('xl.meta', or ending in '__XLDIR__')`);
     }
     if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
       throw new InvalidKey(`Each /-separated part of a key may be at most ${MAX_SEGMENT_BYTES} bytes`);
     }
+  }
+  return key;
+}
+
+/** A key about to be written: the key rules, and at most MAX_KEY_DEPTH segments. */
+export function validateNewKey(key: string): string {
+  validateKey(key);
+  let depth = 1;
+  for (let at = key.indexOf('/'); at !== -1; at = key.indexOf('/', at + 1)) depth++;
+  if (depth > MAX_KEY_DEPTH) {
+    throw new InvalidKey(`The key has ${depth} /-separated parts; at most ${MAX_KEY_DEPTH} are allowed for a new key`, 'key_depth');
   }
   return key;
 }

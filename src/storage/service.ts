@@ -3,13 +3,16 @@
  * (namespace and bucket), and the calls into the object store. Routes call this; this calls
  * the store; nothing here knows HTTP.
  */
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { ObjectInfo, ReadConditions, Store, StoredObject, UploadedPart } from '../store/types';
-import { BadRequest, Conflict, Forbidden, NotFound } from '../errors';
-import { validateKey, validatePrefix, validateSourceKey } from './keys';
-import { objectKey } from '../protocol/namespace';
+import { BadRequest, Conflict, Forbidden, NotFound, TooManySessions } from '../errors';
+import { checkContentType, DEFAULT_CONTENT_TYPE, mediaTypeOf, safeContentType } from './contentTypes';
+import { validateKey, validateNewKey, validatePrefix, validateSourceKey } from './keys';
+import { namespaceFor, objectKey } from '../protocol/namespace';
 import { checkedPartSize, MAX_PARTS } from './multipart';
 import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
+import { SessionRecords } from './sessionRecords';
 import { allowsAny, OPERATIONS, POLICY, type Actor, type Operation } from './policy';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
@@ -31,6 +34,8 @@ export interface StorageSettings {
   copySourceBuckets: readonly string[];
   /** Types signed download URLs let a browser show in place; `type/*` allowed. */
   inlineContentTypes: readonly string[];
+  /** Open multipart sessions allowed on one key, and in one namespace of one storage type. */
+  maxUploadSessions: { perKey: number; perCaller: number };
 }
 
 /** What a caller may ask of a presigned URL. */
@@ -90,10 +95,14 @@ const BROWSER_TRANSFERS_CORS = {
 };
 
 export class StorageService {
+  private readonly sessions: SessionRecords;
+
   constructor(
     private readonly store: Store,
     private readonly settings: StorageSettings,
-  ) {}
+  ) {
+    this.sessions = new SessionRecords(store);
+  }
 
   bucketFor(type: StorageType): string {
     return bucketName(this.settings.bucketPrefix, type);
@@ -138,14 +147,18 @@ export class StorageService {
     };
   }
 
+  /** The object, its type as served: one that fails the content-type rule is served as octet-stream. */
   async get(caller: Caller, type: StorageType, key: string, conditions: ReadConditions): Promise<StoredObject> {
     const ref = this.resolve(caller, type, 'read', key);
-    return this.store.get(ref.bucket, ref.target, conditions);
+    const object = await this.store.get(ref.bucket, ref.target, conditions);
+    object.contentType = safeContentType(object.contentType);
+    return object;
   }
 
   async head(caller: Caller, type: StorageType, key: string): Promise<ObjectInfo> {
     const ref = this.resolve(caller, type, 'exists', key);
-    return this.store.head(ref.bucket, ref.target);
+    const info = await this.store.head(ref.bucket, ref.target);
+    return { ...info, contentType: safeContentType(info.contentType) };
   }
 
   async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string, contentLength: number | undefined) {
@@ -266,9 +279,13 @@ export class StorageService {
     });
   }
 
-  /** Whether a browser may render this type in place (the operator's INLINE_CONTENT_TYPES). */
+  /**
+   * Whether a browser may render this type in place (the operator's INLINE_CONTENT_TYPES).
+   * Only a type that fits the content-type rule can: `video/mp4, text/html` is not a video.
+   */
   showsInline(contentType: string): boolean {
-    const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    const type = mediaTypeOf(contentType);
+    if (type === undefined) return false;
     return this.settings.inlineContentTypes.some((allowed) =>
       allowed.endsWith('/*') ? type.startsWith(allowed.slice(0, -1)) : type === allowed,
     );
@@ -289,7 +306,7 @@ export class StorageService {
     const copied = await this.store.copy(
       source,
       { bucket: ref.bucket, key: ref.target },
-      { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly },
+      { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly, contentTypeFor: safeContentType },
     );
     return { key, ...copied };
   }
@@ -303,6 +320,30 @@ export class StorageService {
     return requested;
   }
 
+  /**
+   * Claims a one-time name (a sign-in ticket's id) for every process and replica: answers true
+   * the first time only. Recorded with a create-only write in the tmp bucket, outside every
+   * namespace, where the bucket's expiry removes it after TMP_EXPIRY_DAYS; `until` (when the
+   * name's own use ends) must fall within that.
+   */
+  async claimOnce(name: string, until: Date): Promise<boolean> {
+    if (until.getTime() > Date.now() + TMP_EXPIRY_DAYS * 24 * 3600_000) throw new Error('a claim must end within the tmp expiry');
+    const record = `${CLAIM_PREFIX}${createHash('sha256').update(name).digest('hex')}`;
+    const body = Buffer.from(JSON.stringify({ until: until.toISOString() }));
+    try {
+      await this.store.put(this.bucketFor('tmp'), record, Readable.from([body]), {
+        contentType: 'application/json',
+        contentLength: body.length,
+        metadata: {},
+        exclusive: true,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof Conflict) return false;
+      throw error;
+    }
+  }
+
   // ---- multipart upload sessions: the same rules as a presigned upload -----------------------
 
   async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
@@ -311,10 +352,18 @@ export class StorageService {
     const checkedType = checkContentType(contentType);
     await this.refuseCollision(ref);
     if (POLICY[type].createOnly) await this.refuseExisting(ref);
+    await this.refuseMoreSessions(caller, ref);
     const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
       contentType: checkedType,
       metadata: ownerMetadata(caller),
     });
+    try {
+      await this.sessions.add(ref.bucket, caller.namespace, ref.target, uploadId);
+    } catch (error) {
+      // An uncounted session would slip past the cap: it is not handed out.
+      await this.store.abortMultipart(ref.bucket, ref.target, uploadId).catch(() => undefined);
+      throw error;
+    }
     return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
   }
 
@@ -354,12 +403,40 @@ export class StorageService {
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
     await this.refuseCollision(ref);
     const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, { exclusive: POLICY[type].createOnly });
+    await this.forgetSession(caller, ref, uploadId);
     return { key, ...stored };
   }
 
   async abortUpload(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
     const ref = await this.openSession(caller, type, key, uploadId);
     await this.store.abortMultipart(ref.bucket, ref.target, uploadId);
+    await this.forgetSession(caller, ref, uploadId);
+  }
+
+  /**
+   * Open sessions are capped per key and per namespace (of one storage type): each holds parts
+   * on the store until it ends, and a caller could otherwise open them without end.
+   */
+  private async refuseMoreSessions(caller: Caller, ref: ObjectRef): Promise<void> {
+    const { perKey, perCaller } = this.settings.maxUploadSessions;
+    const onKey = (await this.store.listUploads(ref.bucket, ref.target)).length;
+    if (onKey >= perKey) {
+      throw new TooManySessions(
+        'sessions_per_key',
+        `'${ref.key}' already has ${onKey} open upload sessions (at most ${perKey}): resume one (GET lists them) or abort one`,
+      );
+    }
+    if ((await this.sessions.countOpen(ref.bucket, caller.namespace, perCaller)) >= perCaller) {
+      throw new TooManySessions(
+        'sessions_per_caller',
+        `This namespace already has ${perCaller} open upload sessions in this storage type: complete or abort some first`,
+      );
+    }
+  }
+
+  /** The session has ended: its record goes (one left behind is found and dropped by countOpen). */
+  private async forgetSession(caller: Caller, ref: ObjectRef, uploadId: string): Promise<void> {
+    await this.sessions.remove(ref.bucket, caller.namespace, ref.target, uploadId).catch(() => undefined);
   }
 
   /**
@@ -375,8 +452,12 @@ export class StorageService {
     return ref;
   }
 
-  /** A key must not be both a file and a folder (see Store.collidingKey). */
+  /**
+   * A key must not be both a file and a folder (see Store.collidingKey). Every write asks, so
+   * the key's depth, which sets what asking costs, is checked here first.
+   */
   private async refuseCollision(ref: ObjectRef): Promise<void> {
+    validateNewKey(ref.key);
     const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor);
     if (colliding === undefined) return;
     const other = colliding.slice(ref.floor.length);
@@ -414,28 +495,20 @@ export class StorageService {
   }
 }
 
-const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+/** One-time names claimed (claimOnce), outside every namespace (those are 40 hex characters). */
+const CLAIM_PREFIX = '.storage-gateway/claims/';
 const NO_SUCH_SESSION = 'No such upload session on this key: it was completed, aborted or has expired';
 const CREATE_ONLY_REFUSAL = 'A product is already stored at this key; products are never replaced (delete it through the catalog first)';
 /** Upload ids as S3 engines make them (base64 or hex, with a few separators), at most 1 KiB. */
 const UPLOAD_ID_PATTERN = /^[A-Za-z0-9+/=._~-]{1,1024}$/;
 
 /**
- * A media type as `type/subtype` with optional parameters, printable ASCII only: it becomes a
- * signed header and is stored with the object.
- */
-function checkContentType(value: string): string {
-  if (value.length > 200 || !/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[\x20\x21\x23-\x7e]*"|[\w.+-]+))*$/.test(value)) {
-    throw new BadRequest('The content type must be a media type such as image/tiff (printable ASCII, at most 200 characters)');
-  }
-  return value;
-}
-
-/**
- * Objects record who wrote them, for operators reading a bucket directly. S3 metadata travels
- * in HTTP headers, so a subject outside printable ASCII is stored percent-encoded.
+ * Objects record who wrote them, for operators reading a bucket directly: the writer's own
+ * namespace (the SHA-1 of its subject), which is the object's namespace when its owner wrote it
+ * and a service's when a service wrote it for the owner. Never the subject itself: upload URLs
+ * carry this metadata in their query, and a URL is handed to others (a subject is often an
+ * email address).
  */
 function ownerMetadata(caller: Caller): Record<string, string> {
-  const owner = /^[\x20-\x7e]*$/.test(caller.subject) ? caller.subject : encodeURIComponent(caller.subject);
-  return { owner };
+  return { owner: namespaceFor(caller.subject) };
 }

@@ -130,21 +130,23 @@ export class MultipartSessions {
     // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
     if (this.s3.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
     this.s3.writing(bucket, key);
+    // A completion of thousands of parts keeps the store busy: it waits its turn among heavy calls.
     return this.s3.call(
       'completeMultipartUpload',
-      async () => {
-        const answer = await this.s3.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-            ...(options.exclusive && { IfNoneMatch: '*' }),
-          }),
-        );
-        const head = await this.s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
-      },
+      () =>
+        this.s3.heavy(async () => {
+          const answer = await this.s3.client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+              ...(options.exclusive && { IfNoneMatch: '*' }),
+            }),
+          );
+          const head = await this.s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+          return { etag: answer.ETag ?? head.ETag ?? '', size: head.ContentLength ?? 0 };
+        }),
       options.exclusive,
     );
   }

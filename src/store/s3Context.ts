@@ -21,6 +21,8 @@ export interface S3Context {
   readonly http: SignedHttp;
   /** Runs one exchange, timed; failures come out as domain errors (exclusive: a failed precondition is a Conflict). */
   call<T>(operation: string, exchange: () => Promise<T>, exclusive?: boolean): Promise<T>;
+  /** Runs long store work (a completion, a copy) in its fair turn among callers' heavy calls. */
+  heavy<T>(work: () => Promise<T>): Promise<T>;
   /** An object is about to be written at this key. */
   writing(bucket: string, key: string): void;
 }

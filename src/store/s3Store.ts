@@ -11,17 +11,20 @@
  * nothing above it imports the AWS SDK.
  */
 import type { Readable } from 'node:stream';
-import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, S3Client, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { InitializeMiddleware } from '@smithy/types';
 import type { S3Settings } from '../config';
+import { currentPrincipal, FairPool } from '../shares';
 import { Conflict, NotModified, StorageError, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, isPreconditionFailure, statusOf, translate } from './failures';
 import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
 import { RecentNonObjects } from './recentNonObjects';
-import { firstListedKey, headerOf, SignedHttp } from './signedHttp';
+import { firstListedKey, headerOf, SignedHttp, SMALL_CALL_CONNECTIONS } from './signedHttp';
 import type {
+  CopyOptions,
   DownloadUrlOptions,
   ListPage,
   ObjectInfo,
@@ -40,7 +43,7 @@ import type { UrlSigner } from './urlSigner';
 import { MultipartSessions } from './multipartSessions';
 import { headAsStored, metadataHeaders, objectInfo, type S3Context } from './s3Context';
 import { ServerCopies } from './serverCopies';
-import { StreamedUploads } from './streamedUploads';
+import { PART_SIZE, StreamedUploads } from './streamedUploads';
 import { UrlUploadRecords } from './urlUploadRecords';
 
 /** By default a stream entry not refreshed for an hour is a dead gateway's (ORPHAN_UPLOAD_AGE_SECONDS). */
@@ -48,9 +51,32 @@ const DEFAULT_ORPHAN_AGE_MS = 3600_000;
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
 const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
 /** Sockets for small calls, kept apart from streams so slow readers cannot starve them. */
-const CONTROL_SOCKETS = 64;
-/** Sockets for streamed bodies: bounded in practice by MAX_TRANSFERS_PER_CALLER per caller. */
+const CONTROL_SOCKETS = SMALL_CALL_CONNECTIONS;
+/** Sockets for streamed bodies by default: the HTTP layer bounds streams below it (MAX_TRANSFERS). */
 const TRANSFER_SOCKETS = 1024;
+/**
+ * Small calls under way for callers at once (heads, listings, deletes, multipart bookkeeping),
+ * shared fairly (shares.ts): below the sockets there are, so the gateway's own calls (health,
+ * readiness, sweeps) always find one. One caller holds at most STORE_CALLS_PER_CALLER and may
+ * queue STORE_CALLS_QUEUED_PER_CALLER more: a deep key's collision check or a thousand parallel
+ * listings wait in that caller's own line.
+ */
+export const STORE_CALL_SLOTS = 48;
+export const STORE_CALLS_PER_CALLER = 8;
+export const STORE_CALLS_QUEUED_PER_CALLER = 256;
+/**
+ * Calls that keep the store busy for long: multipart completions (up to 10,000 parts each) and
+ * server-side copies. A few at once for everyone, one or two per caller.
+ */
+export const HEAVY_CALL_SLOTS = 4;
+export const HEAVY_CALLS_PER_CALLER = 2;
+export const HEAVY_CALLS_QUEUED_PER_CALLER = 16;
+/** Part buffers for uploads of unknown length unless told otherwise: 8 of 16 MiB. */
+const DEFAULT_PART_BUFFER_BYTES = 128 * 1024 ** 2;
+/** A call that waits longer than this for its turn is answered 503 (the gateway is busy). */
+const TURN_WAIT_MS = 10_000;
+/** Completions and copies wait longer: each one ahead may take seconds. */
+const HEAVY_TURN_WAIT_MS = 60_000;
 /** How long the store may stay silent on a call unless told otherwise (S3_RESPONSE_TIMEOUT_SECONDS). */
 const DEFAULT_RESPONSE_TIMEOUT_MS = 10_000;
 
@@ -74,6 +100,10 @@ export interface StoreOptions {
   orphanAgeMs?: number;
   /** The store's endpoints and their health (shared with the URL signer); by default from the settings. */
   endpoints?: StoreEndpoints;
+  /** Connections for streamed bodies (GET and PUT); the HTTP layer keeps streams under way below it. */
+  streamSockets?: number;
+  /** Bytes all uploads of unknown length may hold in part buffers at once (UNKNOWN_LENGTH_BUFFER_MIB). */
+  partBufferBytes?: number;
 }
 
 export class S3Store implements Store {
@@ -101,6 +131,23 @@ export class S3Store implements Store {
   private readonly streamHeartbeatMs: number;
 
   private readonly observer: StoreObserver | undefined;
+  /** Callers' small calls, and their completions and copies, each taken in fair turns (shares.ts). */
+  readonly smallCalls = new FairPool({
+    limit: 'store_calls',
+    slots: STORE_CALL_SLOTS,
+    perPrincipal: STORE_CALLS_PER_CALLER,
+    queuedPerPrincipal: STORE_CALLS_QUEUED_PER_CALLER,
+    maxWaitMs: TURN_WAIT_MS,
+    what: 'store calls',
+  });
+  readonly heavyCalls = new FairPool({
+    limit: 'heavy_calls',
+    slots: HEAVY_CALL_SLOTS,
+    perPrincipal: HEAVY_CALLS_PER_CALLER,
+    queuedPerPrincipal: HEAVY_CALLS_QUEUED_PER_CALLER,
+    maxWaitMs: HEAVY_TURN_WAIT_MS,
+    what: 'multipart completions and copies',
+  });
   /** Parent paths just seen not to be objects: writes into one folder ask once (collidingKey). */
   private readonly nonObjects = new RecentNonObjects();
 
@@ -115,6 +162,7 @@ export class S3Store implements Store {
     const endpoint = settings.endpoints[0];
     this.streamHeartbeatMs = (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4;
     const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+    const streamSockets = options.streamSockets ?? TRANSFER_SOCKETS;
     const common = {
       region: settings.region,
       credentials: settings.credentials,
@@ -141,8 +189,9 @@ export class S3Store implements Store {
       forcePathStyle: settings.forcePathStyle,
       // The SDK client's provider: static keys, or the default chain with its refreshes.
       credentials: this.client.config.credentials,
-      connections: TRANSFER_SOCKETS,
+      connections: streamSockets,
       headersTimeoutMs: responseTimeoutMs,
+      smallCalls: this.smallCalls,
     });
     this.copies = new S3Client({
       ...common,
@@ -162,11 +211,13 @@ export class S3Store implements Store {
       requestHandler: new NodeHttpHandler({
         connectionTimeout: 3000,
         socketTimeout: responseTimeoutMs,
-        httpAgent: { keepAlive: true, maxSockets: TRANSFER_SOCKETS },
+        httpAgent: { keepAlive: true, maxSockets: streamSockets },
       }),
     });
     // Configured endpoints (not AWS's own, which the SDK resolves): each attempt to a healthy one.
     if (endpoint !== undefined) for (const client of [this.client, this.copies, this.transfers]) routeByHealth(client, this.endpoints);
+    takeTurns(this.client, this.smallCalls);
+    takeTurns(this.copies, this.heavyCalls);
     const context: S3Context = {
       settings,
       client: this.client,
@@ -174,10 +225,25 @@ export class S3Store implements Store {
       copies: this.copies,
       http: this.http,
       call: (operation, exchange, exclusive) => this.call(operation, exchange, exclusive),
+      heavy: (work) => this.heavyCalls.run(currentPrincipal(), work),
       writing: (bucket, key) => this.nonObjects.forget(bucket, key),
     };
     this.sessions = new MultipartSessions(context);
-    this.streamed = new StreamedUploads(context, this.sessions, this.streamHeartbeatMs);
+    const partBuffers = Math.max(1, Math.floor((options.partBufferBytes ?? DEFAULT_PART_BUFFER_BYTES) / PART_SIZE));
+    this.streamed = new StreamedUploads(
+      context,
+      this.sessions,
+      this.streamHeartbeatMs,
+      new FairPool({
+        limit: 'unknown_length_uploads',
+        slots: partBuffers,
+        // A quarter each: one caller's chunked uploads never hold every buffer.
+        perPrincipal: Math.max(1, Math.ceil(partBuffers / 4)),
+        queuedPerPrincipal: 0,
+        maxWaitMs: 0,
+        what: 'uploads without a Content-Length (send one to stream without a buffer)',
+      }),
+    );
     this.records = new UrlUploadRecords(context);
     this.serverCopies = new ServerCopies(context, this.sessions, {
       singleCopyLimit: options.singleCopyLimit ?? SINGLE_COPY_LIMIT,
@@ -318,7 +384,7 @@ export class S3Store implements Store {
   }
 
   /** Idempotent, as in S3: deleting a missing key succeeds. */
-  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: Omit<WriteOptions, 'contentType'>) {
+  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions) {
     return this.serverCopies.copy(source, target, options);
   }
 
@@ -497,4 +563,14 @@ export class S3Store implements Store {
       this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
   }
+}
+
+/**
+ * Every command of an SDK client waits for its turn in `pool`, counted against the principal
+ * of the work that sends it, for the whole command (its retries included).
+ */
+function takeTurns(client: S3Client, pool: FairPool): void {
+  const turn: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => (args) =>
+    pool.run(currentPrincipal(), () => next(args));
+  client.middlewareStack.add(turn, { step: 'initialize', name: 'fairTurns', priority: 'high' });
 }

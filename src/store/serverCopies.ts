@@ -13,7 +13,7 @@ import {
 import { Forbidden, NotFound, StoreAccessDenied } from '../errors';
 import type { MultipartSessions } from './multipartSessions';
 import { headAsStored, type S3Context } from './s3Context';
-import type { ObjectInfo, WriteOptions, Written } from './types';
+import type { CopyOptions, ObjectInfo, Written } from './types';
 
 const COPY_PARALLEL_PARTS = 4;
 
@@ -32,14 +32,10 @@ export class ServerCopies {
 
   /**
    * Copies an object server-side, from any bucket the gateway can read, replacing its
-   * metadata with ours (keeping the content type). No bytes pass through the gateway. An
+   * metadata with ours and its content type with the one `contentTypeFor` makes of the source's. No bytes pass through the gateway. An
    * exclusive copy goes through a multipart upload, whose completion S3 can make conditional.
    */
-  async copy(
-    source: { bucket: string; key: string },
-    target: { bucket: string; key: string },
-    options: Omit<WriteOptions, 'contentType'>,
-  ): Promise<Written> {
+  async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions): Promise<Written> {
     let info: ObjectInfo;
     try {
       // A copy source is outside the gateway's buckets: read as stored, never settled.
@@ -51,7 +47,12 @@ export class ServerCopies {
     }
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
     this.s3.writing(target.bucket, target.key);
-    const written = { Bucket: target.bucket, Key: target.key, ContentType: info.contentType, Metadata: options.metadata };
+    const written = {
+      Bucket: target.bucket,
+      Key: target.key,
+      ContentType: options.contentTypeFor(info.contentType),
+      Metadata: options.metadata,
+    };
     return this.s3.call(
       'copyObject',
       async () => {

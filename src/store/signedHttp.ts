@@ -11,6 +11,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { Agent, type Dispatcher } from 'undici';
+import { currentPrincipal, type FairPool } from '../shares';
 import type { StoreEndpoints } from './endpoints';
 import { failureOf, isNetworkFailure, markEndpoint, StoreHttpError } from './failures';
 import { escapeKey, escapeQuery, NodeSha256 } from './urlSigner';
@@ -42,13 +43,15 @@ export interface SignedHttpSettings {
   connections: number;
   /** Limit for the store's response headers; a body may then take as long as its reader. */
   headersTimeoutMs: number;
+  /** Small calls (HEAD, DELETE, listings) take a turn here, counted against the request's principal. */
+  smallCalls?: FairPool;
 }
 
 /** A node's own 503s that say nothing of the cluster: the call may go to another node. */
 const NODE_NOT_SERVING = new Set(['XMinioServerNotInitialized']);
 
-/** Connections per store origin for HEAD and DELETE, apart from streams. */
-const SMALL_CALL_CONNECTIONS = 64;
+/** Connections per store origin for HEAD, DELETE and listings, apart from streams. */
+export const SMALL_CALL_CONNECTIONS = 64;
 
 export class SignedHttp {
   /** Streams (GET and PUT bodies) and small calls on separate connections: idle readers never hold what a HEAD needs. */
@@ -89,6 +92,12 @@ export class SignedHttp {
    * cannot be sent twice) moves to the next endpoint, as it does from a node still starting.
    */
   async send(call: SignedCall): Promise<SignedAnswer> {
+    const pool = this.settings.smallCalls;
+    if (pool && isSmall(call)) return pool.run(currentPrincipal(), () => this.sendAnywhere(call));
+    return this.sendAnywhere(call);
+  }
+
+  private async sendAnywhere(call: SignedCall): Promise<SignedAnswer> {
     const replayable = call.body === undefined || Buffer.isBuffer(call.body);
     const tried = new Set<string>();
     let busyRetried = false;
@@ -98,7 +107,7 @@ export class SignedHttp {
         return await this.sendTo(new URL(endpoint), call);
       } catch (error) {
         if (call.signal?.aborted || !replayable) {
-          if (isNetworkFailure(error)) this.failed(endpoint, error);
+          if (isNetworkFailure(error) && !callerCut(call, error)) this.failed(endpoint, error);
           throw error;
         }
         tried.add(endpoint);
@@ -137,7 +146,7 @@ export class SignedHttp {
     const signed = await this.signer.sign(
       new HttpRequest({ method: call.method, protocol: endpoint.protocol, hostname: host, path, headers, query }),
     );
-    const dispatcher = call.method === 'GET' || call.method === 'PUT' ? this.streams : this.small;
+    const dispatcher = isSmall(call) ? this.small : this.streams;
     const answer = await dispatcher.request({
       origin: `${endpoint.protocol}//${host}`,
       method: call.method,
@@ -151,6 +160,22 @@ export class SignedHttp {
     const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? (answer.statusCode === 404 ? 'NotFound' : `Http${answer.statusCode}`);
     throw new StoreHttpError(code, answer.statusCode);
   }
+}
+
+/**
+ * The call failed because its caller went: the body streamed from the caller broke off (Node's
+ * `aborted` reset on the caller's own connection, which undici passes on as the call's error).
+ * That says nothing of the store, whose endpoint stays up.
+ */
+function callerCut(call: SignedCall, error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const body = call.body as (Readable & { errored?: unknown }) | undefined;
+  return body !== undefined && !Buffer.isBuffer(body) && body.errored === error && code === 'ECONNRESET' && message === 'aborted';
+}
+
+/** Calls with no body worth streaming: heads, deletes and listings (a call on the bucket itself). */
+function isSmall(call: SignedCall): boolean {
+  return call.method === 'HEAD' || call.method === 'DELETE' || call.key === '';
 }
 
 /** One header's value as a string (undici gives arrays for repeated headers). */

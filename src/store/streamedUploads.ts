@@ -6,16 +6,18 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { CompleteMultipartUploadCommand, DeleteObjectCommand, UploadPartCommand, type CompletedPart } from '@aws-sdk/client-s3';
+import { currentPrincipal, type FairPool, type Release } from '../shares';
 import type { MultipartSessions } from './multipartSessions';
 import { entriesUnder, type S3Context } from './s3Context';
 import type { WriteOptions, Written } from './types';
 
 /**
- * Parts of a streamed upload of unknown length (or over S3's 5 GiB single-PUT limit). One part
- * fills while the one before it is sent, so such an upload holds at most 2 x PART_SIZE;
- * 10,000 parts of 16 MiB allow objects up to about 156 GiB.
+ * Parts of a streamed upload of unknown length (or over S3's 5 GiB single-PUT limit): 10,000
+ * parts of 16 MiB allow objects up to about 156 GiB. Each part is held in a buffer from the
+ * gateway's pool (UNKNOWN_LENGTH_BUFFER_MIB): one per upload, a second when the pool has one to
+ * spare so the next part fills while one is sent.
  */
-const PART_SIZE = 16 * 1024 * 1024;
+export const PART_SIZE = 16 * 1024 * 1024;
 /**
  * Where the gateway records its own streamed multipart uploads while they run: outside every
  * namespace (those are 40 hex characters), so no caller's key can reach it.
@@ -28,9 +30,23 @@ export class StreamedUploads {
     private readonly sessions: MultipartSessions,
     /** A live stream refreshes its entry this often, so it never looks dead. */
     private readonly streamHeartbeatMs: number,
+    /** Part buffers: one slot is one PART_SIZE buffer, shared fairly among callers. */
+    private readonly buffers: FairPool,
   ) {}
 
   async put(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<Written> {
+    // The first part buffer, or a refusal before anything is read or opened: the pool bounds
+    // what all uploads of unknown length hold, whoever sends them and however slowly.
+    const principal = currentPrincipal() ?? '';
+    const held: Release[] = [this.buffers.tryAcquire(principal)];
+    try {
+      return await this.streamWithEntry(bucket, key, body, options, principal, held);
+    } finally {
+      for (const release of held) release();
+    }
+  }
+
+  private async streamWithEntry(bucket: string, key: string, body: Readable, options: WriteOptions, principal: string, held: Release[]) {
     const uploadId = await this.sessions.createMultipart(bucket, key, options);
     // Recorded until the stream ends, so a crash leaves something the sweep can find.
     const entry = streamEntryKey(key, uploadId);
@@ -44,7 +60,7 @@ export class StreamedUploads {
     const heartbeat = setInterval(() => void this.writeStreamEntry(bucket, entry, record).catch(() => undefined), this.streamHeartbeatMs);
     heartbeat.unref();
     try {
-      return await this.streamParts(bucket, key, uploadId, body, options);
+      return await this.streamParts(bucket, key, uploadId, body, options, principal, held);
     } finally {
       clearInterval(heartbeat);
       await this.s3
@@ -53,7 +69,16 @@ export class StreamedUploads {
     }
   }
 
-  private async streamParts(bucket: string, key: string, uploadId: string, body: Readable, options: WriteOptions): Promise<Written> {
+  /** `held`: the part buffers' slots this upload holds (one, and a second if one comes free). */
+  private async streamParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    body: Readable,
+    options: WriteOptions,
+    principal: string,
+    held: Release[],
+  ): Promise<Written> {
     return this.s3.call(
       'putObjectInParts',
       async () => {
@@ -74,24 +99,46 @@ export class StreamedUploads {
             )
             .then((answer) => void parts.push({ PartNumber: partNumber, ETag: answer.ETag ?? '' }));
         try {
-          let pending: Buffer[] = [];
-          let pendingBytes = 0;
+          // Each part is copied into a buffer of its own, allocated once; with a second buffer
+          // one part is sent while the next fills, without it the upload waits for each send.
+          const spare: Buffer[] = [Buffer.allocUnsafe(PART_SIZE)];
+          let filling = spare.pop() as Buffer;
+          let filled = 0;
           let partNumber = 0;
+          let inFlight: Buffer | undefined;
           const flush = async () => {
-            const chunk = Buffer.concat(pending, pendingBytes);
-            pending = [];
-            pendingBytes = 0;
-            // One part in flight while the next fills: memory stays at two parts.
+            const part = filling;
+            const length = filled;
             await sending;
-            sending = send(++partNumber, chunk);
+            if (inFlight) spare.push(inFlight);
+            inFlight = part;
+            sending = send(++partNumber, part.subarray(0, length));
+            if (spare.length === 0 && held.length < 2) {
+              const second = this.tryBuffer(principal);
+              if (second) {
+                held.push(second);
+                spare.push(Buffer.allocUnsafe(PART_SIZE));
+              }
+            }
+            if (spare.length === 0) {
+              // No second buffer: this one is free again once its part is sent.
+              await sending;
+              spare.push(inFlight);
+              inFlight = undefined;
+            }
+            filling = spare.pop() as Buffer;
+            filled = 0;
           };
           for await (const data of body as AsyncIterable<Buffer>) {
-            pending.push(data);
-            pendingBytes += data.length;
             size += data.length;
-            if (pendingBytes >= PART_SIZE) await flush();
+            for (let offset = 0; offset < data.length;) {
+              const taken = data.copy(filling, filled, offset);
+              filled += taken;
+              offset += taken;
+              if (filled === PART_SIZE) await flush();
+            }
           }
-          if (pendingBytes > 0 || partNumber === 0) await flush();
+          if (filled > 0 || partNumber === 0) await flush();
           await sending;
           parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
           const done = await this.s3.client.send(
@@ -112,6 +159,15 @@ export class StreamedUploads {
       },
       options.exclusive,
     );
+  }
+
+  /** A second buffer if the pool has one to spare for this principal; none is no error. */
+  private tryBuffer(principal: string): Release | undefined {
+    try {
+      return this.buffers.tryAcquire(principal);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Marks a streamed upload of the gateway's own as alive (its entry's modified time). */

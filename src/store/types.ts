@@ -36,6 +36,11 @@ export interface WriteOptions {
   exclusive?: boolean;
 }
 
+export interface CopyOptions extends Omit<WriteOptions, 'contentType'> {
+  /** The copy's type, from the source's (which the caller did not choose and may be anything). */
+  contentTypeFor: (sourceType: string | undefined) => string;
+}
+
 export interface StreamOptions extends WriteOptions {
   /** The body's length when the caller declared it; the body is then sent as one PUT. */
   contentLength?: number | undefined;
@@ -92,12 +97,8 @@ export interface ObjectAccess {
   delete(bucket: string, key: string): Promise<void>;
   /** Keys under `prefix` in key order, starting after `startAfter`; with a delimiter, folders rolled up into prefixes. */
   list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage>;
-  /** A server-side copy, from any bucket the gateway can read; metadata replaced, type kept. */
-  copy(
-    source: { bucket: string; key: string },
-    target: { bucket: string; key: string },
-    options: Omit<WriteOptions, 'contentType'>,
-  ): Promise<Written>;
+  /** A server-side copy, from any bucket the gateway can read; metadata replaced, type as `contentTypeFor` says. */
+  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions): Promise<Written>;
   /**
    * The key of an object that `key` would collide with as a file and a folder of one name: at
    * one of its parent paths below `floor`, or under it. Undefined when there is none.

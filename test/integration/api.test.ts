@@ -349,7 +349,7 @@ describe('operator view', () => {
     expect((await put('/data/reports/q1.csv', 'a,b', { 'content-type': 'text/csv' })).status).toBe(200);
     const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${gw.namespaceOf('alice')}/reports/q1.csv` }));
     expect(head.ContentType).toBe('text/csv');
-    expect(head.Metadata).toEqual({ owner: 'alice' });
+    expect(head.Metadata).toEqual({ owner: gw.namespaceOf('alice') });
   });
 });
 

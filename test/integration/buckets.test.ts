@@ -29,7 +29,14 @@ const store = new S3Store({
   signingRoleArn: undefined,
   responseTimeoutMs: 10_000,
 });
-const settings = { listPageSize: 1000, signedUrlTtlSeconds: 60, signedUrlMaxTtlSeconds: 60, copySourceBuckets: [], inlineContentTypes: [] };
+const settings = {
+  listPageSize: 1000,
+  signedUrlTtlSeconds: 60,
+  signedUrlMaxTtlSeconds: 60,
+  copySourceBuckets: [],
+  inlineContentTypes: [],
+  maxUploadSessions: { perKey: 8, perCaller: 100 },
+};
 const service = new StorageService(store, { ...settings, bucketPrefix: prefix });
 /** The abort rule on every bucket, where the engine takes it. */
 const abortRules = testStore().engine === 'minio' ? [] : [RULE_ABORT_INCOMPLETE_UPLOADS];

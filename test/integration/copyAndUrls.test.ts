@@ -44,7 +44,7 @@ describe('copy', () => {
     expect(read.headers.get('content-type')).toBe('image/tiff');
     expect(await read.text()).toBe('raster bytes');
     const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${ns}/mine/scene.tif` }));
-    expect(head.Metadata).toEqual({ owner: 'copier' });
+    expect(head.Metadata).toEqual({ owner: gw.namespaceOf('copier') });
   });
 
   it('copies into products, where the owner may write', async () => {
@@ -89,7 +89,7 @@ describe('copy', () => {
       const copied = await objects.copy(
         { bucket: source, key: 'big.bin' },
         { bucket: gw.bucket('tmp'), key: 'parts/big.bin' },
-        { metadata: { owner: 'copier' } },
+        { metadata: { owner: 'copier' }, contentTypeFor: (type) => type ?? 'application/octet-stream' },
       );
       expect(copied.size).toBe(big.length);
       expect(copied.etag).toMatch(/-3"$/); // three parts: 5 + 5 + 2 MiB

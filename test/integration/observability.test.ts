@@ -86,3 +86,21 @@ it('keeps unknown storage types out of metric labels', async () => {
   expect(text).not.toContain('not-a-type');
   expect(text).toContain('storage_type="none"');
 });
+
+it('shows a stranger no store address, credential or subject: not in /metrics, not in an upload URL', async () => {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const store = new URL(gw.config.s3.endpoints[0] as string);
+  expect(text).not.toContain(store.host);
+  expect(text).not.toContain(gw.config.s3.credentials?.accessKeyId as string);
+  expect(text).toMatch(/^storage_store_endpoint_up\{endpoint="1"\} 1$/m);
+  // Every limit is there to alert on before it is first hit.
+  expect(text).toMatch(/^storage_limits_hit_total\{limit="transfers_per_caller"\} 0$/m);
+
+  const subject = 'ann.example+private@example.com';
+  const answer = await fetch(`${gw.apiUrl}/data/new_resumable_url/report.pdf`, {
+    headers: { authorization: `Bearer ${await gw.token(subject)}` },
+  });
+  const url = await answer.text();
+  expect(answer.status).toBe(200);
+  for (const form of [subject, encodeURIComponent(subject), 'example.com', 'ann.example']) expect(url).not.toContain(form);
+});

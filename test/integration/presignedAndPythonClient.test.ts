@@ -51,7 +51,7 @@ describe('presigned URLs with plain HTTP', () => {
     expect([exists.status, exists.headers.get('content-type')]).toEqual([200, stored]);
     // ...and as an operator reading the bucket does.
     const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${gw.namespaceOf('python-user')}/${key}` }));
-    expect([head.ContentType, head.Metadata]).toEqual([stored, { owner: 'python-user' }]);
+    expect([head.ContentType, head.Metadata]).toEqual([stored, { owner: gw.namespaceOf('python-user') }]);
   });
 
   it('answers text/plain', async () => {

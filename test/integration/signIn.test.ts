@@ -54,3 +54,28 @@ it.each([
   expect(answer.status).toBe(400);
   expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('bad_request');
 });
+
+// Last: the second gateway shares this file's buckets, and takes them away when it closes.
+it('trades a ticket once across replicas and restarts: another gateway on the same store refuses it', async () => {
+  const ticket = await mintSignInTicket(TEST_JWT_SECRET, 'replica-user');
+  expect((await trade(ticket)).status).toBe(200);
+  const replica = await startTestGateway({ STORAGE_BUCKET_PREFIX: gw.config.bucketPrefix });
+  try {
+    const again = await fetch(`${replica.apiUrl}/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket }),
+    });
+    expect(await refusal(again)).toEqual([401, expect.stringMatching(/used already/)]);
+    // A fresh ticket still works there: the record is per ticket.
+    const fresh = await mintSignInTicket(TEST_JWT_SECRET, 'replica-user');
+    const traded = await fetch(`${replica.apiUrl}/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket: fresh }),
+    });
+    expect(traded.status).toBe(200);
+  } finally {
+    await replica.close();
+  }
+});

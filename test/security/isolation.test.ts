@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { requiredUploadHeaders } from '../../src/client/upload';
-import { isUploadUrlRecord, startTestGateway, type TestGateway } from '../support/gateway';
+import { isGatewayRecord, startTestGateway, type TestGateway } from '../support/gateway';
 
 const SEED = Number(process.env.ISOLATION_SEED ?? 20261125);
 const STEPS = 400;
@@ -130,7 +130,7 @@ it(`keeps ${USERS.length} users apart over ${STEPS} random operations (seed ${SE
   const found: string[] = [];
   for (const type of TYPES) {
     const listed = await gw.s3.send(new ListObjectsV2Command({ Bucket: gw.bucket(type) }));
-    found.push(...(listed.Contents ?? []).filter((o) => !isUploadUrlRecord(o.Key)).map((o) => `${type}:${o.Key}`));
+    found.push(...(listed.Contents ?? []).filter((o) => !isGatewayRecord(o.Key)).map((o) => `${type}:${o.Key}`));
   }
   expect(found.sort()).toEqual(expected);
 });

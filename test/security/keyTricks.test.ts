@@ -5,7 +5,7 @@
  * key "%2e%2e") may succeed, but land inside the namespace.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { isUploadUrlRecord, startTestGateway, type TestGateway } from '../support/gateway';
+import { isGatewayRecord, startTestGateway, type TestGateway } from '../support/gateway';
 import { rawRequest } from '../support/rawHttp';
 
 let gw: TestGateway;
@@ -94,7 +94,7 @@ it('leaves nothing outside the caller’s namespace in any bucket', async () => 
   for (const type of ['data', 'tmp', 'products', 'result', 'logs'] as const) {
     const listed = await gw.s3.send(new ListObjectsV2Command({ Bucket: gw.bucket(type) }));
     for (const object of listed.Contents ?? [])
-      expect([object.Key, object.Key?.startsWith(`${ns}/`) || isUploadUrlRecord(object.Key)]).toEqual([object.Key, true]);
+      expect([object.Key, object.Key?.startsWith(`${ns}/`) || isGatewayRecord(object.Key)]).toEqual([object.Key, true]);
   }
   const keys = await (await fetch(`${gw.apiUrl}/data/list`, { headers })).json();
   expect(keys).toEqual(expect.arrayContaining(['%2e%2e', '...', '.hidden', '∕slash-lookalike', '／fullwidth']));

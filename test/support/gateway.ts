@@ -19,6 +19,7 @@ import { startGateway, type GatewayOptions, type RunningGateway } from '../../sr
 import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
+import { SESSION_RECORD_PREFIX } from '../../src/storage/sessionRecords';
 import { URL_UPLOAD_PREFIX } from '../../src/store/urlUploadRecords';
 import { engineSettings, testStore } from './testStore';
 
@@ -68,17 +69,18 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
 }
 
 /**
- * The one kind of object the gateway keeps outside every namespace for longer than a request:
- * on SeaweedFS, the record of an upload URL until it expires (S3Store.settleUpload). Its
- * name is a hash; nothing a caller sends can reach it.
+ * The objects the gateway keeps outside every namespace for longer than a request: a record of
+ * each caller's open multipart session (under `.storage-gateway/sessions/<namespace>/`, until
+ * it ends), and on SeaweedFS the record of an upload URL until it expires (S3Store.settleUpload).
+ * Their names are hashes; nothing a caller sends can reach them.
  */
-export function isUploadUrlRecord(key: string | undefined): boolean {
-  return (
-    testStore().engine === 'seaweedfs' &&
-    key !== undefined &&
-    new RegExp(`^${URL_UPLOAD_PREFIX.replace(/[.]/g, '\\.')}[0-9a-f]{64}$`).test(key)
-  );
+export function isGatewayRecord(key: string | undefined): boolean {
+  if (key === undefined) return false;
+  if (new RegExp(`^${literal(SESSION_RECORD_PREFIX)}[0-9a-f]{40}/[0-9a-f]{64}$`).test(key)) return true;
+  return testStore().engine === 'seaweedfs' && new RegExp(`^${literal(URL_UPLOAD_PREFIX)}[0-9a-f]{64}$`).test(key);
 }
+
+const literal = (text: string) => text.replace(/[.]/g, '\\.');
 
 export function operatorClient(): S3Client {
   const store = testStore();

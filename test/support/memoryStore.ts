@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { Conflict, NotFound } from '../../src/errors';
 import type {
   BucketReport,
+  CopyOptions,
   DownloadUrlOptions,
   LifecycleRuleSpec,
   ListPage,
@@ -101,10 +102,11 @@ export class MemoryStore implements Store {
     };
   }
 
-  async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: Omit<WriteOptions, 'contentType'>) {
+  async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions) {
     this.calls.push(`copy ${source.bucket}/${source.key} ${target.bucket}/${target.key}`);
     const from = this.object(source.bucket, source.key);
-    return this.store(target.bucket, target.key, from.data, { ...options, contentType: from.contentType });
+    const { contentTypeFor, ...written } = options;
+    return this.store(target.bucket, target.key, from.data, { ...written, contentType: contentTypeFor(from.contentType) });
   }
 
   async collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined> {

@@ -17,6 +17,7 @@ const settings = {
   signedUrlMaxTtlSeconds: 600,
   copySourceBuckets: ['outside'],
   inlineContentTypes: ['image/*', 'text/plain'],
+  maxUploadSessions: { perKey: 2, perCaller: 3 },
 };
 const user = (subject: string): Caller => ({ subject, namespace: namespaceFor(subject), actors: ['owner'] });
 const alice = user('alice');
@@ -45,7 +46,7 @@ describe('writes', () => {
   it('store under the caller’s namespace, with the owner recorded', async () => {
     await put(alice, 'notes/a.txt', 'hello');
     const stored = store.buckets.get('unit-data')?.get(`${alice.namespace}/notes/a.txt`);
-    expect([stored?.data.toString(), stored?.metadata]).toEqual(['hello', { owner: 'alice' }]);
+    expect([stored?.data.toString(), stored?.metadata]).toEqual(['hello', { owner: alice.namespace }]);
     expect(await read(alice, 'notes/a.txt')).toBe('hello');
   });
 
@@ -149,7 +150,7 @@ describe('URLs', () => {
     const url = await service.uploadUrl(alice, 'data', 'up.bin', { contentType: 'image/tiff', expiresIn: 60 });
     expect(JSON.parse(decodeURIComponent(url.split('put=')[1] ?? ''))).toEqual({
       expiresIn: 60,
-      metadata: { owner: 'alice' },
+      metadata: { owner: alice.namespace },
       contentType: 'image/tiff',
       contentTypeNamed: true,
       exclusive: false,

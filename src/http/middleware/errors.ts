@@ -3,9 +3,49 @@
  * error's status. Anything unexpected is logged here and answered with a bare 500, so no
  * stack trace, endpoint or credential reaches a caller.
  */
+import { STATUS_CODES } from 'node:http';
+import zlib from 'node:zlib';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../log';
 import { StorageError, StoreUnavailable } from '../../errors';
+
+/** The content codings the JSON body parser undoes: zstd only where this Node's zlib has it. */
+const BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br', ...('createZstdDecompress' in zlib ? ['zstd'] : [])];
+
+interface Refusal {
+  code: string;
+  message: string;
+}
+
+/**
+ * The body parser's refusals (body-parser and raw-body, as http-errors), by their `type`, in
+ * our words: theirs echo what the caller sent and name internals.
+ */
+const BODY_REFUSALS: Readonly<Record<string, Refusal>> = {
+  'encoding.unsupported': {
+    code: 'unsupported_media_type',
+    message: `The body's Content-Encoding is not supported; send it as ${BODY_ENCODINGS.join(', ')}`,
+  },
+  'charset.unsupported': {
+    code: 'unsupported_media_type',
+    message: 'A JSON body must be UTF-8: send Content-Type: application/json; charset=utf-8',
+  },
+  'entity.parse.failed': { code: 'bad_request', message: 'The request is malformed' },
+  'entity.too.large': { code: 'bad_request', message: 'The request is too large' },
+  'request.size.invalid': { code: 'bad_request', message: 'The body is not as long as its Content-Length says' },
+  'request.aborted': { code: 'bad_request', message: 'The body ended before it was complete' },
+};
+
+/** Client errors without a type of ours, by status; any other gets its status's reason phrase. */
+const CLIENT_ERRORS: Readonly<Record<number, Refusal>> = {
+  400: { code: 'bad_request', message: 'The request is malformed' },
+  413: { code: 'bad_request', message: 'The request is too large' },
+  415: {
+    code: 'unsupported_media_type',
+    message: `The body's media type is not supported; send JSON as UTF-8, with Content-Encoding ${BODY_ENCODINGS.join(', ')}`,
+  },
+  431: { code: 'bad_request', message: 'The request is too large' },
+};
 
 export function notFoundRoute(): RequestHandler {
   return (req, res) => {
@@ -25,7 +65,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error instanceof StorageError) {
       // For the access log line: what failed, and for an outage why and where (never sent).
-      res.locals.failure = { code: error.code, ...(error instanceof StoreUnavailable && error.reason && { reason: error.reason }) };
+      res.locals.failure = {
+        code: error.code,
+        ...(error.limit && { limit: error.limit }),
+        ...(error instanceof StoreUnavailable && error.reason && { reason: error.reason }),
+      };
       if (error.status === 304) {
         res.status(304).end();
         return;
@@ -39,10 +83,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    const status = (error as { status?: unknown }).status;
-    if (status === 400 || status === 413 || status === 431) {
-      // Express/router's own refusals, e.g. a path that is not valid percent-encoding.
-      sendError(res, status, 'bad_request', status === 400 ? 'The request is malformed' : 'The request is too large');
+    const refused = clientRefusal(error);
+    if (refused) {
+      // The caller's mistake, not the gateway's: a debug line, and no stack anywhere.
+      res.locals.failure = { code: refused.code };
+      log.debug({ status: refused.status, type: refused.type }, 'request refused before its route');
+      if (refused.type === 'encoding.unsupported') res.setHeader('Accept-Encoding', BODY_ENCODINGS.join(', '));
+      sendError(res, refused.status, refused.code, refused.message);
       return;
     }
     log.error({ err: error }, 'unexpected error');
@@ -52,6 +99,28 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 function sendError(res: Parameters<RequestHandler>[1], status: number, code: string, message: string) {
   res.status(status).json({ error: { code, message } });
+}
+
+/**
+ * A refusal of the request by the libraries under the routes: Express and its router (a path
+ * that is not valid percent-encoding: 400 with no `expose`), body-parser (a JSON body in an
+ * unsupported encoding or charset, malformed, too large, shorter than its length) and
+ * serve-static (a precondition or range on a console file), all http-errors that mark a client
+ * error `expose`. Their messages are never passed on.
+ */
+function clientRefusal(error: unknown): (Refusal & { status: number; type: string | undefined }) | undefined {
+  const { status, expose, type } = (error ?? {}) as { status?: unknown; expose?: unknown; type?: unknown };
+  if (typeof status !== 'number' || !Number.isInteger(status)) return undefined;
+  const routerRefusal = status === 400 || status === 413 || status === 431;
+  if (!routerRefusal && !(expose === true && status >= 400 && status < 500)) return undefined;
+  const named = typeof type === 'string' ? type : undefined;
+  const words = (named !== undefined && Object.hasOwn(BODY_REFUSALS, named) ? BODY_REFUSALS[named] : undefined) ?? CLIENT_ERRORS[status];
+  return { status, type: named, ...(words ?? byReasonPhrase(status)) };
+}
+
+function byReasonPhrase(status: number): Refusal {
+  const reason = STATUS_CODES[status] ?? 'Bad Request';
+  return { code: reason.toLowerCase().replace(/[^a-z]+/g, '_'), message: `The request is refused: ${reason}` };
 }
 
 function isClientGone(error: unknown): boolean {

@@ -5,6 +5,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LimitName } from '../../errors';
 import type { Metrics } from '../../metrics';
 import { isStorageType } from '../../storage/types';
 
@@ -54,6 +55,8 @@ export function observe(metrics: Metrics): RequestHandler {
       const facts = factsOf(req, res);
       const seconds = (performance.now() - started) / 1000;
       metrics.recordRequest(facts.method, facts.route, facts.storageType, facts.status, seconds, facts.bytesIn, facts.bytesOut);
+      const limit = (res.locals.failure as { limit?: LimitName } | undefined)?.limit;
+      if (limit !== undefined) metrics.limitHit(limit);
     });
     next();
   };

@@ -1,31 +1,20 @@
 /**
- * Streams (GET and PUT bodies) are the one resource a caller can hold for long. Each caller
- * may have a bounded number under way; one more is refused with 429 rather than queued, so a
- * caller who opens many and reads none cannot take sockets or memory from anyone else. How long
- * a stream may sit still is the server's socket timeout (TRANSFER_IDLE_TIMEOUT_SECONDS): a
+ * Streams (GET and PUT bodies) are the one resource a caller can hold for long. Each principal
+ * (a token's subject, over every namespace it acts for) may have MAX_TRANSFERS_PER_CALLER under
+ * way, and the gateway MAX_TRANSFERS in all; one more is refused (429, or 503 when the gateway
+ * is full) rather than queued, so a caller who opens many and reads none cannot take sockets or
+ * memory from anyone else. How slowly a stream may move is slowClients.ts's concern: a
  * transfer is judged by progress, never by total time.
  */
 import type { RequestHandler } from 'express';
-import { TooManyTransfers } from '../../errors';
+import type { FairPool } from '../../shares';
 import { callerOf } from '../request';
 
-export function transferLimit(maxPerCaller: number): RequestHandler {
-  const active = new Map<string, number>();
+export function transferLimit(streams: FairPool): RequestHandler {
   return (_req, res, next) => {
-    const caller = callerOf(res);
-    // A service acting for many owners gets a budget per owner, as each owner would.
-    const who = `${caller.subject}\n${caller.namespace}`;
-    const count = active.get(who) ?? 0;
-    if (count >= maxPerCaller) {
-      throw new TooManyTransfers(`At most ${maxPerCaller} uploads and downloads at once per caller; retry when one has finished`);
-    }
-    active.set(who, count + 1);
+    const release = streams.tryAcquire(callerOf(res).subject);
     // 'close' comes once, whether the response finished or the connection was cut.
-    res.once('close', () => {
-      const left = (active.get(who) ?? 1) - 1;
-      if (left > 0) active.set(who, left);
-      else active.delete(who);
-    });
+    res.once('close', release);
     next();
   };
 }

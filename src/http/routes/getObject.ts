@@ -24,7 +24,7 @@ export function getObject(service: StorageService, transfer: RequestHandler): Ro
         '206': { description: 'Part of the blob', content: bytes, headers: objectHeaders.extend({ 'Content-Range': z.string() }) },
         '304': { description: 'Not modified since the given ETag or date' },
       },
-      errors: [404, 416, 429],
+      errors: [404, 416],
     },
     async ({ params, headers }, _req, res) => {
       const object = await service.get(callerOf(res), params.type, params.key, readConditions(headers));

@@ -87,7 +87,7 @@ export function startOrCompleteUpload(service: StorageService): Route {
         '201': { description: 'Started', content: json(uploadStarted) },
         '200': { description: 'Completed', content: json(stored) },
       },
-      errors: [404, 409, 413],
+      errors: [404, 409, 413, 415],
     },
     async ({ params, query, body }, _req, res) => {
       const caller = callerOf(res);

@@ -22,7 +22,7 @@ export function putObject(service: StorageService, uploads: InFlight, transfer: 
       }),
       stream: { description: 'The blob' },
       responses: { '200': { description: 'Stored', content: json(stored) } },
-      errors: [409, 429],
+      errors: [409],
     },
     async ({ params, headers }, req, res) => {
       const contentType = headers['Content-Type'] ?? 'application/octet-stream';

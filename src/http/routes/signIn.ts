@@ -30,7 +30,7 @@ export function signIn(tickets: SignInTickets | undefined): Route {
           content: json(z.object({ token: z.string(), subject: z.string(), expiresIn: z.number().int() })),
         },
       },
-      errors: [400, 401, 404, 500],
+      errors: [400, 401, 404, 408, 415, 500, 503],
     },
     async ({ body }, _req, res) => {
       if (!tickets) throw new NotFound('This gateway issues no sign-in links (it has no AUTH_JWT_SECRET)');

@@ -1,0 +1,163 @@
+/**
+ * Slow clients hold what others need (a connection, a stream slot, a store socket) for as long
+ * as they keep a byte moving now and then: the idle timeout alone cuts only total silence. Two
+ * rules more, for every request:
+ *
+ * - A minimum rate. While the gateway waits on the caller (a request body still arriving, or a
+ *   response the caller is not reading fast enough), fewer than `bytesPerSecond` averaged over
+ *   `windowMs` cuts the request. Time the gateway spends waiting on the store does not count.
+ * - A deadline for JSON bodies (sign-in, multipart completion): small documents with no
+ *   reason to take long, on routes an unauthenticated caller can reach.
+ *
+ * A request cut before its answer gets 408 `request_timeout` and the connection is closed; one
+ * cut mid-answer is closed. An upload cut midway stores nothing (the store call is aborted).
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import type { LimitName } from '../../errors';
+
+export interface MinimumRate {
+  /** 0 turns the rule off. */
+  bytesPerSecond: number;
+  windowMs: number;
+}
+
+/** How often progress is sampled: a fifth of the window at most, so a cut comes within 20 % of it. */
+const MAX_SAMPLE_MS = 5000;
+/** After a 408, how long the answer has to leave before the connection is dropped anyway. */
+const LINGER_MS = 2000;
+
+interface Watched {
+  req: Request;
+  res: Response;
+  /** Kept from the start: Node (and undici, streaming a body on) may detach it from req. */
+  socket: Request['socket'];
+  read: number;
+  written: number;
+  /** Time the gateway has waited on the caller since the window began, and the bytes moved in it. */
+  slowMs: number;
+  moved: number;
+}
+
+export function minimumRate(rate: MinimumRate): RequestHandler {
+  if (rate.bytesPerSecond <= 0) return (_req, _res, next) => next();
+  const watched = new Set<Watched>();
+  const sampleMs = Math.min(MAX_SAMPLE_MS, Math.max(100, Math.floor(rate.windowMs / 5)));
+  const needed = (rate.bytesPerSecond * rate.windowMs) / 1000;
+  let timer: NodeJS.Timeout | undefined;
+
+  const sample = () => {
+    for (const w of watched) {
+      const socket = w.socket;
+      if (socket.destroyed) {
+        watched.delete(w);
+        continue;
+      }
+      const { bytesRead, bytesWritten } = socket;
+      const moved = bytesRead - w.read + (bytesWritten - w.written);
+      w.read = bytesRead;
+      w.written = bytesWritten;
+      if (!waitingOnCaller(w.req, w.res, socket)) {
+        w.slowMs = 0;
+        w.moved = 0;
+        continue;
+      }
+      w.slowMs += sampleMs;
+      w.moved += moved;
+      if (w.slowMs < rate.windowMs) continue;
+      if (w.moved < needed) {
+        watched.delete(w);
+        cut(
+          w.req,
+          w.res,
+          socket,
+          'transfer_rate',
+          `The request moved ${w.moved} bytes in ${Math.round(w.slowMs / 1000)} s; at least ${rate.bytesPerSecond} bytes a second are needed`,
+        );
+      } else {
+        w.slowMs = 0;
+        w.moved = 0;
+      }
+    }
+    if (watched.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+
+  return (req, res, next) => {
+    const socket = req.socket;
+    const w: Watched = { req, res, socket, read: socket.bytesRead, written: socket.bytesWritten, slowMs: 0, moved: 0 };
+    watched.add(w);
+    // Watched until both the answer is done and the body is read: a body still trickling in
+    // after a refusal holds the connection too.
+    let open = 2;
+    const done = () => {
+      if (--open === 0) watched.delete(w);
+    };
+    res.once('close', done);
+    if (req.complete) done();
+    else req.once('close', done);
+    if (!timer) {
+      timer = setInterval(sample, sampleMs);
+      timer.unref();
+    }
+    next();
+  };
+}
+
+/**
+ * A JSON body must have arrived within `ms` of the request. Runs before the body parser, so a
+ * caller sending a sign-in body a byte every few seconds is answered 408, not waited for.
+ */
+export function bodyDeadline(ms: number): RequestHandler {
+  return (req, res, next) => {
+    if (req.complete) return next();
+    const socket = req.socket;
+    const timer = setTimeout(() => {
+      cut(req, res, socket, 'body_deadline', `The request body did not arrive within ${ms / 1000} s`);
+    }, ms);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    req.once('end', clear);
+    req.once('close', clear);
+    res.once('close', clear);
+    next();
+  };
+}
+
+/**
+ * The gateway waits on the caller: its body is still arriving and nothing of it waits unread
+ * here (so the gateway is not the one holding it back), or the answer's bytes wait in the
+ * socket for the caller to read them.
+ */
+function waitingOnCaller(req: Request, res: Response, socket: Request['socket']): boolean {
+  if (!req.complete && !req.destroyed) return req.readableLength === 0;
+  if (res.headersSent && !res.writableFinished) return socket.writableLength > 0 || res.writableNeedDrain;
+  return false;
+}
+
+/**
+ * Ends a request the caller is too slow for; `failure` tells the access log and the limit's
+ * metric. The request itself is destroyed too, not only its socket: once an answer has gone,
+ * Node no longer aborts the request when its socket closes, and whatever reads its body (a
+ * store upload) would wait for the rest forever.
+ */
+function cut(req: Request, res: Response, socket: Request['socket'], limit: LimitName, message: string): void {
+  res.locals.failure = { code: 'request_timeout', limit };
+  const drop = () => {
+    req.destroy();
+    socket.destroy();
+  };
+  if (res.headersSent || socket.destroyed) {
+    drop();
+    return;
+  }
+  res
+    .status(408)
+    .set('Connection', 'close')
+    .json({ error: { code: 'request_timeout', message } });
+  // Nothing more is read: the connection is half-closed once the answer has left, and dropped a
+  // moment later, so the caller reads the answer before the reset a drop with unread data sends.
+  res.once('finish', () => socket.end());
+  setTimeout(drop, LINGER_MS).unref();
+}

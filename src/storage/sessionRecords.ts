@@ -1,0 +1,75 @@
+/**
+ * A record of each open multipart session a caller started, so the sessions open in one
+ * namespace can be counted (and capped): S3 lists a bucket's sessions, but MinIO answers that
+ * listing only for one exact key. A record is a small object under SESSION_RECORD_PREFIX,
+ * outside every namespace (those are 40 hex characters), so no caller's key can reach it:
+ * written when a session starts, removed when it is completed or aborted. A session the store
+ * expired by itself leaves its record behind; records are checked against the store's own
+ * listing before they refuse anyone.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { NotFound } from '../errors';
+import type { Store } from '../store/types';
+
+export const SESSION_RECORD_PREFIX = '.storage-gateway/sessions/';
+
+interface SessionRecord {
+  key: string;
+  uploadId: string;
+}
+
+export class SessionRecords {
+  constructor(private readonly store: Store) {}
+
+  async add(bucket: string, namespace: string, key: string, uploadId: string): Promise<void> {
+    const body = Buffer.from(JSON.stringify({ key, uploadId } satisfies SessionRecord));
+    await this.store.put(bucket, recordKey(namespace, key, uploadId), Readable.from([body]), {
+      contentType: 'application/json',
+      contentLength: body.length,
+      metadata: {},
+    });
+  }
+
+  async remove(bucket: string, namespace: string, key: string, uploadId: string): Promise<void> {
+    await this.store.delete(bucket, recordKey(namespace, key, uploadId));
+  }
+
+  /**
+   * How many sessions are open in the namespace, counting at most `limit`. Only when the count
+   * reaches the limit is each record checked against the store (one listing per record), and
+   * the records of sessions that are gone are removed.
+   */
+  async countOpen(bucket: string, namespace: string, limit: number): Promise<number> {
+    const prefix = `${SESSION_RECORD_PREFIX}${namespace}/`;
+    const records = (await this.store.list(bucket, prefix, undefined, limit)).keys;
+    if (records.length < limit) return records.length;
+    let open = 0;
+    for (const record of records) {
+      const session = await this.read(bucket, record);
+      const alive =
+        session !== undefined && (await this.store.listUploads(bucket, session.key)).some((upload) => upload.uploadId === session.uploadId);
+      if (alive) open++;
+      else await this.store.delete(bucket, record);
+    }
+    return open;
+  }
+
+  private async read(bucket: string, record: string): Promise<SessionRecord | undefined> {
+    try {
+      const object = await this.store.get(bucket, record);
+      const chunks: Buffer[] = [];
+      for await (const chunk of object.body) chunks.push(chunk as Buffer);
+      const { key, uploadId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<SessionRecord>;
+      return typeof key === 'string' && typeof uploadId === 'string' ? { key, uploadId } : undefined;
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Named by a hash: a key may be 1 KiB, and the record's body says which session it is. */
+function recordKey(namespace: string, key: string, uploadId: string): string {
+  return `${SESSION_RECORD_PREFIX}${namespace}/${createHash('sha256').update(`${key}\n${uploadId}`).digest('hex')}`;
+}
