@@ -80,56 +80,41 @@ export class Conflict extends StorageError {
   readonly code = 'conflict';
 }
 
+/** A refusal by one of the gateway's limits, which it names (LIMIT_NAMES). */
+export abstract class LimitReached extends StorageError {
+  constructor(
+    override readonly limit: LimitName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** This caller has more work under way or queued than its share: it should slow down. */
-export class TooManyRequests extends StorageError {
+export class TooManyRequests extends LimitReached {
   readonly status = 429;
   override readonly headers = { 'Retry-After': '1' };
   constructor(
-    override readonly limit: LimitName,
+    limit: LimitName,
     message: string,
     /** `too_many_transfers` for streams (what callers have seen since that limit came), else `too_many_requests`. */
     readonly code = 'too_many_requests',
   ) {
-    super(message);
+    super(limit, message);
   }
 }
 
 /** The gateway as a whole has as much of something under way as it takes: retry shortly. */
-export class Busy extends StorageError {
+export class Busy extends LimitReached {
   readonly status = 503;
   readonly code = 'busy';
   override readonly headers = { 'Retry-After': '2' };
-  constructor(
-    override readonly limit: LimitName,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The caller sent its request too slowly: a body past its deadline, or below the minimum rate. */
-export class RequestTimeout extends StorageError {
-  readonly status = 408;
-  readonly code = 'request_timeout';
-  override readonly headers = { Connection: 'close' };
-  constructor(
-    override readonly limit: LimitName,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A key already has (or a caller already has) as many open upload sessions as allowed. */
-export class TooManySessions extends StorageError {
+export class TooManySessions extends LimitReached {
   readonly status = 409;
   readonly code = 'too_many_sessions';
-  constructor(
-    override readonly limit: LimitName,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class RangeNotSatisfiable extends StorageError {

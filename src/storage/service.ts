@@ -157,7 +157,7 @@ export class StorageService {
 
   async head(caller: Caller, type: StorageType, key: string): Promise<ObjectInfo> {
     const ref = this.resolve(caller, type, 'exists', key);
-    const info = await this.store.head(ref.bucket, ref.target);
+    const info = await this.store.head(ref.bucket, ref.target, caller.subject);
     return { ...info, contentType: safeContentType(info.contentType) };
   }
 
@@ -165,18 +165,19 @@ export class StorageService {
     const ref = this.resolve(caller, type, 'write', key);
     // Every input is checked before the store is asked anything.
     const checkedType = checkContentType(contentType);
-    await this.refuseCollision(ref);
+    await this.refuseCollision(caller, ref);
     return this.store.put(ref.bucket, ref.target, body, {
       contentType: checkedType,
       contentLength,
       metadata: ownerMetadata(caller),
       exclusive: POLICY[type].createOnly,
+      principal: caller.subject,
     });
   }
 
   async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
     const ref = this.resolve(caller, type, 'delete', key);
-    await this.store.delete(ref.bucket, ref.target);
+    await this.store.delete(ref.bucket, ref.target, caller.subject);
   }
 
   /**
@@ -206,12 +207,19 @@ export class StorageService {
     const startAfter = cursor ? base + cursor.after : undefined;
     const folding = cursor ? cursor.delimiter : asked;
     if (folding === undefined) {
-      const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, this.settings.listPageSize);
+      const page = await this.store.list(
+        this.bucketFor(type),
+        base + listed,
+        startAfter,
+        this.settings.listPageSize,
+        undefined,
+        caller.subject,
+      );
       const keys = page.keys.map((k) => k.slice(base.length));
       const last = keys.at(-1);
       return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
     }
-    return this.listFolded(type, base, listed, folding, startAfter);
+    return this.listFolded(caller, type, base, listed, folding, startAfter);
   }
 
   /**
@@ -219,10 +227,18 @@ export class StorageService {
    * engine may name that folder again (S3 skips what it rolled up; not every engine does): it
    * is dropped, and one more entry is asked for so the page stays full and always moves on.
    */
-  private async listFolded(type: StorageType, base: string, listed: string, delimiter: string, startAfter: string | undefined) {
+  private async listFolded(
+    caller: Caller,
+    type: StorageType,
+    base: string,
+    listed: string,
+    delimiter: string,
+    startAfter: string | undefined,
+  ) {
     const pageSize = this.settings.listPageSize;
     const afterFolder = startAfter?.endsWith(delimiter) === true;
-    const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, pageSize + (afterFolder ? 1 : 0), delimiter);
+    const maxKeys = pageSize + (afterFolder ? 1 : 0);
+    const page = await this.store.list(this.bucketFor(type), base + listed, startAfter, maxKeys, delimiter, caller.subject);
     const after = startAfter === undefined ? undefined : Buffer.from(startAfter, 'utf8');
     const entries = [...page.keys.map((name) => ({ name, folder: false })), ...page.prefixes.map((name) => ({ name, folder: true }))]
       .map((entry) => ({ ...entry, bytes: Buffer.from(entry.name, 'utf8') }))
@@ -248,9 +264,9 @@ export class StorageService {
     const ref = this.resolve(caller, type, 'signUpload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     const contentType = checkContentType(options.contentType ?? DEFAULT_CONTENT_TYPE);
-    await this.refuseCollision(ref);
+    await this.refuseCollision(caller, ref);
     const exclusive = POLICY[type].createOnly === true;
-    if (exclusive) await this.refuseExisting(ref);
+    if (exclusive) await this.refuseExisting(caller, ref);
     return this.store.presignPut(ref.bucket, ref.target, {
       expiresIn,
       metadata: ownerMetadata(caller),
@@ -270,7 +286,7 @@ export class StorageService {
     const ref = this.resolve(caller, type, 'signDownload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     // A URL for a key not (yet) there is still issued, as before, as an attachment.
-    const stored = await this.headIfStored(ref);
+    const stored = await this.headIfStored(caller, ref);
     const inline = stored !== undefined && this.showsInline(stored.contentType);
     return this.store.presignGet(ref.bucket, ref.target, {
       expiresIn,
@@ -302,11 +318,11 @@ export class StorageService {
     }
     validateSourceKey(source.key);
     const ref = this.resolve(caller, type, 'write', key);
-    await this.refuseCollision(ref);
+    await this.refuseCollision(caller, ref);
     const copied = await this.store.copy(
       source,
       { bucket: ref.bucket, key: ref.target },
-      { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly, contentTypeFor: safeContentType },
+      { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly, contentTypeFor: safeContentType, principal: caller.subject },
     );
     return { key, ...copied };
   }
@@ -350,18 +366,19 @@ export class StorageService {
     const partSize = checkedPartSize(totalSize);
     const ref = this.resolve(caller, type, 'signUpload', key);
     const checkedType = checkContentType(contentType);
-    await this.refuseCollision(ref);
-    if (POLICY[type].createOnly) await this.refuseExisting(ref);
+    await this.refuseCollision(caller, ref);
+    if (POLICY[type].createOnly) await this.refuseExisting(caller, ref);
     await this.refuseMoreSessions(caller, ref);
     const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
       contentType: checkedType,
       metadata: ownerMetadata(caller),
+      principal: caller.subject,
     });
     try {
-      await this.sessions.add(ref.bucket, caller.namespace, ref.target, uploadId);
+      await this.sessions.add(caller, ref.bucket, ref.target, uploadId);
     } catch (error) {
       // An uncounted session would slip past the cap: it is not handed out.
-      await this.store.abortMultipart(ref.bucket, ref.target, uploadId).catch(() => undefined);
+      await this.store.abortMultipart(ref.bucket, ref.target, uploadId, caller.subject).catch(() => undefined);
       throw error;
     }
     return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
@@ -382,12 +399,12 @@ export class StorageService {
   /** Unfinished sessions on this key, for a client resuming after it lost its upload id. */
   async openUploads(caller: Caller, type: StorageType, key: string) {
     const ref = this.resolve(caller, type, 'signUpload', key);
-    return this.store.listUploads(ref.bucket, ref.target);
+    return this.store.listUploads(ref.bucket, ref.target, caller.subject);
   }
 
   async uploadedParts(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<UploadedPart[]> {
     const ref = await this.openSession(caller, type, key, uploadId);
-    return this.store.listParts(ref.bucket, ref.target, uploadId);
+    return this.store.listParts(ref.bucket, ref.target, uploadId, caller.subject);
   }
 
   /** Completes with the parts named, or with every part uploaded when none are named. */
@@ -399,17 +416,20 @@ export class StorageService {
     parts: { partNumber: number; etag: string }[] | undefined,
   ) {
     const ref = await this.openSession(caller, type, key, uploadId);
-    const chosen = parts ?? (await this.store.latestPartsToComplete(ref.bucket, ref.target, uploadId));
+    const chosen = parts ?? (await this.store.latestPartsToComplete(ref.bucket, ref.target, uploadId, caller.subject));
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
-    await this.refuseCollision(ref);
-    const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, { exclusive: POLICY[type].createOnly });
+    await this.refuseCollision(caller, ref);
+    const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, {
+      exclusive: POLICY[type].createOnly,
+      principal: caller.subject,
+    });
     await this.forgetSession(caller, ref, uploadId);
     return { key, ...stored };
   }
 
   async abortUpload(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
     const ref = await this.openSession(caller, type, key, uploadId);
-    await this.store.abortMultipart(ref.bucket, ref.target, uploadId);
+    await this.store.abortMultipart(ref.bucket, ref.target, uploadId, caller.subject);
     await this.forgetSession(caller, ref, uploadId);
   }
 
@@ -419,14 +439,14 @@ export class StorageService {
    */
   private async refuseMoreSessions(caller: Caller, ref: ObjectRef): Promise<void> {
     const { perKey, perCaller } = this.settings.maxUploadSessions;
-    const onKey = (await this.store.listUploads(ref.bucket, ref.target)).length;
+    const onKey = (await this.store.listUploads(ref.bucket, ref.target, caller.subject)).length;
     if (onKey >= perKey) {
       throw new TooManySessions(
         'sessions_per_key',
         `'${ref.key}' already has ${onKey} open upload sessions (at most ${perKey}): resume one (GET lists them) or abort one`,
       );
     }
-    if ((await this.sessions.countOpen(ref.bucket, caller.namespace, perCaller)) >= perCaller) {
+    if ((await this.sessions.countOpen(caller, ref.bucket, perCaller)) >= perCaller) {
       throw new TooManySessions(
         'sessions_per_caller',
         `This namespace already has ${perCaller} open upload sessions in this storage type: complete or abort some first`,
@@ -436,7 +456,7 @@ export class StorageService {
 
   /** The session has ended: its record goes (one left behind is found and dropped by countOpen). */
   private async forgetSession(caller: Caller, ref: ObjectRef, uploadId: string): Promise<void> {
-    await this.sessions.remove(ref.bucket, caller.namespace, ref.target, uploadId).catch(() => undefined);
+    await this.sessions.remove(caller, ref.bucket, ref.target, uploadId).catch(() => undefined);
   }
 
   /**
@@ -447,7 +467,7 @@ export class StorageService {
   private async openSession(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<ObjectRef> {
     const ref = this.resolve(caller, type, 'signUpload', key);
     if (!UPLOAD_ID_PATTERN.test(uploadId)) throw new NotFound(NO_SUCH_SESSION);
-    const open = await this.store.listUploads(ref.bucket, ref.target);
+    const open = await this.store.listUploads(ref.bucket, ref.target, caller.subject);
     if (!open.some((upload) => upload.uploadId === uploadId)) throw new NotFound(NO_SUCH_SESSION);
     return ref;
   }
@@ -456,9 +476,9 @@ export class StorageService {
    * A key must not be both a file and a folder (see Store.collidingKey). Every write asks, so
    * the key's depth, which sets what asking costs, is checked here first.
    */
-  private async refuseCollision(ref: ObjectRef): Promise<void> {
+  private async refuseCollision(caller: Caller, ref: ObjectRef): Promise<void> {
     validateNewKey(ref.key);
-    const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor);
+    const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor, caller.subject);
     if (colliding === undefined) return;
     const other = colliding.slice(ref.floor.length);
     throw new Conflict(
@@ -469,14 +489,14 @@ export class StorageService {
   }
 
   /** Early refusal for create-only types; the store's conditional write is what guarantees it. */
-  private async refuseExisting(ref: ObjectRef): Promise<void> {
-    if (await this.headIfStored(ref)) throw new Conflict(CREATE_ONLY_REFUSAL);
+  private async refuseExisting(caller: Caller, ref: ObjectRef): Promise<void> {
+    if (await this.headIfStored(caller, ref)) throw new Conflict(CREATE_ONLY_REFUSAL);
   }
 
   /** The object's headers, or undefined when nothing is stored at the key. */
-  private async headIfStored(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+  private async headIfStored(caller: Caller, ref: ObjectRef): Promise<ObjectInfo | undefined> {
     try {
-      return await this.store.head(ref.bucket, ref.target);
+      return await this.store.head(ref.bucket, ref.target, caller.subject);
     } catch (error) {
       if (error instanceof NotFound) return undefined;
       throw error;

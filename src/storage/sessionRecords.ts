@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFound } from '../errors';
 import type { Store } from '../store/types';
+import type { Caller } from './service';
 
 export const SESSION_RECORD_PREFIX = '.storage-gateway/sessions/';
 
@@ -22,17 +23,18 @@ interface SessionRecord {
 export class SessionRecords {
   constructor(private readonly store: Store) {}
 
-  async add(bucket: string, namespace: string, key: string, uploadId: string): Promise<void> {
+  async add(caller: Caller, bucket: string, key: string, uploadId: string): Promise<void> {
     const body = Buffer.from(JSON.stringify({ key, uploadId } satisfies SessionRecord));
-    await this.store.put(bucket, recordKey(namespace, key, uploadId), Readable.from([body]), {
+    await this.store.put(bucket, recordKey(caller.namespace, key, uploadId), Readable.from([body]), {
       contentType: 'application/json',
       contentLength: body.length,
       metadata: {},
+      principal: caller.subject,
     });
   }
 
-  async remove(bucket: string, namespace: string, key: string, uploadId: string): Promise<void> {
-    await this.store.delete(bucket, recordKey(namespace, key, uploadId));
+  async remove(caller: Caller, bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.store.delete(bucket, recordKey(caller.namespace, key, uploadId), caller.subject);
   }
 
   /**
@@ -40,17 +42,18 @@ export class SessionRecords {
    * reaches the limit is each record checked against the store (one listing per record), and
    * the records of sessions that are gone are removed.
    */
-  async countOpen(bucket: string, namespace: string, limit: number): Promise<number> {
-    const prefix = `${SESSION_RECORD_PREFIX}${namespace}/`;
-    const records = (await this.store.list(bucket, prefix, undefined, limit)).keys;
+  async countOpen(caller: Caller, bucket: string, limit: number): Promise<number> {
+    const prefix = `${SESSION_RECORD_PREFIX}${caller.namespace}/`;
+    const records = (await this.store.list(bucket, prefix, undefined, limit, undefined, caller.subject)).keys;
     if (records.length < limit) return records.length;
     let open = 0;
     for (const record of records) {
       const session = await this.read(bucket, record);
       const alive =
-        session !== undefined && (await this.store.listUploads(bucket, session.key)).some((upload) => upload.uploadId === session.uploadId);
+        session !== undefined &&
+        (await this.store.listUploads(bucket, session.key, caller.subject)).some((upload) => upload.uploadId === session.uploadId);
       if (alive) open++;
-      else await this.store.delete(bucket, record);
+      else await this.store.delete(bucket, record, caller.subject);
     }
     return open;
   }

@@ -15,7 +15,7 @@ import {
 import { BadRequest, Conflict } from '../errors';
 import { nameOf, PARTS_REFUSED } from './failures';
 import type { S3Context } from './s3Context';
-import type { OpenUpload, UploadedPart, WriteOptions, Written } from './types';
+import type { OpenUpload, Principal, UploadedPart, WriteOptions, Written } from './types';
 
 /** A part as listed, with what tells uploads of one part number apart. */
 interface LatestPart extends UploadedPart {
@@ -30,9 +30,13 @@ export class MultipartSessions {
 
   async createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
     return this.s3.call('createMultipartUpload', async () => {
-      const answer = await this.s3.client.send(
-        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata }),
-      );
+      const command = new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentType: options.contentType,
+        Metadata: options.metadata,
+      });
+      const answer = await this.s3.turn(options.principal, () => this.s3.client.send(command));
       if (!answer.UploadId) throw new Error('the store created a multipart upload without an id');
       return answer.UploadId;
     });
@@ -42,15 +46,19 @@ export class MultipartSessions {
    * Unfinished uploads to exactly this key, oldest first. The store's own listing is the only
    * proof that an upload id belongs to a key: ids are never taken on a caller's word.
    */
-  async listUploads(bucket: string, key: string): Promise<OpenUpload[]> {
+  async listUploads(bucket: string, key: string, principal?: Principal): Promise<OpenUpload[]> {
     return this.s3.call('listMultipartUploads', async () => {
       const uploads: OpenUpload[] = [];
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
       for (;;) {
-        const page = await this.s3.client.send(
-          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-        );
+        const command = new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        });
+        const page = await this.s3.turn(principal, () => this.s3.client.send(command));
         for (const upload of page.Uploads ?? []) {
           if (upload.Key === key && upload.UploadId) {
             uploads.push({ uploadId: upload.UploadId, initiated: upload.Initiated ?? new Date(0) });
@@ -69,19 +77,18 @@ export class MultipartSessions {
    * skips. One per part number, the latest: SeaweedFS keeps and lists every upload of a part
    * number (and would complete with any of them), where S3 keeps only the last.
    */
-  async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    return (await this.listPartUploads(bucket, key, uploadId)).map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
+  async listParts(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<UploadedPart[]> {
+    return (await this.listPartUploads(bucket, key, uploadId, principal)).map(({ partNumber, size, etag }) => ({ partNumber, size, etag }));
   }
 
   /** Every part upload the store lists, reduced to the latest per part number (see listParts). */
-  private async listPartUploads(bucket: string, key: string, uploadId: string): Promise<LatestPart[]> {
+  private async listPartUploads(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<LatestPart[]> {
     return this.s3.call('listParts', async () => {
       const latest = new Map<number, LatestPart>();
       let marker: string | undefined;
       for (;;) {
-        const page = await this.s3.client.send(
-          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
-        );
+        const command = new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker });
+        const page = await this.s3.turn(principal, () => this.s3.client.send(command));
         for (const part of page.Parts ?? []) {
           const etag = part.ETag ?? '';
           const seen: LatestPart = {
@@ -108,8 +115,8 @@ export class MultipartSessions {
   }
 
   /** The latest upload of every part, for completing without a list: refused where that is ambiguous (see above). */
-  async latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    const parts = await this.listPartUploads(bucket, key, uploadId);
+  async latestPartsToComplete(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<UploadedPart[]> {
+    const parts = await this.listPartUploads(bucket, key, uploadId, principal);
     const unclear = parts.find((part) => part.latestEtags.length > 1);
     if (unclear) {
       throw new Conflict(
@@ -124,17 +131,18 @@ export class MultipartSessions {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    options: { exclusive?: boolean } = {},
+    options: { exclusive?: boolean; principal?: Principal } = {},
   ): Promise<Written> {
+    const { principal } = options;
     // SeaweedFS completes with any upload of a part number the ETag names, even one uploaded
     // again since; S3 (and MinIO) refuse all but the last. Check against the latest here.
-    if (this.s3.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts);
+    if (this.s3.settings.engine === 'seaweedfs') await this.refuseSupersededParts(bucket, key, uploadId, parts, principal);
     this.s3.writing(bucket, key);
     // A completion of thousands of parts keeps the store busy: it waits its turn among heavy calls.
     return this.s3.call(
       'completeMultipartUpload',
       () =>
-        this.s3.heavy(async () => {
+        this.s3.heavy(principal, async () => {
           const answer = await this.s3.client.send(
             new CompleteMultipartUploadCommand({
               Bucket: bucket,
@@ -161,8 +169,9 @@ export class MultipartSessions {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
+    principal: Principal,
   ): Promise<void> {
-    const latest = new Map((await this.listPartUploads(bucket, key, uploadId)).map((part) => [part.partNumber, part]));
+    const latest = new Map((await this.listPartUploads(bucket, key, uploadId, principal)).map((part) => [part.partNumber, part]));
     for (const { partNumber, etag } of parts) {
       const part = latest.get(partNumber);
       if (!part?.latestEtags.some((candidate) => unquote(candidate) === unquote(etag)))
@@ -170,10 +179,9 @@ export class MultipartSessions {
     }
   }
 
-  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.s3.call('abortMultipartUpload', () =>
-      this.s3.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
-    );
+  async abortMultipart(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<void> {
+    const command = new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId });
+    await this.s3.call('abortMultipartUpload', () => this.s3.turn(principal, () => this.s3.client.send(command)));
   }
 
   /**

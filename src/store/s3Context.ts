@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config';
+import type { Principal } from '../shares';
 import { headerOf, type SignedAnswer, type SignedHttp } from './signedHttp';
 import type { ObjectInfo } from './types';
 
@@ -21,15 +22,17 @@ export interface S3Context {
   readonly http: SignedHttp;
   /** Runs one exchange, timed; failures come out as domain errors (exclusive: a failed precondition is a Conflict). */
   call<T>(operation: string, exchange: () => Promise<T>, exclusive?: boolean): Promise<T>;
-  /** Runs long store work (a completion, a copy) in its fair turn among callers' heavy calls. */
-  heavy<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs small store work (one call, or a few in a row) in its principal's turn (shares.ts). */
+  turn<T>(principal: Principal, work: () => Promise<T>): Promise<T>;
+  /** Runs long store work (a completion, a copy) in its principal's turn among heavy calls. */
+  heavy<T>(principal: Principal, work: () => Promise<T>): Promise<T>;
   /** An object is about to be written at this key. */
   writing(bucket: string, key: string): void;
 }
 
 /** The object's headers as the store has them (nothing settled: also for buckets not the gateway's). */
-export async function headAsStored(http: SignedHttp, bucket: string, key: string): Promise<ObjectInfo> {
-  const answer = await http.send({ method: 'HEAD', bucket, key });
+export async function headAsStored(http: SignedHttp, bucket: string, key: string, principal?: Principal): Promise<ObjectInfo> {
+  const answer = await http.send({ method: 'HEAD', bucket, key, principal });
   await answer.body.dump();
   return objectInfo(answer.headers);
 }

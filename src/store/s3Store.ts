@@ -11,11 +11,10 @@
  * nothing above it imports the AWS SDK.
  */
 import type { Readable } from 'node:stream';
-import { HeadBucketCommand, ListObjectsV2Command, S3Client, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { InitializeMiddleware } from '@smithy/types';
 import type { S3Settings } from '../config';
-import { currentPrincipal, FairPool } from '../shares';
+import { FairPool, type Principal } from '../shares';
 import { Conflict, NotModified, StorageError, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
 import { endpointOf, isPreconditionFailure, statusOf, translate } from './failures';
@@ -73,6 +72,8 @@ export const HEAVY_CALLS_PER_CALLER = 2;
 export const HEAVY_CALLS_QUEUED_PER_CALLER = 16;
 /** Part buffers for uploads of unknown length unless told otherwise: 8 of 16 MiB. */
 const DEFAULT_PART_BUFFER_BYTES = 128 * 1024 ** 2;
+/** Parent paths a collision check asks about at once. */
+const PARENTS_AT_ONCE = 4;
 /** A call that waits longer than this for its turn is answered 503 (the gateway is busy). */
 const TURN_WAIT_MS = 10_000;
 /** Completions and copies wait longer: each one ahead may take seconds. */
@@ -216,8 +217,6 @@ export class S3Store implements Store {
     });
     // Configured endpoints (not AWS's own, which the SDK resolves): each attempt to a healthy one.
     if (endpoint !== undefined) for (const client of [this.client, this.copies, this.transfers]) routeByHealth(client, this.endpoints);
-    takeTurns(this.client, this.smallCalls);
-    takeTurns(this.copies, this.heavyCalls);
     const context: S3Context = {
       settings,
       client: this.client,
@@ -225,7 +224,8 @@ export class S3Store implements Store {
       copies: this.copies,
       http: this.http,
       call: (operation, exchange, exclusive) => this.call(operation, exchange, exclusive),
-      heavy: (work) => this.heavyCalls.run(currentPrincipal(), work),
+      turn: (principal, work) => this.smallCalls.run(principal, work),
+      heavy: (principal, work) => this.heavyCalls.run(principal, work),
       writing: (bucket, key) => this.nonObjects.forget(bucket, key),
     };
     this.sessions = new MultipartSessions(context);
@@ -331,8 +331,8 @@ export class S3Store implements Store {
     });
   }
 
-  async head(bucket: string, key: string): Promise<ObjectInfo> {
-    return this.call('headObject', async () => this.records.settle(bucket, key, await headAsStored(this.http, bucket, key)));
+  async head(bucket: string, key: string, principal?: Principal): Promise<ObjectInfo> {
+    return this.call('headObject', async () => this.records.settle(bucket, key, await headAsStored(this.http, bucket, key, principal)));
   }
 
   // ---- SeaweedFS: settling what upload URLs stored -------------------------------------------
@@ -384,7 +384,7 @@ export class S3Store implements Store {
   }
 
   /** Idempotent, as in S3: deleting a missing key succeeds. */
-  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions) {
+  copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions): Promise<Written> {
     return this.serverCopies.copy(source, target, options);
   }
 
@@ -394,16 +394,16 @@ export class S3Store implements Store {
     return this.sessions.createMultipart(bucket, key, options);
   }
 
-  listUploads(bucket: string, key: string): Promise<OpenUpload[]> {
-    return this.sessions.listUploads(bucket, key);
+  listUploads(bucket: string, key: string, principal?: Principal): Promise<OpenUpload[]> {
+    return this.sessions.listUploads(bucket, key, principal);
   }
 
-  listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    return this.sessions.listParts(bucket, key, uploadId);
+  listParts(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<UploadedPart[]> {
+    return this.sessions.listParts(bucket, key, uploadId, principal);
   }
 
-  latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
-    return this.sessions.latestPartsToComplete(bucket, key, uploadId);
+  latestPartsToComplete(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<UploadedPart[]> {
+    return this.sessions.latestPartsToComplete(bucket, key, uploadId, principal);
   }
 
   completeMultipart(
@@ -411,13 +411,13 @@ export class S3Store implements Store {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    options?: { exclusive?: boolean },
+    options?: { exclusive?: boolean; principal?: Principal },
   ) {
     return this.sessions.completeMultipart(bucket, key, uploadId, parts, options);
   }
 
-  abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
-    return this.sessions.abortMultipart(bucket, key, uploadId);
+  abortMultipart(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<void> {
+    return this.sessions.abortMultipart(bucket, key, uploadId, principal);
   }
 
   // ---- sweeps the gateway runs in the background (gateway.ts) ---------------------------------
@@ -437,9 +437,9 @@ export class S3Store implements Store {
     return this.sessions.abortStaleUploads(bucket, olderThanMs);
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
+  async delete(bucket: string, key: string, principal?: Principal): Promise<void> {
     await this.call('deleteObject', async () => {
-      const answer = await this.http.send({ method: 'DELETE', bucket, key });
+      const answer = await this.http.send({ method: 'DELETE', bucket, key, principal });
       await answer.body.dump();
     });
   }
@@ -448,11 +448,23 @@ export class S3Store implements Store {
    * Keys under `prefix` in key order, starting after `startAfter`. With a delimiter, keys that
    * go on past it are rolled up into common prefixes (one entry each, counted in maxKeys).
    */
-  async list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage> {
+  async list(
+    bucket: string,
+    prefix: string,
+    startAfter: string | undefined,
+    maxKeys: number,
+    delimiter?: string,
+    principal?: Principal,
+  ): Promise<ListPage> {
     return this.call('listObjects', async () => {
-      const answer = await this.client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: maxKeys, Delimiter: delimiter }),
-      );
+      const command = new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        StartAfter: startAfter,
+        MaxKeys: maxKeys,
+        Delimiter: delimiter,
+      });
+      const answer = await this.smallCalls.run(principal, () => this.client.send(command));
       return {
         keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
         prefixes: (answer.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
@@ -467,9 +479,10 @@ export class S3Store implements Store {
    * it (`a/b/c/...`). Some engines (MinIO) store keys as paths and cannot hold both: one of
    * the two becomes invisible to listing, or the write fails. Answers the colliding key.
    * A parent seen not to be an object within the last second is not asked again
-   * (recentNonObjects.ts): a burst of writes into one folder costs one listing each.
+   * (recentNonObjects.ts): a burst of writes into one folder costs one listing each. Parents
+   * are asked PARENTS_AT_ONCE at a time, shallowest first, each call in the caller's turn.
    */
-  async collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined> {
+  async collidingKey(bucket: string, key: string, floor: string, principal?: Principal): Promise<string | undefined> {
     return this.call('checkCollision', async () => {
       const segments = key.slice(floor.length).split('/');
       const parents = segments
@@ -477,24 +490,32 @@ export class S3Store implements Store {
         .map((_, i) => floor + segments.slice(0, i + 1).join('/'))
         .filter((parent) => !this.nonObjects.has(bucket, parent));
       const checkedAt = performance.now();
-      const [below, ...above] = await Promise.all([
-        this.http
-          .send({ method: 'GET', bucket, key: '', query: { 'list-type': '2', prefix: `${key}/`, 'max-keys': '1' } })
-          .then((answer) => answer.body.text()),
-        ...parents.map((parent) =>
-          this.http.send({ method: 'HEAD', bucket, key: parent }).then(
-            (answer) => answer.body.dump().then(() => true),
-            (error: unknown) => {
-              if (statusOf(error) !== 404) throw error;
-              this.nonObjects.remember(bucket, parent, checkedAt);
-              return false;
-            },
-          ),
-        ),
-      ]);
-      const parent = parents.find((_, i) => above[i]);
-      if (parent !== undefined) return parent;
-      return firstListedKey(below);
+      const isObject = (parent: string) =>
+        this.http.send({ method: 'HEAD', bucket, key: parent, principal }).then(
+          (answer) => answer.body.dump().then(() => true),
+          (error: unknown) => {
+            if (statusOf(error) !== 404) throw error;
+            this.nonObjects.remember(bucket, parent, checkedAt);
+            return false;
+          },
+        );
+      const below = this.http
+        .send({ method: 'GET', bucket, key: '', query: { 'list-type': '2', prefix: `${key}/`, 'max-keys': '1' }, principal })
+        .then((answer) => answer.body.text());
+      // Parents a few at a time, shallowest first: a deep key never queues dozens of calls at
+      // once, and the first object found (or the first refusal) ends the check.
+      try {
+        for (let i = 0; i < parents.length; i += PARENTS_AT_ONCE) {
+          const batch = parents.slice(i, i + PARENTS_AT_ONCE);
+          const objects = await Promise.all(batch.map(isObject));
+          const parent = batch.find((_, j) => objects[j]);
+          if (parent !== undefined) return parent;
+        }
+      } finally {
+        // Read (or failed) either way, so its connection goes back to the pool.
+        await below.catch(() => undefined);
+      }
+      return firstListedKey(await below);
     });
   }
 
@@ -563,14 +584,4 @@ export class S3Store implements Store {
       this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
   }
-}
-
-/**
- * Every command of an SDK client waits for its turn in `pool`, counted against the principal
- * of the work that sends it, for the whole command (its retries included).
- */
-function takeTurns(client: S3Client, pool: FairPool): void {
-  const turn: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => (args) =>
-    pool.run(currentPrincipal(), () => next(args));
-  client.middlewareStack.add(turn, { step: 'initialize', name: 'fairTurns', priority: 'high' });
 }

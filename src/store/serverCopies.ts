@@ -39,7 +39,7 @@ export class ServerCopies {
     let info: ObjectInfo;
     try {
       // A copy source is outside the gateway's buckets: read as stored, never settled.
-      info = await this.s3.call('headObject', () => headAsStored(this.s3.http, source.bucket, source.key));
+      info = await this.s3.call('headObject', () => headAsStored(this.s3.http, source.bucket, source.key, options.principal));
     } catch (error) {
       if (error instanceof NotFound) throw new NotFound('No object at the source key (or no such source bucket)');
       if (error instanceof StoreAccessDenied) throw new Forbidden('The gateway may not read that source bucket');
@@ -57,13 +57,12 @@ export class ServerCopies {
       'copyObject',
       async () => {
         if (info.contentLength <= this.limits.singleCopyLimit && !options.exclusive) {
-          const answer = await this.s3.copies.send(
-            new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' }),
-          );
+          const command = new CopyObjectCommand({ ...written, CopySource: copySource, MetadataDirective: 'REPLACE' });
+          const answer = await this.s3.heavy(options.principal, () => this.s3.copies.send(command));
           return { etag: answer.CopyObjectResult?.ETag ?? '', size: info.contentLength };
         }
         const partSize = Math.max(this.limits.copyPartSize, Math.ceil(info.contentLength / 10_000));
-        const { UploadId } = await this.s3.client.send(new CreateMultipartUploadCommand(written));
+        const { UploadId } = await this.s3.turn(options.principal, () => this.s3.client.send(new CreateMultipartUploadCommand(written)));
         if (!UploadId) throw new Error('the store created a multipart upload without an id');
         const ranges: { partNumber: number; range: string | undefined }[] = [];
         for (let start = 0, n = 1; start < info.contentLength; start += partSize, n++) {
@@ -76,30 +75,28 @@ export class ServerCopies {
           for (let i = 0; i < ranges.length; i += COPY_PARALLEL_PARTS) {
             const batch = ranges.slice(i, i + COPY_PARALLEL_PARTS);
             const answers = await Promise.all(
-              batch.map(({ partNumber, range }) =>
-                this.s3.copies.send(
-                  new UploadPartCopyCommand({
-                    Bucket: target.bucket,
-                    Key: target.key,
-                    UploadId,
-                    PartNumber: partNumber,
-                    CopySource: copySource,
-                    CopySourceRange: range,
-                  }),
-                ),
-              ),
+              batch.map(({ partNumber, range }) => {
+                const command = new UploadPartCopyCommand({
+                  Bucket: target.bucket,
+                  Key: target.key,
+                  UploadId,
+                  PartNumber: partNumber,
+                  CopySource: copySource,
+                  CopySourceRange: range,
+                });
+                return this.s3.heavy(options.principal, () => this.s3.copies.send(command));
+              }),
             );
             answers.forEach((answer, j) => parts.push({ PartNumber: batch[j]?.partNumber ?? 0, ETag: answer.CopyPartResult?.ETag ?? '' }));
           }
-          const done = await this.s3.client.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: target.bucket,
-              Key: target.key,
-              UploadId,
-              MultipartUpload: { Parts: parts },
-              ...(options.exclusive && { IfNoneMatch: '*' }),
-            }),
-          );
+          const complete = new CompleteMultipartUploadCommand({
+            Bucket: target.bucket,
+            Key: target.key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+            ...(options.exclusive && { IfNoneMatch: '*' }),
+          });
+          const done = await this.s3.heavy(options.principal, () => this.s3.client.send(complete));
           return { etag: done.ETag ?? '', size: info.contentLength };
         } catch (error) {
           await this.sessions.abortQuietly(target.bucket, target.key, UploadId);

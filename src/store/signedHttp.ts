@@ -11,7 +11,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { Agent, type Dispatcher } from 'undici';
-import { currentPrincipal, type FairPool } from '../shares';
+import type { FairPool, Principal } from '../shares';
 import type { StoreEndpoints } from './endpoints';
 import { failureOf, isNetworkFailure, markEndpoint, StoreHttpError } from './failures';
 import { escapeKey, escapeQuery, NodeSha256 } from './urlSigner';
@@ -25,6 +25,8 @@ export interface SignedCall {
   headers?: Record<string, string | undefined>;
   body?: Readable | Buffer;
   signal?: AbortSignal;
+  /** Whose call it is: a small call takes its turn in that principal's share. */
+  principal?: Principal;
 }
 
 export interface SignedAnswer {
@@ -93,7 +95,7 @@ export class SignedHttp {
    */
   async send(call: SignedCall): Promise<SignedAnswer> {
     const pool = this.settings.smallCalls;
-    if (pool && isSmall(call)) return pool.run(currentPrincipal(), () => this.sendAnywhere(call));
+    if (pool && isSmall(call)) return pool.run(call.principal, () => this.sendAnywhere(call));
     return this.sendAnywhere(call);
   }
 

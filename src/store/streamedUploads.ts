@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { CompleteMultipartUploadCommand, DeleteObjectCommand, UploadPartCommand, type CompletedPart } from '@aws-sdk/client-s3';
-import { currentPrincipal, type FairPool, type Release } from '../shares';
+import type { FairPool, Release } from '../shares';
 import type { MultipartSessions } from './multipartSessions';
 import { entriesUnder, type S3Context } from './s3Context';
 import type { WriteOptions, Written } from './types';
@@ -37,7 +37,7 @@ export class StreamedUploads {
   async put(bucket: string, key: string, body: Readable, options: WriteOptions): Promise<Written> {
     // The first part buffer, or a refusal before anything is read or opened: the pool bounds
     // what all uploads of unknown length hold, whoever sends them and however slowly.
-    const principal = currentPrincipal() ?? '';
+    const principal = options.principal ?? '';
     const held: Release[] = [this.buffers.tryAcquire(principal)];
     try {
       return await this.streamWithEntry(bucket, key, body, options, principal, held);

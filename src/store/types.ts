@@ -2,8 +2,15 @@
  * What the storage service needs of an object store, as four small interfaces, and the shapes
  * that cross the seam. The S3 implementation is s3Store.ts; tests also run the service on an
  * in-memory one (test/support/memoryStore.ts). Nothing here knows S3 or HTTP.
+ *
+ * Calls made for a caller name its principal (`principal`, a token's subject): the store calls
+ * they cause take turns in that principal's share of the store (shares.ts). Omitted, a call is
+ * the gateway's own.
  */
 import type { Readable } from 'node:stream';
+import type { Principal } from '../shares';
+
+export type { Principal } from '../shares';
 import type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
 
 export type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
@@ -34,6 +41,7 @@ export interface WriteOptions {
   metadata: Record<string, string>;
   /** Only create: refuse (Conflict) if an object is already at the key, atomically in the store. */
   exclusive?: boolean;
+  principal?: Principal;
 }
 
 export interface CopyOptions extends Omit<WriteOptions, 'contentType'> {
@@ -91,37 +99,44 @@ export interface DownloadUrlOptions {
 /** Reading and writing whole objects. Failures are the errors of src/errors.ts. */
 export interface ObjectAccess {
   get(bucket: string, key: string, conditions?: ReadConditions): Promise<StoredObject>;
-  head(bucket: string, key: string): Promise<ObjectInfo>;
+  head(bucket: string, key: string, principal?: Principal): Promise<ObjectInfo>;
   /** Streams the body to the object; a body that fails before its end stores nothing. */
   put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<Written>;
-  delete(bucket: string, key: string): Promise<void>;
+  delete(bucket: string, key: string, principal?: Principal): Promise<void>;
   /** Keys under `prefix` in key order, starting after `startAfter`; with a delimiter, folders rolled up into prefixes. */
-  list(bucket: string, prefix: string, startAfter: string | undefined, maxKeys: number, delimiter?: string): Promise<ListPage>;
+  list(
+    bucket: string,
+    prefix: string,
+    startAfter: string | undefined,
+    maxKeys: number,
+    delimiter?: string,
+    principal?: Principal,
+  ): Promise<ListPage>;
   /** A server-side copy, from any bucket the gateway can read; metadata replaced, type as `contentTypeFor` says. */
   copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions): Promise<Written>;
   /**
    * The key of an object that `key` would collide with as a file and a folder of one name: at
    * one of its parent paths below `floor`, or under it. Undefined when there is none.
    */
-  collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined>;
+  collidingKey(bucket: string, key: string, floor: string, principal?: Principal): Promise<string | undefined>;
 }
 
 /** Multipart upload sessions, whose parts callers send straight to the store. */
 export interface UploadSessions {
   createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string>;
   /** Unfinished uploads to exactly this key, oldest first: the only proof an id belongs to a key. */
-  listUploads(bucket: string, key: string): Promise<OpenUpload[]>;
-  listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]>;
+  listUploads(bucket: string, key: string, principal?: Principal): Promise<OpenUpload[]>;
+  listParts(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<UploadedPart[]>;
   /** The latest upload of every part, for completing without a list of parts. */
-  latestPartsToComplete(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]>;
+  latestPartsToComplete(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<UploadedPart[]>;
   completeMultipart(
     bucket: string,
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    options?: { exclusive?: boolean },
+    options?: { exclusive?: boolean; principal?: Principal },
   ): Promise<Written>;
-  abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
+  abortMultipart(bucket: string, key: string, uploadId: string, principal?: Principal): Promise<void>;
 }
 
 /** URLs that let their holder do one thing to one object, without a token. */

@@ -1,4 +1,4 @@
-import { MAX_KEY_BYTES, MAX_SEGMENT_BYTES, validateKey, validatePrefix } from '../../src/storage/keys';
+import { MAX_KEY_BYTES, MAX_KEY_DEPTH, MAX_SEGMENT_BYTES, validateKey, validateNewKey, validatePrefix } from '../../src/storage/keys';
 import { InvalidKey } from '../../src/errors';
 
 describe('validateKey', () => {
@@ -29,6 +29,10 @@ describe('validateKey', () => {
     ['back\\slash', 'backslash'],
     ['lone \ud800 surrogate', 'UTF-8'],
     ['a'.repeat(MAX_SEGMENT_BYTES + 1), `at most ${MAX_SEGMENT_BYTES} bytes`],
+    ['a/ .. /b', "'.' or '..'"],
+    ['r/xl.meta', 'reserves'],
+    ['dir__XLDIR__', 'reserves'],
+    ['a/b__XLDIR__/c', 'reserves'],
   ])('refuses %j (%s)', (key, reason) => {
     expect(() => validateKey(key)).toThrow(InvalidKey);
     expect(() => validateKey(key)).toThrow(reason);
@@ -41,6 +45,28 @@ describe('validateKey', () => {
     expect(validateKey(fits)).toBe(fits);
     expect(() => validateKey(`${fits}x`)).toThrow(`at most ${MAX_KEY_BYTES} bytes`);
     expect(MAX_KEY_BYTES + 41).toBe(1024);
+  });
+});
+
+describe('validateNewKey', () => {
+  const deep = (depth: number) => Array.from({ length: depth }, (_, i) => `p${i}`).join('/');
+
+  it(`accepts a key of ${MAX_KEY_DEPTH} parts and refuses one more, naming the limit`, () => {
+    expect(validateNewKey(deep(MAX_KEY_DEPTH))).toBe(deep(MAX_KEY_DEPTH));
+    expect(() => validateNewKey(deep(MAX_KEY_DEPTH + 1))).toThrow(`at most ${MAX_KEY_DEPTH}`);
+    try {
+      validateNewKey(deep(MAX_KEY_DEPTH + 1));
+    } catch (error) {
+      expect((error as InvalidKey).limit).toBe('key_depth');
+    }
+  });
+
+  it('applies the key rules first', () => {
+    expect(() => validateNewKey('a//b')).toThrow('empty segment');
+  });
+
+  it('leaves deeper keys to reads (validateKey)', () => {
+    expect(validateKey(deep(MAX_KEY_DEPTH + 10))).toBe(deep(MAX_KEY_DEPTH + 10));
   });
 });
 

@@ -1,6 +1,6 @@
 /** Fair shares (src/shares.ts): bounded slots, a share per principal, turns in rotation. */
 import { Busy, TooManyRequests } from '../../src/errors';
-import { currentPrincipal, FairPool, runAs, type Release } from '../../src/shares';
+import { FairPool, type Release } from '../../src/shares';
 
 const pool = (options: Partial<ConstructorParameters<typeof FairPool>[0]> = {}) =>
   new FairPool({ limit: 'store_calls', slots: 4, perPrincipal: 2, queuedPerPrincipal: 3, maxWaitMs: 1000, what: 'calls', ...options });
@@ -104,17 +104,6 @@ describe('FairPool', () => {
     const held = await p.acquire('a');
     await expect(p.run(undefined, async () => 'done')).resolves.toBe('done');
     held();
-  });
-});
-
-describe('runAs', () => {
-  it('carries the principal through awaits and timers started inside', async () => {
-    const seen = await runAs('alice', async () => {
-      await settle();
-      return new Promise<string | undefined>((resolve) => setTimeout(() => resolve(currentPrincipal()), 1));
-    });
-    expect(seen).toBe('alice');
-    expect(currentPrincipal()).toBeUndefined();
   });
 });
 

@@ -1,14 +1,11 @@
 /**
  * Every Storage API request carries `Authorization: Bearer <JWT>`; this verifies it and
- * decides who the caller acts as (its own namespace, or another for a service token). The
- * principal, whose share of the gateway's resources the request uses, is the token's subject
- * whatever namespace it acts for.
+ * decides who the caller acts as (its own namespace, or another for a service token).
  */
 import type { RequestHandler } from 'express';
 import { callerFor, NAMESPACE_HEADER } from '../../auth/principals';
 import type { TokenVerifier } from '../../auth/tokens';
 import { Unauthorized } from '../../errors';
-import { runAs } from '../../shares';
 
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req, res, next) => {
@@ -18,7 +15,6 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
     if (!match?.[1]) throw new Unauthorized('The Authorization header must be Bearer <token>');
     const identity = await verifier.verify(match[1]);
     res.locals.caller = callerFor(identity, req.get(NAMESPACE_HEADER) || undefined);
-    // Everything this request makes the store do is counted against its principal (shares.ts).
-    runAs(identity.subject, next);
+    next();
   };
 }

@@ -36,6 +36,8 @@ interface Watched {
   /** Time the gateway has waited on the caller since the window began, and the bytes moved in it. */
   slowMs: number;
   moved: number;
+  /** The answer is done; only the body may still be arriving. */
+  answered: boolean;
 }
 
 export function minimumRate(rate: MinimumRate): RequestHandler {
@@ -48,7 +50,7 @@ export function minimumRate(rate: MinimumRate): RequestHandler {
   const sample = () => {
     for (const w of watched) {
       const socket = w.socket;
-      if (socket.destroyed) {
+      if (socket.destroyed || (w.answered && w.req.complete)) {
         watched.delete(w);
         continue;
       }
@@ -86,17 +88,18 @@ export function minimumRate(rate: MinimumRate): RequestHandler {
 
   return (req, res, next) => {
     const socket = req.socket;
-    const w: Watched = { req, res, socket, read: socket.bytesRead, written: socket.bytesWritten, slowMs: 0, moved: 0 };
+    const w: Watched = { req, res, socket, read: socket.bytesRead, written: socket.bytesWritten, slowMs: 0, moved: 0, answered: false };
     watched.add(w);
-    // Watched until both the answer is done and the body is read: a body still trickling in
-    // after a refusal holds the connection too.
-    let open = 2;
-    const done = () => {
-      if (--open === 0) watched.delete(w);
-    };
-    res.once('close', done);
-    if (req.complete) done();
-    else req.once('close', done);
+    // Watched until the answer is done and the body is read: a body still trickling in after a
+    // refusal holds the connection too (the sampler lets go of it once read or cut).
+    res.once('close', () => {
+      if (req.complete) {
+        watched.delete(w);
+        return;
+      }
+      w.answered = true;
+      req.once('close', () => watched.delete(w));
+    });
     if (!timer) {
       timer = setInterval(sample, sampleMs);
       timer.unref();
