@@ -113,7 +113,7 @@ const envSchema = z.object({
   MIN_TRANSFER_RATE_WINDOW_SECONDS: int(5, 3600).default(30),
   HEADERS_TIMEOUT_SECONDS: int(1, 300).default(10),
   MAX_CONNECTIONS: int(16, 1_000_000).default(4096),
-  UNKNOWN_LENGTH_BUFFER_MIB: int(16, 64 * 1024).default(128),
+  UNKNOWN_LENGTH_BUFFER_MIB: int(16, 64 * 1024).default(96),
   MAX_UPLOAD_SESSIONS_PER_KEY: int(1, 1000).default(8),
   MAX_UPLOAD_SESSIONS_PER_CALLER: int(1, 1000).default(100),
   WEB_CONCURRENCY: int(1, 256).optional(),

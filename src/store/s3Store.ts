@@ -70,8 +70,8 @@ export const STORE_CALLS_QUEUED_PER_CALLER = 256;
 export const HEAVY_CALL_SLOTS = 4;
 export const HEAVY_CALLS_PER_CALLER = 2;
 export const HEAVY_CALLS_QUEUED_PER_CALLER = 16;
-/** Part buffers for uploads of unknown length unless told otherwise: 8 of 16 MiB. */
-const DEFAULT_PART_BUFFER_BYTES = 128 * 1024 ** 2;
+/** Part buffers for uploads of unknown length unless told otherwise: 6 of 16 MiB. */
+const DEFAULT_PART_BUFFER_BYTES = 96 * 1024 ** 2;
 /** Parent paths a collision check asks about at once. */
 const PARENTS_AT_ONCE = 4;
 /** A call that waits longer than this for its turn is answered 503 (the gateway is busy). */
