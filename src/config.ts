@@ -112,12 +112,14 @@ const envSchema = z.object({
   MIN_TRANSFER_RATE_BYTES: int(0, 1024 ** 3).default(1024),
   MIN_TRANSFER_RATE_WINDOW_SECONDS: int(5, 3600).default(30),
   HEADERS_TIMEOUT_SECONDS: int(1, 300).default(10),
+  REQUEST_DEADLINE_SECONDS: int(1, 3600).default(30),
   MAX_CONNECTIONS: int(16, 1_000_000).default(4096),
   UNKNOWN_LENGTH_BUFFER_MIB: int(16, 64 * 1024).default(96),
   MAX_UPLOAD_SESSIONS_PER_KEY: int(1, 1000).default(8),
   MAX_UPLOAD_SESSIONS_PER_CALLER: int(1, 1000).default(100),
   WEB_CONCURRENCY: int(1, 256).optional(),
   ORPHAN_UPLOAD_AGE_SECONDS: int(1, 30 * 24 * 3600).default(3600),
+  MULTIPART_ABANDON_HOURS: int(1, 24 * 30).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -222,6 +224,8 @@ export interface Config {
   minTransferRate: { bytesPerSecond: number; windowSeconds: number };
   /** Request line and headers must arrive within this. */
   headersTimeoutSeconds: number;
+  /** Once a request's body has arrived, its answer must begin within this (else 503). */
+  requestDeadlineSeconds: number;
   /** Connections open at once, per worker process; more are refused at accept. */
   maxConnections: number;
   /** Bytes all uploads without a Content-Length may hold in part buffers at once, per worker. */
@@ -232,6 +236,8 @@ export interface Config {
   webConcurrency: number;
   /** The gateway's own streamed uploads left this long by a dead process are aborted. */
   orphanUploadAgeSeconds: number;
+  /** Callers' multipart sessions left open this long are aborted (MinIO and SeaweedFS). */
+  multipartAbandonHours: number;
   logLevel: string;
   /** On SIGTERM/SIGINT, in-flight requests get this long before connections are cut. */
   shutdownGraceSeconds: number;
@@ -341,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTransfers: e.MAX_TRANSFERS,
     minTransferRate: { bytesPerSecond: e.MIN_TRANSFER_RATE_BYTES, windowSeconds: e.MIN_TRANSFER_RATE_WINDOW_SECONDS },
     headersTimeoutSeconds: e.HEADERS_TIMEOUT_SECONDS,
+    requestDeadlineSeconds: e.REQUEST_DEADLINE_SECONDS,
     maxConnections: e.MAX_CONNECTIONS,
     unknownLengthBufferBytes: e.UNKNOWN_LENGTH_BUFFER_MIB * 1024 * 1024,
     maxUploadSessions: { perKey: e.MAX_UPLOAD_SESSIONS_PER_KEY, perCaller: e.MAX_UPLOAD_SESSIONS_PER_CALLER },
@@ -348,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // but one process in local mode, where the store needs the same cores (measured: two workers
     // beside an embedded MinIO on 2 cores were slower and held three times the memory).
     orphanUploadAgeSeconds: e.ORPHAN_UPLOAD_AGE_SECONDS,
+    multipartAbandonHours: e.MULTIPART_ABANDON_HOURS,
     webConcurrency: e.WEB_CONCURRENCY ?? (embeddedStore ? 1 : os.availableParallelism()),
     logLevel: e.LOG_LEVEL,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,

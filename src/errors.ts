@@ -27,6 +27,8 @@ export const LIMIT_NAMES = [
   'unknown_length_uploads',
   'transfer_rate',
   'body_deadline',
+  'request_deadline',
+  'store_stalled',
   'headers_timeout',
   'connections',
   'sessions_per_key',
@@ -132,6 +134,19 @@ export class StoreUnavailable extends StorageError {
    */
   constructor(
     message = 'The object store is unavailable; try again shortly',
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The store is full: not worth retrying until an operator makes room. */
+export class InsufficientStorage extends StorageError {
+  readonly status = 507;
+  readonly code = 'insufficient_storage';
+  constructor(
+    message = 'The object store is full: nothing more can be stored until space is freed',
+    /** What the store said and where, for the log line. */
     readonly reason?: string,
   ) {
     super(message);

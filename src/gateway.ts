@@ -147,6 +147,11 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const buckets = STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type));
     const sweeper = sweepOrphans(store, buckets, orphanAgeMs, () => preparation.done, logger);
     cleanups.push(() => clearInterval(sweeper));
+    // AWS applies the buckets' abort rule itself; MinIO refuses it, SeaweedFS does not apply it.
+    if (config.s3.engine !== 'aws') {
+      const abandoned = abortAbandonedSessions(service, config.multipartAbandonHours * 3600_000, () => preparation.done, logger);
+      cleanups.push(() => clearInterval(abandoned));
+    }
     if (config.s3.engine === 'seaweedfs') {
       const timers = keepSeaweedfsPromises(store, buckets, bucketName(config.bucketPrefix, 'tmp'), () => preparation.done, logger);
       cleanups.push(() => timers.forEach((timer) => clearInterval(timer)));
@@ -172,6 +177,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
         bytesPerSecond: config.minTransferRate.bytesPerSecond,
         windowMs: config.minTransferRate.windowSeconds * 1000,
       },
+      requestDeadlineMs: config.requestDeadlineSeconds * 1000,
       corsOrigins: config.corsOrigins,
       console: { dir: options.consoleDir ?? DEFAULT_CONSOLE_DIR, storeOrigins: storeOriginsOf(config.s3) },
     });
@@ -318,6 +324,30 @@ function sweepOrphans(store: S3Store, buckets: string[], orphanAgeMs: number, re
   };
   void sweep();
   const timer = setInterval(() => void sweep(), Math.min(orphanAgeMs / 2, 10 * 60_000));
+  timer.unref();
+  return timer;
+}
+
+/**
+ * Aborts callers' multipart sessions left open longer than `olderThanMs` (their parts hold
+ * space until then), at start and then every quarter of that age (at most every 30 minutes).
+ * Several replicas may do this at once: aborting twice is harmless.
+ */
+function abortAbandonedSessions(service: StorageService, olderThanMs: number, ready: () => boolean, logger: Logger): NodeJS.Timeout {
+  const sweep = async () => {
+    if (!ready()) return;
+    const aborted = await service.abortAbandonedSessions(olderThanMs).catch((error: unknown) => {
+      logger.warn(
+        { reason: (error as { reason?: string }).reason ?? (error as Error).message },
+        'could not abort abandoned upload sessions; will retry',
+      );
+      return 0;
+    });
+    if (aborted > 0)
+      logger.info({ aborted, olderThanHours: olderThanMs / 3600_000 }, 'aborted multipart upload sessions callers left open');
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), Math.min(olderThanMs / 4, 30 * 60_000));
   timer.unref();
   return timer;
 }

@@ -24,6 +24,8 @@ export const EXIT = {
   unavailable: 6,
   /** Something is already at the key and may not be replaced (products), or the key is a folder. */
   conflict: 7,
+  /** Interrupted (Ctrl-C), as shells report a SIGINT. */
+  interrupted: 130,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
@@ -34,11 +36,19 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof UnauthorizedError) return EXIT.unauthorized;
   if (error instanceof BadRequestError || error instanceof UsageError) return EXIT.usage;
   if (error instanceof UnavailableError) return EXIT.unavailable;
+  if (error instanceof InterruptedError) return EXIT.interrupted;
   return EXIT.failure;
 }
 
 /** A command used wrongly, found after commander's own checks. */
 export class UsageError extends Error {}
+
+/** The person pressed Ctrl-C; what the command had begun was undone where it could be. */
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted; the upload was stopped and its parts removed from the store');
+  }
+}
 
 /** The error as one line for a person, or as JSON for a script. */
 export function describeError(error: unknown, json: boolean): string {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { StorageClient, STORAGE_TYPES, type StorageType } from '../client';
-import { describeError, exitCodeFor, UsageError } from './exitCodes';
+import { describeError, EXIT, exitCodeFor, InterruptedError, UsageError } from './exitCodes';
 import { bytes, progressDisplay } from './progress';
 
 interface GlobalOptions {
@@ -74,21 +74,45 @@ program
   .addOption(typeOption())
   .option('--content-type <type>', 'media type to store with the blob')
   .option('--no-resume', 'start over instead of resuming an interrupted upload of this file')
-  .action(async (source: string, key: string | undefined, options: { type: StorageType; contentType?: string; resume: boolean }) => {
-    if (source === '-' && !key) throw new UsageError('a key is needed when uploading from stdin');
-    const target = key ?? path.basename(source);
-    const progress = progressDisplay(`put ${target}`, !globals().json);
-    const result = await client()
-      .setFile(target, source === '-' ? process.stdin : source, {
-        type: options.type,
-        contentType: options.contentType,
-        resume: options.resume,
-        onProgress: progress.update,
-      })
-      .finally(progress.stop);
-    const resumed = result.resumedBytes > 0 ? ` (resumed: ${bytes(result.resumedBytes)} were already uploaded)` : '';
-    answer(result, `${result.key}: ${bytes(result.size)} stored${resumed}`);
-  });
+  .option('--keep-parts', 'when the upload fails or is interrupted, keep the parts sent so a later put of the same file resumes')
+  .action(
+    async (
+      source: string,
+      key: string | undefined,
+      options: { type: StorageType; contentType?: string; resume: boolean; keepParts?: boolean },
+    ) => {
+      if (source === '-' && !key) throw new UsageError('a key is needed when uploading from stdin');
+      const target = key ?? path.basename(source);
+      const progress = progressDisplay(`put ${target}`, !globals().json);
+      // Ctrl-C stops the upload and aborts its session (no parts left on the store); a second
+      // Ctrl-C leaves at once.
+      const interrupted = new AbortController();
+      const onInterrupt = () => {
+        if (interrupted.signal.aborted) process.exit(EXIT.interrupted);
+        interrupted.abort(new Error('interrupted'));
+      };
+      process.on('SIGINT', onInterrupt);
+      const result = await client()
+        .setFile(target, source === '-' ? process.stdin : source, {
+          type: options.type,
+          contentType: options.contentType,
+          resume: options.resume,
+          abortOnFailure: options.keepParts !== true,
+          onProgress: progress.update,
+          signal: interrupted.signal,
+        })
+        .catch((error: unknown) => {
+          if (interrupted.signal.aborted) throw new InterruptedError();
+          throw error;
+        })
+        .finally(() => {
+          progress.stop();
+          process.off('SIGINT', onInterrupt);
+        });
+      const resumed = result.resumedBytes > 0 ? ` (resumed: ${bytes(result.resumedBytes)} were already uploaded)` : '';
+      answer(result, `${result.key}: ${bytes(result.size)} stored${resumed}`);
+    },
+  );
 
 program
   .command('get')

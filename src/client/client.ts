@@ -72,6 +72,8 @@ export interface SetFileOptions extends TypeOption {
   onProgress?: ProgressCallback;
   /** Resume an interrupted upload of the same file (default true; files only). */
   resume?: boolean;
+  /** On failure or cancellation, abort the session rather than keep it to resume (default false). */
+  abortOnFailure?: boolean;
   /** A stream's length when known; picks a part size large enough for it. */
   size?: number;
 }
@@ -214,6 +216,7 @@ export class StorageClient {
       concurrency: this.concurrency,
       multipartThreshold: this.multipartThreshold,
       resume: options.resume ?? true,
+      abortOnFailure: options.abortOnFailure ?? false,
       size: options.size,
     });
   }

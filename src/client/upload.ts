@@ -34,6 +34,11 @@ export interface UploadSettings {
   multipartThreshold: number;
   /** Reuse an open session on the key (files only); when false a failed upload is aborted. */
   resume: boolean;
+  /**
+   * Abort the session when the upload fails or is cancelled, so no parts are left on the store
+   * (the CLI), rather than keep it for a later call to resume.
+   */
+  abortOnFailure?: boolean;
   /** A stream's length, when the caller knows it (picks the part size for huge streams). */
   size?: number;
 }
@@ -135,9 +140,9 @@ class Upload {
       await this.runParts(uploadId, nextPart, done);
       return { ...(await this.complete(uploadId, done, size)), parts: partCount, resumedBytes };
     } catch (error) {
-      // Left open, the session is what the next attempt resumes; the buckets' lifecycle rule
-      // removes it if nobody does.
-      if (!this.settings.resume) await this.abort(uploadId);
+      // Left open, the session is what the next attempt resumes; the gateway (or the buckets'
+      // lifecycle rule) removes it if nobody does.
+      if (!this.settings.resume || this.settings.abortOnFailure) await this.abort(uploadId);
       throw error;
     }
   }
@@ -251,8 +256,15 @@ class Upload {
 
   private async start(size: number | undefined): Promise<Session> {
     const query = { size, content_type: this.settings.contentType };
-    const response = await this.transport.api('POST', this.path, { query, signal: this.settings.signal, retry: false });
-    return (await response.json()) as Session;
+    // Not cancelled mid-way: a session the gateway opened must be known here to be aborted.
+    const response = await this.transport.api('POST', this.path, { query, retry: false });
+    const session = (await response.json()) as Session;
+    const signal = this.settings.signal;
+    if (signal?.aborted) {
+      if (!this.settings.resume || this.settings.abortOnFailure) await this.abort(session.uploadId);
+      signal.throwIfAborted();
+    }
+    return session;
   }
 
   /**

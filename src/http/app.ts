@@ -17,6 +17,7 @@ import { apiCors } from './middleware/cors';
 import { errorHandler, notFoundRoute } from './middleware/errors';
 import { transferLimit } from './middleware/transfers';
 import { minimumRate, type MinimumRate } from './middleware/slowClients';
+import { requestDeadline } from './middleware/deadline';
 import { FairPool } from '../shares';
 import { named, observe } from './middleware/observe';
 import { requestId } from './middleware/requestId';
@@ -58,7 +59,9 @@ export interface AppDependencies {
   /** A request on whose connection no byte moves for this long is cut. */
   idleTimeoutMs: number;
   /** A request on which the caller moves fewer bytes than this is cut. */
-  minTransferRate: MinimumRate;
+  minTransferRate: Omit<MinimumRate, 'storeStallMs'>;
+  /** Once its body has arrived, a request's answer must begin within this (else 503). */
+  requestDeadlineMs: number;
   /** Origins whose pages may call the API from a browser (CORS_ORIGINS). */
   corsOrigins?: readonly string[] | undefined;
   /** One-time sign-in links (an HS256 secret is configured); absent: POST /sign-in answers 404. */
@@ -129,7 +132,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(observe(deps.metrics));
-  app.use(minimumRate(deps.minTransferRate));
+  app.use(minimumRate({ ...deps.minTransferRate, storeStallMs: deps.requestDeadlineMs }));
+  app.use(requestDeadline({ ms: deps.requestDeadlineMs, underWay: (ms) => deps.service.storeCallsUnderWay(ms) }));
   app.use(securityHeaders());
 
   // Before any route: a preflight carries no token, and the API description is public.

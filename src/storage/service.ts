@@ -130,6 +130,26 @@ export class StorageService {
   }
 
   /**
+   * Aborts the multipart sessions callers started more than `olderThanMs` ago and left open,
+   * in every bucket: on engines whose lifecycle rules cannot (MinIO refuses the abort rule).
+   */
+  async abortAbandonedSessions(olderThanMs: number): Promise<number> {
+    let aborted = 0;
+    for (const type of STORAGE_TYPES) aborted += await this.sessions.abortAbandoned(this.bucketFor(type), olderThanMs);
+    return aborted;
+  }
+
+  /** What /readyz says beside being ready (the store is full). */
+  storeWarnings(): string[] {
+    return this.store.warnings();
+  }
+
+  /** What a request past its deadline was waiting on. */
+  storeCallsUnderWay(olderThanMs: number): { operation: string; seconds: number }[] {
+    return this.store.callsUnderWay(olderThanMs);
+  }
+
+  /**
    * What the caller may do on each storage type, read from the policy table, so a client (the
    * storage browser) offers only that; `note` is what the type's rules say to a refusal.
    */
@@ -161,7 +181,15 @@ export class StorageService {
     return { ...info, contentType: safeContentType(info.contentType) };
   }
 
-  async put(caller: Caller, type: StorageType, key: string, body: Readable, contentType: string, contentLength: number | undefined) {
+  async put(
+    caller: Caller,
+    type: StorageType,
+    key: string,
+    body: Readable,
+    contentType: string,
+    contentLength: number | undefined,
+    signal?: AbortSignal,
+  ) {
     const ref = this.resolve(caller, type, 'write', key);
     // Every input is checked before the store is asked anything.
     const checkedType = checkContentType(contentType);
@@ -172,6 +200,7 @@ export class StorageService {
       metadata: ownerMetadata(caller),
       exclusive: POLICY[type].createOnly,
       principal: caller.subject,
+      signal,
     });
   }
 

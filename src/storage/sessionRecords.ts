@@ -18,13 +18,15 @@ export const SESSION_RECORD_PREFIX = '.storage-gateway/sessions/';
 interface SessionRecord {
   key: string;
   uploadId: string;
+  /** When the session started (ms since the epoch): abandoned ones are aborted after a while. */
+  started: number;
 }
 
 export class SessionRecords {
   constructor(private readonly store: Store) {}
 
   async add(caller: Caller, bucket: string, key: string, uploadId: string): Promise<void> {
-    const body = Buffer.from(JSON.stringify({ key, uploadId } satisfies SessionRecord));
+    const body = Buffer.from(JSON.stringify({ key, uploadId, started: Date.now() } satisfies SessionRecord));
     await this.store.put(bucket, recordKey(caller.namespace, key, uploadId), Readable.from([body]), {
       contentType: 'application/json',
       contentLength: body.length,
@@ -58,13 +60,41 @@ export class SessionRecords {
     return open;
   }
 
+  /**
+   * Aborts the sessions in `bucket` started more than `olderThanMs` ago and still open, and
+   * drops their records: callers who never finished. Answers how many were aborted.
+   */
+  async abortAbandoned(bucket: string, olderThanMs: number): Promise<number> {
+    let aborted = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.list(bucket, SESSION_RECORD_PREFIX, after, 1000);
+      for (const record of page.keys) {
+        const session = await this.read(bucket, record);
+        if (session && Date.now() - session.started < olderThanMs) continue;
+        if (session) {
+          await this.store.abortMultipart(bucket, session.key, session.uploadId).catch((error: unknown) => {
+            if (!(error instanceof NotFound)) throw error;
+          });
+          aborted++;
+        }
+        await this.store.delete(bucket, record);
+      }
+      after = page.keys.at(-1);
+      if (!page.truncated || after === undefined) return aborted;
+    }
+  }
+
   private async read(bucket: string, record: string): Promise<SessionRecord | undefined> {
     try {
       const object = await this.store.get(bucket, record);
       const chunks: Buffer[] = [];
       for await (const chunk of object.body) chunks.push(chunk as Buffer);
-      const { key, uploadId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<SessionRecord>;
-      return typeof key === 'string' && typeof uploadId === 'string' ? { key, uploadId } : undefined;
+      const { key, uploadId, started } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<SessionRecord>;
+      // A record written before records carried `started` counts from its own write.
+      return typeof key === 'string' && typeof uploadId === 'string'
+        ? { key, uploadId, started: typeof started === 'number' ? started : object.lastModified.getTime() }
+        : undefined;
     } catch (error) {
       if (error instanceof NotFound || error instanceof SyntaxError) return undefined;
       throw error;

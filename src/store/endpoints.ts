@@ -5,6 +5,15 @@
  * brings it back. With every endpoint down, all are tried anyway: the store may have come back
  * between two checks, and the caller gets a 503 either way.
  *
+ * Each node is checked on its own, each check with its own deadline, so one frozen node is
+ * marked down without delaying the verdict on the others. On MinIO a check asks two things:
+ * is the process alive (`/minio/health/live`, answered without asking its peers), and does it
+ * see the cluster's write quorum (`/minio/health/cluster`). A node goes down when it is not
+ * alive, or says it sees no write quorum; it comes back only after passing both, twice. A
+ * cluster check that does not answer in time (a healthy node waiting on a frozen peer) decides
+ * nothing either way. On SeaweedFS a check asks the S3 gateway's `/healthz`; elsewhere an
+ * anonymous `HEAD /`, which a healthy engine refuses with a status below 500.
+ *
  * Presigned URLs name a public endpoint. When S3_PUBLIC_ENDPOINT lists as many URLs as
  * S3_ENDPOINT, the two lists pair up in order (the same node seen from outside and inside), so
  * URLs go to the public face of a healthy node; a single public URL (a load balancer) is used
@@ -14,7 +23,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import type { FinalizeRequestMiddleware, RelativeMiddlewareOptions } from '@smithy/types';
 import { Agent } from 'undici';
 import type { S3Settings } from '../config';
-import { failureOf, isNetworkFailure, markEndpoint } from './failures';
+import { failureOf, isNetworkFailure, isTimeout, markEndpoint } from './failures';
 
 export interface EndpointState {
   url: string;
@@ -23,8 +32,13 @@ export interface EndpointState {
   passes?: number;
   /** When the state last changed. */
   since: Date;
-  /** Why it went down (ECONNREFUSED, a timeout, HTTP 503). */
+  /** Why it went down, in words (connection refused, no answer in time, no write quorum). */
   reason: string | undefined;
+  /**
+   * When it last came back after being down: a node that rejoined may still be healing, and
+   * answer 404 for an object its peers hold (SignedHttp asks another node then).
+   */
+  rejoinedAt?: Date;
 }
 
 export interface EndpointSettings {
@@ -38,12 +52,8 @@ export interface EndpointSettings {
   checkTimeoutMs?: number;
   /** Told when an endpoint goes down or comes back (for one log line per change). */
   onChange?: (state: EndpointState) => void;
-  /**
-   * What a health check asks: MinIO's own read-quorum check (a node answers 200 only while it
-   * sees enough drives to serve reads), or for any other engine an anonymous `HEAD /`, where a
-   * healthy engine answers a refusal below 500.
-   */
-  probe?: 'minio' | 's3';
+  /** What a health check asks (see the top of this file). */
+  probe?: 'minio' | 'seaweedfs' | 's3';
 }
 
 /** A node that was down must pass this many checks in a row before it gets work again. */
@@ -52,6 +62,11 @@ const CHECKS_TO_RISE = 2;
 /** A node that answered within a second or two is worth sending work to again. */
 const DEFAULT_CHECK_INTERVAL_MS = 2000;
 const DEFAULT_CHECK_TIMEOUT_MS = 2000;
+/** How long after a node rejoined its 404s are double-checked on another node. */
+const REJOIN_WINDOW_MS = 120_000;
+
+/** What one health question got: an HTTP status, or why there was none. */
+type Asked = { status: number } | { failure: string };
 
 export class StoreEndpoints {
   private readonly states: EndpointState[];
@@ -59,6 +74,8 @@ export class StoreEndpoints {
   private readonly checkTimeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
+  /** Nodes whose check is still under way: a slow one is not asked again on top. */
+  private readonly checking = new Set<string>();
 
   constructor(private readonly settings: EndpointSettings) {
     if (settings.urls.length === 0) throw new Error('at least one store endpoint is needed');
@@ -136,9 +153,44 @@ export class StoreEndpoints {
     return publicUrls[urls.indexOf(internal)]!;
   }
 
+  /** Whether the node came back within the last two minutes (it may still be healing). */
+  rejoinedRecently(url: string): boolean {
+    const rejoinedAt = this.states.find((s) => s.url === url)?.rejoinedAt;
+    return rejoinedAt !== undefined && Date.now() - rejoinedAt.getTime() < REJOIN_WINDOW_MS;
+  }
+
+  /**
+   * A node is down, or came back within the last two minutes: the cluster's members may not
+   * agree on what is stored yet (healing, or a peer's drives counted offline).
+   */
+  unsettled(): boolean {
+    return this.states.some((state) => !state.up || this.rejoinedRecently(state.url));
+  }
+
+  /** Another node than `url` is in rotation. */
+  othersUp(url: string): boolean {
+    return this.states.some((state) => state.url !== url && state.up);
+  }
+
   /** A call found the endpoint dead: stop sending work there until a health check says otherwise. */
   markDown(url: string, reason: string): void {
     this.set(url, false, reason);
+  }
+
+  /**
+   * A call to the endpoint got no answer in time. That alone does not make the node dead: on
+   * a cluster, a healthy node holds a call while it waits on a frozen peer. Its own check,
+   * asked now on its own deadline, decides.
+   */
+  suspect(url: string): void {
+    void this.check(url);
+  }
+
+  /** What a failed call says of its endpoint: dead (refused, reset), or only suspect (silent). */
+  failed(url: string, error: unknown): void {
+    markEndpoint(error, url);
+    if (isTimeout(error)) this.suspect(url);
+    else this.markDown(url, failureOf(error));
   }
 
   /** Checks every endpoint now; answers when all checks are done. */
@@ -146,37 +198,51 @@ export class StoreEndpoints {
     await Promise.all(this.states.map((state) => this.check(state.url)));
   }
 
-  /**
-   * One health check. On MinIO, `/minio/health/cluster/read`: a node just restarted answers
-   * before it has found its peers' drives, and in that moment may answer a read with 404 for
-   * an object its peers hold; this check says 503 until the node sees a read quorum. Elsewhere,
-   * an anonymous `HEAD /` (a healthy engine refuses it). Either way any answer below 500 is up:
-   * S3_ENGINE defaults to `minio` for every endpoint not on AWS, and another engine answers
-   * MinIO's path with a 403 or 404, which must not read as a dead node.
-   */
+  /** One node's health check (see the top of this file); never longer than its own deadline. */
   private async check(url: string): Promise<void> {
-    const minio = this.settings.probe === 'minio';
+    if (this.checking.has(url)) return;
+    this.checking.add(url);
     try {
-      const answer = await this.checker.request({
-        origin: url,
-        path: minio ? '/minio/health/cluster/read' : '/',
-        method: 'HEAD',
-        signal: AbortSignal.timeout(this.checkTimeoutMs),
-      });
-      await answer.body.dump();
-      if (answer.statusCode < 500) this.passed(url);
-      else this.set(url, false, `HTTP ${answer.statusCode}`);
-    } catch (error) {
-      const { code, name } = error as { code?: string; name?: string };
-      this.set(url, false, code ?? (name === 'TimeoutError' || name === 'AbortError' ? 'no answer in time' : (name ?? 'no answer')));
+      const probe = this.settings.probe ?? 's3';
+      const cluster = probe === 'minio' ? this.ask(url, '/minio/health/cluster') : undefined;
+      const live = await this.ask(url, probe === 'minio' ? '/minio/health/live' : probe === 'seaweedfs' ? '/healthz' : '/');
+      if ('failure' in live) return this.set(url, false, live.failure);
+      if (live.status >= 500) return this.set(url, false, `HTTP ${live.status}`);
+      if (!cluster) return this.passed(url);
+      const quorum = await cluster;
+      // No answer in time: the node may be waiting on a frozen peer. Nothing is decided.
+      if ('failure' in quorum) return this.notPassed(url);
+      if (quorum.status >= 500) return this.set(url, false, `no write quorum (HTTP ${quorum.status} from /minio/health/cluster)`);
+      // 200, or another engine's refusal of MinIO's path: alive is all that can be known.
+      this.passed(url);
+    } finally {
+      this.checking.delete(url);
     }
+  }
+
+  private async ask(url: string, path: string): Promise<Asked> {
+    try {
+      const answer = await this.checker.request({ origin: url, path, method: 'HEAD', signal: AbortSignal.timeout(this.checkTimeoutMs) });
+      await answer.body.dump();
+      return { status: answer.statusCode };
+    } catch (error) {
+      return { failure: failureOf(error) };
+    }
+  }
+
+  private notPassed(url: string): void {
+    const state = this.states.find((s) => s.url === url);
+    if (state && !state.up) state.passes = 0;
   }
 
   private passed(url: string): void {
     const state = this.states.find((s) => s.url === url);
     if (!state || state.up) return;
     state.passes = (state.passes ?? 0) + 1;
-    if (state.passes >= CHECKS_TO_RISE) this.set(url, true, undefined);
+    if (state.passes >= CHECKS_TO_RISE) {
+      state.rejoinedAt = new Date();
+      this.set(url, true, undefined);
+    }
   }
 
   private set(url: string, up: boolean, reason: string | undefined): void {
@@ -228,8 +294,7 @@ export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): voi
           return await next(args);
         } catch (error) {
           if (isNetworkFailure(error)) {
-            markEndpoint(error, endpoint);
-            endpoints.markDown(endpoint, failureOf(error));
+            endpoints.failed(endpoint, error);
             tried.add(endpoint);
           }
           throw error;
@@ -244,5 +309,6 @@ export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): voi
 export function endpointsFor(settings: S3Settings, options: Pick<EndpointSettings, 'onChange' | 'checkIntervalMs'> = {}): StoreEndpoints {
   const urls = settings.endpoints.length > 0 ? settings.endpoints : [`https://s3.${settings.region}.amazonaws.com`];
   const publicUrls = settings.publicEndpoints.length > 0 ? settings.publicEndpoints : urls;
-  return new StoreEndpoints({ urls, publicUrls, probe: settings.engine === 'minio' ? 'minio' : 's3', ...options });
+  const probe = settings.engine === 'aws' ? 's3' : settings.engine;
+  return new StoreEndpoints({ urls, publicUrls, probe, ...options });
 }

@@ -8,6 +8,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import {
   BadRequest,
   Conflict,
+  InsufficientStorage,
   InvalidKey,
   NotFound,
   NotModified,
@@ -58,12 +59,56 @@ export function isNetworkFailure(error: unknown): boolean {
   return $metadata !== undefined && $metadata.httpStatusCode === undefined;
 }
 
-/** A short cause for the log: the network error's code, a timeout, or the store's answer. */
+const TIMEOUTS = new Set(['ETIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** The store said nothing in time (as opposed to refusing or dropping the connection). */
+export function isTimeout(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return (typeof code === 'string' && TIMEOUTS.has(code)) || nameOf(error) === 'TimeoutError';
+}
+
+/** Network failures in words, for logs and /readyz; the code follows in parentheses. */
+const IN_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection broken',
+  ETIMEDOUT: 'no answer in time',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'no connection in time',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+  UND_ERR_BODY_TIMEOUT: 'the answer stalled',
+  UND_ERR_SOCKET: 'connection closed by the store',
+  UND_ERR_CLOSED: 'connection closed',
+};
+
+/** What the store's own refusals mean, where their name does not say it plainly. */
+const ANSWERS_IN_WORDS: Readonly<Record<string, string>> = {
+  SlowDown: 'the store is overloaded',
+  SlowDownRead: 'no read quorum',
+  SlowDownWrite: 'no write quorum',
+  XMinioServerNotInitialized: 'the node is still starting',
+  XMinioStorageFull: 'the store is full',
+  XMinioReadQuorum: 'no read quorum',
+  XMinioWriteQuorum: 'no write quorum',
+};
+
+/**
+ * A short cause for the log and /readyz, in words: the network failure (with its code), a
+ * timeout, or the store's answer (`HTTP 503 SlowDownWrite: no write quorum`). Never a bare
+ * number: a timeout's DOMException carries the legacy numeric code 23.
+ */
 export function failureOf(error: unknown): string {
   const { code, name, $metadata } = (error ?? {}) as { code?: unknown; name?: string; $metadata?: { httpStatusCode?: number } };
   const status = statusOf(error) ?? $metadata?.httpStatusCode;
-  if (typeof code === 'string') return code;
-  if (status !== undefined) return `HTTP ${status}${name ? ` ${name}` : ''}`;
+  if (typeof code === 'string') return IN_WORDS[code] ? `${IN_WORDS[code]} (${code})` : code;
+  if (status !== undefined) {
+    const meaning = name ? ANSWERS_IN_WORDS[name] : undefined;
+    return `HTTP ${status}${name ? ` ${name}` : ''}${meaning ? `: ${meaning}` : ''}`;
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') return 'no answer in time';
   return name || 'no answer';
 }
 
@@ -88,6 +133,8 @@ export const PARTS_REFUSED: Record<string, string> = {
   InvalidPartOrder: 'Parts must be listed in ascending part-number order',
   EntityTooSmall: 'Every part but the last must be at least 5 MiB',
 };
+/** The store's ways of saying it is full. */
+const STORAGE_FULL = new Set(['XMinioStorageFull', 'InsufficientStorage']);
 const KEY_REFUSED = new Set(['KeyTooLongError', 'XMinioInvalidObjectName', 'XMinioInvalidResourceName', 'InvalidObjectName']);
 
 /** The domain error a store failure becomes; an error that is none of these passes unchanged. */
@@ -103,6 +150,8 @@ export function translate(error: unknown): unknown {
     return new NotFound('No object at that key');
   }
   if (name === 'InvalidRange' || status === 416) return new RangeNotSatisfiable('The requested range is not satisfiable');
+  // Before the generic 5xx below: a full store is not a passing outage.
+  if (STORAGE_FULL.has(name) || status === 507) return new InsufficientStorage(undefined, failureOf(error));
   if (PARTS_REFUSED[name]) return new BadRequest(PARTS_REFUSED[name]);
   // A concurrent conditional write to the same key (AWS answers 409 to the loser).
   if (status === 409 || name === 'ConditionalRequestConflict') return new Conflict('Another write to that key is under way; try again');

@@ -10,17 +10,18 @@
  * Store errors are translated into the domain's errors at this seam (failures.ts), so
  * nothing above it imports the AWS SDK.
  */
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
 import { FairPool, type Principal } from '../shares';
-import { Conflict, NotModified, StorageError, StoreUnavailable } from '../errors';
+import { Conflict, InsufficientStorage, NotModified, StorageError, StoreUnavailable } from '../errors';
 import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
-import { endpointOf, isPreconditionFailure, statusOf, translate } from './failures';
+import { endpointOf, isPreconditionFailure, nameOf, statusOf, translate } from './failures';
 import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
 import { RecentNonObjects } from './recentNonObjects';
+import { RecentWrites } from './recentWrites';
 import { firstListedKey, headerOf, SignedHttp, SMALL_CALL_CONNECTIONS } from './signedHttp';
 import type {
   CopyOptions,
@@ -40,7 +41,7 @@ import type {
 } from './types';
 import type { UrlSigner } from './urlSigner';
 import { MultipartSessions } from './multipartSessions';
-import { headAsStored, metadataHeaders, objectInfo, type S3Context } from './s3Context';
+import { metadataHeaders, objectInfo, type S3Context } from './s3Context';
 import { ServerCopies } from './serverCopies';
 import { PART_SIZE, StreamedUploads } from './streamedUploads';
 import { UrlUploadRecords } from './urlUploadRecords';
@@ -72,6 +73,8 @@ export const HEAVY_CALLS_PER_CALLER = 2;
 export const HEAVY_CALLS_QUEUED_PER_CALLER = 16;
 /** Part buffers for uploads of unknown length unless told otherwise: 6 of 16 MiB. */
 const DEFAULT_PART_BUFFER_BYTES = 96 * 1024 ** 2;
+/** A store that said it is full is reported so on /readyz until it has not said so for this long. */
+const FULL_REMEMBERED_MS = 60_000;
 /** Parent paths a collision check asks about at once. */
 const PARENTS_AT_ONCE = 4;
 /** A call that waits longer than this for its turn is answered 503 (the gateway is busy). */
@@ -151,6 +154,13 @@ export class S3Store implements Store {
   });
   /** Parent paths just seen not to be objects: writes into one folder ask once (collidingKey). */
   private readonly nonObjects = new RecentNonObjects();
+  /** Keys written in the last seconds: a 404 for one is checked with another node (SignedHttp). */
+  private readonly recentWrites = new RecentWrites();
+  /** Every store call under way, for the log line of a request past its deadline. */
+  private readonly underWay = new Set<{ operation: string; started: number }>();
+  /** When the store first and last said it is full (XMinioStorageFull), for /readyz. */
+  private fullSince: Date | undefined;
+  private fullSeenAt: number | undefined;
 
   constructor(
     private readonly settings: S3Settings,
@@ -226,7 +236,7 @@ export class S3Store implements Store {
       call: (operation, exchange, exclusive) => this.call(operation, exchange, exclusive),
       turn: (principal, work) => this.smallCalls.run(principal, work),
       heavy: (principal, work) => this.heavyCalls.run(principal, work),
-      writing: (bucket, key) => this.nonObjects.forget(bucket, key),
+      writing: (bucket, key) => this.wrote(bucket, key),
     };
     this.sessions = new MultipartSessions(context);
     const partBuffers = Math.max(1, Math.floor((options.partBufferBytes ?? DEFAULT_PART_BUFFER_BYTES) / PART_SIZE));
@@ -310,6 +320,7 @@ export class S3Store implements Store {
         method: 'GET',
         bucket,
         key,
+        recentlyWritten: this.recentWrites.has(bucket, key),
         headers: {
           range: conditions.range,
           'if-none-match': conditions.ifNoneMatch,
@@ -332,7 +343,17 @@ export class S3Store implements Store {
   }
 
   async head(bucket: string, key: string, principal?: Principal): Promise<ObjectInfo> {
-    return this.call('headObject', async () => this.records.settle(bucket, key, await headAsStored(this.http, bucket, key, principal)));
+    return this.call('headObject', async () => {
+      const answer = await this.http.send({ method: 'HEAD', bucket, key, principal, recentlyWritten: this.recentWrites.has(bucket, key) });
+      await answer.body.dump();
+      return this.records.settle(bucket, key, objectInfo(answer.headers));
+    });
+  }
+
+  /** An object is about to be written at this key. */
+  private wrote(bucket: string, key: string): void {
+    this.nonObjects.forget(bucket, key);
+    this.recentWrites.add(bucket, key);
   }
 
   // ---- SeaweedFS: settling what upload URLs stored -------------------------------------------
@@ -345,7 +366,7 @@ export class S3Store implements Store {
    */
   async put(bucket: string, key: string, body: Readable, options: StreamOptions): Promise<Written> {
     const { contentLength } = options;
-    this.nonObjects.forget(bucket, key);
+    this.wrote(bucket, key);
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
       return this.call(
         'putObject',
@@ -356,6 +377,15 @@ export class S3Store implements Store {
           };
           body.once('close', onClose);
           body.once('error', onClose);
+          // Through a stream of its own, which the HTTP client destroys when the store stops
+          // reading (an early refusal such as 507) while the caller's stream is only unpiped:
+          // the HTTP layer can then read the rest and answer a caller still writing. Unpiped
+          // before its end for any other reason (an answer already given), the call is cut, or
+          // the store would wait for the rest of a body that no longer comes.
+          const sent = body.pipe(new PassThrough());
+          sent.once('unpipe', onClose);
+          // Closed before this call began (the caller left while it waited its turn): no event comes.
+          if (body.destroyed) onClose();
           try {
             const answer = await this.http.send({
               method: 'PUT',
@@ -367,11 +397,18 @@ export class S3Store implements Store {
                 ...metadataHeaders(options.metadata),
                 ...(options.exclusive && { 'if-none-match': '*' }),
               },
-              body,
-              signal: cut.signal,
+              body: sent,
+              signal: options.signal ? AbortSignal.any([cut.signal, options.signal]) : cut.signal,
             });
             await answer.body.dump();
             return { etag: headerOf(answer.headers, 'etag') ?? '', size: contentLength };
+          } catch (error) {
+            // The whole body was sent, yet the store says it got less: its failure (a filling
+            // disk answers so before it answers 507), not the caller's.
+            if (nameOf(error) === 'IncompleteBody' && body.readableEnded) {
+              throw new StoreUnavailable(undefined, 'the store did not take the whole body (IncompleteBody)');
+            }
+            throw error;
           } finally {
             body.off('close', onClose);
             body.off('error', onClose);
@@ -569,6 +606,8 @@ export class S3Store implements Store {
    */
   private async call<T>(operation: string, exchange: () => Promise<T>, exclusive = false): Promise<T> {
     const started = performance.now();
+    const underWay = { operation, started };
+    this.underWay.add(underWay);
     let failure: string | undefined;
     try {
       return await exchange();
@@ -578,10 +617,35 @@ export class S3Store implements Store {
       if (translated instanceof StoreUnavailable && translated.reason) {
         translated = new StoreUnavailable(translated.message, `${translated.reason} at ${where} (${operation})`);
       }
+      if (translated instanceof InsufficientStorage) {
+        this.fullSince ??= new Date();
+        this.fullSeenAt = Date.now();
+        translated = new InsufficientStorage(translated.message, `${translated.reason ?? 'full'} at ${where} (${operation})`);
+      }
       failure = translated instanceof StorageError ? translated.code : (translated as Error).name || 'Error';
       throw translated;
     } finally {
+      this.underWay.delete(underWay);
       this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
     }
+  }
+
+  /** Store calls under way for longer than `olderThanMs`, oldest first: what a request waits on. */
+  callsUnderWay(olderThanMs: number): { operation: string; seconds: number }[] {
+    const now = performance.now();
+    return [...this.underWay]
+      .filter((call) => now - call.started >= olderThanMs)
+      .map((call) => ({ operation: call.operation, seconds: Math.round((now - call.started) / 100) / 10 }));
+  }
+
+  /** What an operator should know beside the endpoints' health: the store said it is full lately. */
+  warnings(): string[] {
+    if (this.fullSeenAt === undefined) return [];
+    if (Date.now() - this.fullSeenAt > FULL_REMEMBERED_MS) {
+      this.fullSince = undefined;
+      this.fullSeenAt = undefined;
+      return [];
+    }
+    return [`The object store has answered that it is full since ${this.fullSince?.toISOString()}: writes answer 507`];
   }
 }

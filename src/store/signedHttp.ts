@@ -13,7 +13,7 @@ import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { Agent, type Dispatcher } from 'undici';
 import type { FairPool, Principal } from '../shares';
 import type { StoreEndpoints } from './endpoints';
-import { failureOf, isNetworkFailure, markEndpoint, StoreHttpError } from './failures';
+import { isNetworkFailure, StoreHttpError } from './failures';
 import { escapeKey, escapeQuery, NodeSha256 } from './urlSigner';
 
 export interface SignedCall {
@@ -27,6 +27,8 @@ export interface SignedCall {
   signal?: AbortSignal;
   /** Whose call it is: a small call takes its turn in that principal's share. */
   principal?: Principal;
+  /** A read of a key this process wrote moments ago: a 404 for it is checked with another node. */
+  recentlyWritten?: boolean;
 }
 
 export interface SignedAnswer {
@@ -51,6 +53,10 @@ export interface SignedHttpSettings {
 
 /** A node's own 503s that say nothing of the cluster: the call may go to another node. */
 const NODE_NOT_SERVING = new Set(['XMinioServerNotInitialized']);
+/** The store asking callers to slow down: worth another try after a pause, a few times. */
+const SLOW_DOWN = new Set(['SlowDown', 'SlowDownRead', 'SlowDownWrite', 'ServiceUnavailable']);
+const SLOW_DOWN_TRIES = 3;
+const SLOW_DOWN_PAUSE_MS = 200;
 
 /** Connections per store origin for HEAD, DELETE and listings, apart from streams. */
 export const SMALL_CALL_CONNECTIONS = 64;
@@ -103,6 +109,8 @@ export class SignedHttp {
     const replayable = call.body === undefined || Buffer.isBuffer(call.body);
     const tried = new Set<string>();
     let busyRetried = false;
+    let secondOpinion = false;
+    let slowDowns = 0;
     for (;;) {
       const endpoint = this.settings.endpoints.pick(tried) as string;
       try {
@@ -123,15 +131,33 @@ export class SignedHttp {
           // which a node with a half-built view might turn into a wrong 404.
           busyRetried = true;
           continue;
+        } else if (error instanceof StoreHttpError && error.status === 404 && !secondOpinion && this.worthAnotherLook(call, endpoint)) {
+          // A node down or rejoined lately (the cluster may be healing), or a key written moments ago: a
+          // 404 may be this node's view only. Another node in rotation is asked once before it is believed.
+          secondOpinion = true;
+          if (another) continue;
+        } else if (error instanceof StoreHttpError && SLOW_DOWN.has(error.name) && slowDowns < SLOW_DOWN_TRIES) {
+          // The store sheds load: after a growing pause, any node (this one included) again.
+          await new Promise((resolve) => setTimeout(resolve, SLOW_DOWN_PAUSE_MS * 2 ** slowDowns++));
+          tried.delete(endpoint);
+          continue;
         }
         throw error;
       }
     }
   }
 
+  private worthAnotherLook(call: SignedCall, endpoint: string): boolean {
+    const endpoints = this.settings.endpoints;
+    if ((call.method !== 'GET' && call.method !== 'HEAD') || call.key === '' || !endpoints.othersUp(endpoint)) return false;
+    // MinIO has also answered 404 through a node that never left, in the seconds after another
+    // went or came back: while any node is down or lately back, the cluster's 404s are worth a
+    // second look.
+    return call.recentlyWritten === true || endpoints.unsettled();
+  }
+
   private failed(endpoint: string, error: unknown): void {
-    markEndpoint(error, endpoint);
-    this.settings.endpoints.markDown(endpoint, failureOf(error));
+    this.settings.endpoints.failed(endpoint, error);
   }
 
   private async sendTo(endpoint: URL, call: SignedCall): Promise<SignedAnswer> {
@@ -171,8 +197,7 @@ export class SignedHttp {
  */
 function callerCut(call: SignedCall, error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  const body = call.body as (Readable & { errored?: unknown }) | undefined;
-  return body !== undefined && !Buffer.isBuffer(body) && body.errored === error && code === 'ECONNRESET' && message === 'aborted';
+  return call.body !== undefined && !Buffer.isBuffer(call.body) && code === 'ECONNRESET' && message === 'aborted';
 }
 
 /** Calls with no body worth streaming: heads, deletes and listings (a call on the bucket itself). */

@@ -52,6 +52,8 @@ export interface CopyOptions extends Omit<WriteOptions, 'contentType'> {
 export interface StreamOptions extends WriteOptions {
   /** The body's length when the caller declared it; the body is then sent as one PUT. */
   contentLength?: number | undefined;
+  /** Aborted when the upload is to stop (the store stopped taking its bytes): nothing is stored. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What a write stored. */
@@ -154,8 +156,16 @@ export interface BucketSetup {
   checkBuckets(buckets: string[]): Promise<void>;
 }
 
+/** What readiness and the request deadline learn from the store. */
+export interface StoreHealth {
+  /** Conditions an operator should know of beside the endpoints' health (the store is full). */
+  warnings(): string[];
+  /** Store calls under way for at least `olderThanMs`, oldest first. */
+  callsUnderWay(olderThanMs: number): { operation: string; seconds: number }[];
+}
+
 /** Everything the storage service asks of a store. */
-export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup;
+export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup & StoreHealth;
 
 /** Told of every call to the store: how long it took and, if it failed, the error's name. */
 export interface StoreObserver {

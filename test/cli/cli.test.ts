@@ -8,8 +8,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
+import { startTcpRelay, type TcpRelay } from '../support/tcpRelay';
+import { testStore } from '../support/testStore';
+import { until } from '../support/wait';
 
 const CLI = path.resolve(__dirname, '../../dist/cli/main.js');
 const MiB = 1024 * 1024;
@@ -250,4 +260,58 @@ describe('exit codes', () => {
       error: { code: 'not_found', message: 'No object at that key', status: 404, requestId: expect.any(String) },
     });
   });
+});
+
+describe('put interrupted (Ctrl-C)', () => {
+  // Parts go to the store through a relay the test freezes, so the upload is surely under way.
+  let relay: TcpRelay;
+  let slow: TestGateway;
+  beforeAll(async () => {
+    relay = await startTcpRelay(testStore().endpoint);
+    slow = await startTestGateway({ S3_PUBLIC_ENDPOINT: relay.url });
+  });
+  afterAll(async () => {
+    relay.thaw();
+    await slow.close();
+    await relay.close();
+  });
+
+  const openUploads = async () =>
+    (
+      await slow.s3.send(
+        new ListMultipartUploadsCommand({ Bucket: slow.bucket('data'), Prefix: `${slow.namespaceOf('cli-user')}/cut/file.bin` }),
+      )
+    ).Uploads ?? [];
+
+  it.each([
+    ['aborts its session: no parts stay on the store', [] as string[], 0],
+    ['with --keep-parts leaves the session for the next put to resume', ['--keep-parts'], 1],
+  ])(
+    '%s, and exits 130',
+    async (_, flags, left) => {
+      const file = path.join(dir, 'cut.bin');
+      writeFileSync(file, randomBytes(80 * MiB));
+      relay.freeze();
+      try {
+        const child = spawn(process.execPath, [CLI, 'put', file, 'cut/file.bin', ...flags], {
+          env: { ...env, STORAGE_URL: slow.url, STORAGE_TOKEN: await slow.token('cli-user') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect(await until(async () => (await openUploads()).length > 0, 10_000)).toBe(true);
+        child.kill('SIGINT');
+        expect(await exited).toBe(130);
+        expect(stderr).toMatch(/interrupted/);
+        expect((await openUploads()).length).toBe(left);
+      } finally {
+        relay.thaw();
+        for (const upload of await openUploads()) {
+          await slow.s3.send(new AbortMultipartUploadCommand({ Bucket: slow.bucket('data'), Key: upload.Key, UploadId: upload.UploadId }));
+        }
+      }
+    },
+    30_000,
+  );
 });

@@ -82,9 +82,21 @@ it('cuts an upload that outlasts the grace period, leaving nothing half-written,
   expect(await storeHas(gateway.prefix, 'cut.bin')).toEqual({ object: false, uploads: 0 });
 });
 
-it('refuses new connections once stopping', async () => {
-  const gateway = await startGatewayProcess(5);
-  gateway.child.kill('SIGTERM');
-  await gateway.exited;
-  await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
+it('refuses new connections once stopping, while an upload under way still finishes', async () => {
+  const gateway = await startGatewayProcess(30);
+  const token = await mintToken(TEST_JWT_SECRET, 'shutdown-user');
+  let refused: boolean | undefined;
+  // Asked while the process still drains the upload, so nothing else can have its port yet.
+  const status = await slowUpload(gateway.url, token, 'draining.bin', 8, 150, () => {
+    gateway.child.kill('SIGTERM');
+    setTimeout(() => {
+      fetch(`${gateway.url}/healthz`).then(
+        () => (refused = false),
+        () => (refused = true),
+      );
+    }, 100);
+  });
+  expect(status).toBe(200);
+  expect(refused).toBe(true);
+  expect(await gateway.exited).toBe(0);
 });

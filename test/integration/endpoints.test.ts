@@ -95,10 +95,10 @@ describe('a store reached through two endpoints', () => {
     expect(statuses.filter((s) => s === 503).length).toBeLessThanOrEqual(1);
     const ready = await readiness();
     expect(ready.status).toBe(200);
-    expect(ready.body.endpoints[0]).toMatchObject({ endpoint: 1, up: false, reason: 'ECONNREFUSED' });
+    expect(ready.body.endpoints[0]).toMatchObject({ endpoint: 1, up: false, reason: 'connection refused (ECONNREFUSED)' });
     expect(await upGauge(1)).toBe('0');
     const down = lines.filter((l) => l.msg === 'store endpoint is down; sending work to the others');
-    expect(down).toEqual([expect.objectContaining({ level: 40, endpoint: a.url, reason: 'ECONNREFUSED' })]);
+    expect(down).toEqual([expect.objectContaining({ level: 40, endpoint: a.url, reason: 'connection refused (ECONNREFUSED)' })]);
   });
 
   it('takes a node back when its health check answers again', async () => {

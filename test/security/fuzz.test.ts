@@ -319,6 +319,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.s3.send(new DeleteObjectCommand({ Bucket: sourceBucket, Key: 'fuzz/source.txt' }));
   await gw.s3.send(new DeleteBucketCommand({ Bucket: sourceBucket }));
+  // Also the proof that no store call a hostile request began is left waiting: closing waits for them.
   await gw.close();
 });
 

@@ -33,21 +33,25 @@ const limitsHit = async (limit: string) => {
 
 /** A raw connection that sends `head` and then one byte of `rest` every `everyMs`; answers when it closed and what it got. */
 function trickleRaw(head: string, rest: string, everyMs: number, giveUpMs = 20_000, url = gw.url) {
-  return new Promise<{ closedAfterMs: number; answer: string }>((resolve, reject) => {
+  return new Promise<{ closedAfterMs: number; answeredAfterMs: number | undefined; answer: string }>((resolve, reject) => {
     const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
     const started = Date.now();
     let answer = '';
+    let answeredAfterMs: number | undefined;
     let timer: NodeJS.Timeout | undefined;
     const giveUp = setTimeout(() => {
       socket.destroy();
       reject(new Error(`the gateway kept a trickling connection open for ${giveUpMs} ms`));
     }, giveUpMs);
-    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('data', (chunk) => {
+      answeredAfterMs ??= Date.now() - started;
+      answer += chunk.toString('latin1');
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(giveUp);
       clearTimeout(timer);
-      resolve({ closedAfterMs: Date.now() - started, answer });
+      resolve({ closedAfterMs: Date.now() - started, answeredAfterMs, answer });
     });
     socket.write(head);
     let at = 0;
@@ -109,30 +113,33 @@ describe('the minimum transfer rate (1 KiB/s over 5 s)', () => {
 describe('deadlines and caps for callers without a token', () => {
   it('cuts a sign-in body sent a byte a second with 408 (here by the rate, 5 s; the deadline is 10 s)', async () => {
     const body = JSON.stringify({ ticket: 'x'.repeat(80) });
-    const { closedAfterMs, answer } = await trickleRaw(
+    const { closedAfterMs, answeredAfterMs, answer } = await trickleRaw(
       `POST /storage/v1/sign-in HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
       body,
       1_000,
     );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toContain('request_timeout');
-    expect(closedAfterMs).toBeLessThan(12_000);
+    expect(answeredAfterMs).toBeLessThan(9_000);
+    expect(closedAfterMs).toBeLessThan(16_000);
   }, 30_000);
 
   it('answers a sign-in body still arriving after 10 s with 408, even above the minimum rate', async () => {
     const steady = await startTestGateway({ MIN_TRANSFER_RATE_BYTES: '0' });
     try {
       const body = JSON.stringify({ ticket: 'x'.repeat(80) });
-      const { closedAfterMs, answer } = await trickleRaw(
+      const { closedAfterMs, answeredAfterMs, answer } = await trickleRaw(
         `POST /storage/v1/sign-in HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
         body,
         500,
-        20_000,
+        25_000,
         steady.url,
       );
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-      expect(closedAfterMs).toBeGreaterThanOrEqual(9_500);
-      expect(closedAfterMs).toBeLessThan(14_000);
+      expect(answeredAfterMs).toBeGreaterThanOrEqual(9_500);
+      expect(answeredAfterMs).toBeLessThan(12_000);
+      // Then the rest of the body is read for a moment, and the connection closed.
+      expect(closedAfterMs).toBeLessThan(18_000);
       const text = await (await fetch(`${steady.url}/metrics`)).text();
       expect(text).toMatch(/^storage_limits_hit_total\{limit="body_deadline"\} 1$/m);
     } finally {

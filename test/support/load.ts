@@ -18,6 +18,8 @@ export interface Answer {
   /** 0: no HTTP answer at all (refused, or none within the client's limit). */
   status: number;
   ms: number;
+  /** The error code of a failure's JSON answer, when it had one. */
+  code?: string;
 }
 
 export interface LoadResult {
@@ -42,6 +44,14 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; b
   }
 }
 
+function errorCode(body: Buffer): string | undefined {
+  try {
+    return (JSON.parse(body.toString('utf8')) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 export async function runLoad(options: {
@@ -52,8 +62,14 @@ export async function runLoad(options: {
 }): Promise<LoadResult> {
   const startedAt = Date.now();
   const result: LoadResult = { answers: [], acknowledged: new Map(), staleReads: [], corruptReads: [], startedAt };
-  const record = (op: Answer['op'], status: number, began: number) =>
-    result.answers.push({ at: began - startedAt, op, status, ms: Date.now() - began });
+  const record = (op: Answer['op'], answer: { status: number; body: Buffer }, began: number) =>
+    result.answers.push({
+      at: began - startedAt,
+      op,
+      status: answer.status,
+      ms: Date.now() - began,
+      ...(answer.status >= 300 && { code: errorCode(answer.body) }),
+    });
   const worker = async (w: number) => {
     for (let i = 0; Date.now() - startedAt < options.durationMs; i++) {
       const writer = options.targets[(w + i) % options.targets.length] as LoadTarget;
@@ -62,7 +78,7 @@ export async function runLoad(options: {
       const body = randomBytes(1024 + ((w * 7919 + i * 104729) % 63) * 1024);
       let began = Date.now();
       const put = await call(`${writer.apiUrl}/data/${key}`, { method: 'PUT', headers: writer.headers, body });
-      record('put', put.status, began);
+      record('put', put, began);
       if (put.status !== 200) {
         // Pace retries a little, as a client honouring Retry-After would, but keep sampling.
         await new Promise((r) => setTimeout(r, 100));
@@ -71,7 +87,7 @@ export async function runLoad(options: {
       result.acknowledged.set(key, sha(body));
       began = Date.now();
       const get = await call(`${reader.apiUrl}/data/get/${key}`, { headers: reader.headers });
-      record('get', get.status, began);
+      record('get', get, began);
       // The write was acknowledged: a 404 now is as wrong as other bytes.
       if (get.status === 404) result.staleReads.push(began - startedAt);
       if (get.status === 200 && sha(get.body) !== sha(body)) result.corruptReads.push(began - startedAt);

@@ -46,7 +46,8 @@ export class MemoryStore implements Store {
   readonly uploads = new Map<string, MemoryUpload>();
   /** Every call, as `method bucket/key` (or `method bucket`). */
   readonly calls: string[] = [];
-  private clock = 0;
+  // Distinct, increasing dates near now: orderings are testable, ages real.
+  private clock = Date.now();
 
   async ensureBucket(bucket: string, rules: LifecycleRuleSpec[]): Promise<BucketReport> {
     this.calls.push(`ensureBucket ${bucket}`);
@@ -58,6 +59,14 @@ export class MemoryStore implements Store {
   async checkBuckets(buckets: string[]): Promise<void> {
     this.calls.push(`checkBuckets ${buckets.join(',')}`);
     for (const bucket of buckets) this.objects(bucket);
+  }
+
+  warnings(): string[] {
+    return [];
+  }
+
+  callsUnderWay(): { operation: string; seconds: number }[] {
+    return [];
   }
 
   async get(bucket: string, key: string, _conditions?: ReadConditions): Promise<StoredObject> {

@@ -22,6 +22,8 @@ export interface MinioNode {
   restart(): Promise<void>;
   freeze(): void;
   thaw(): void;
+  /** Kills the node and empties its drives, as a replaced disk would come back: restart() next. */
+  wipe(): Promise<void>;
 }
 
 export interface MinioCluster {
@@ -103,6 +105,13 @@ export async function startMinioCluster(options: { nodes: number; drivesPerNode:
       },
       freeze: () => void children[n]?.kill('SIGSTOP'),
       thaw: () => void children[n]?.kill('SIGCONT'),
+      wipe: async () => {
+        await stopChild(n, 'SIGKILL');
+        for (const drive of drives(n)) {
+          rmSync(drive, { recursive: true, force: true });
+          mkdirSync(drive, { recursive: true });
+        }
+      },
     })),
     waitSettled: (timeoutMs = 60_000) =>
       until(

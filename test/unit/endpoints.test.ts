@@ -57,30 +57,57 @@ describe('picking an endpoint', () => {
 
 describe('health checks against real servers', () => {
   const servers: http.Server[] = [];
+  /** A server answering each path with a status; 0: never answers. */
   const serve = async (status: (path: string) => number) => {
-    const server = http.createServer((req, res) => res.writeHead(status(req.url ?? '')).end());
+    const server = http.createServer((req, res) => {
+      const code = status(req.url ?? '');
+      if (code > 0) res.writeHead(code).end();
+    });
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
+  const hanging = () => serve(() => 0);
   afterAll(async () => {
-    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
-  it("on MinIO asks for the node's read quorum, and takes a node back only after two passing checks", async () => {
+  it('on MinIO asks whether the node is alive and sees write quorum, and takes it back only after two passes of both', async () => {
     let quorum = 503;
-    const node = await serve((path) => (path === '/minio/health/cluster/read' ? quorum : 404));
+    const node = await serve((path) => (path === '/minio/health/live' ? 200 : path === '/minio/health/cluster' ? quorum : 404));
     const changes: EndpointState[] = [];
     const endpoints = new StoreEndpoints({ urls: [node], publicUrls: [node], probe: 'minio', onChange: (s) => changes.push(s) });
     try {
       await endpoints.checkAll();
-      expect(endpoints.list()[0]).toMatchObject({ up: false, reason: 'HTTP 503' });
+      expect(endpoints.list()[0]).toMatchObject({ up: false, reason: 'no write quorum (HTTP 503 from /minio/health/cluster)' });
       quorum = 200;
       await endpoints.checkAll();
       expect(endpoints.list()[0]?.up).toBe(false);
       await endpoints.checkAll();
       expect(endpoints.list()[0]?.up).toBe(true);
+      expect(endpoints.rejoinedRecently(node)).toBe(true);
       expect(changes.map((c) => c.up)).toEqual([false, true]);
+    } finally {
+      await endpoints.close();
+    }
+  });
+
+  it('judges each node on its own deadline: a node that never answers is down, a peer whose cluster check hangs stays up', async () => {
+    const frozen = await hanging();
+    // Alive, but its cluster check waits on the frozen peer (as MinIO does for its drive timeout).
+    const waiting = await serve((path) => (path === '/minio/health/live' ? 200 : 0));
+    const endpoints = new StoreEndpoints({ urls: [frozen, waiting], publicUrls: [frozen], probe: 'minio', checkTimeoutMs: 300 });
+    try {
+      const started = performance.now();
+      await endpoints.checkAll();
+      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(endpoints.list().map((s) => [s.up, s.reason])).toEqual([
+        [false, 'no answer in time'],
+        [true, undefined],
+      ]);
     } finally {
       await endpoints.close();
     }
@@ -107,7 +134,7 @@ describe('health checks against real servers', () => {
       await endpoints.checkAll();
       expect(endpoints.list().map((s) => [s.up, s.reason])).toEqual([
         [true, undefined],
-        [false, 'ECONNREFUSED'],
+        [false, 'connection refused (ECONNREFUSED)'],
       ]);
     } finally {
       await endpoints.close();

@@ -5,7 +5,7 @@
  * must not reach it. The same behaviour on a real store is in test/integration and test/security.
  */
 import { Readable } from 'node:stream';
-import { BadRequest, Conflict, Forbidden, NotFound } from '../../src/errors';
+import { BadRequest, Conflict, Forbidden, NotFound, TooManySessions } from '../../src/errors';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { StorageService, type Caller } from '../../src/storage/service';
 import { MemoryStore } from '../support/memoryStore';
@@ -137,6 +137,48 @@ describe('upload sessions', () => {
   it('refuse to complete with no parts', async () => {
     const { uploadId } = await service.startUpload(alice, 'data', 'empty.bin', undefined, 'application/octet-stream');
     await expect(service.completeUpload(alice, 'data', 'empty.bin', uploadId, undefined)).rejects.toBeInstanceOf(BadRequest);
+  });
+
+  it('are aborted once abandoned longer than the abandon age, with their records; younger ones stay', async () => {
+    const first = await service.startUpload(alice, 'data', 'left-1.bin', undefined, 'application/octet-stream');
+    const second = await service.startUpload(bob, 'data', 'left-2.bin', undefined, 'application/octet-stream');
+    expect(await service.abortAbandonedSessions(3600_000)).toBe(0);
+    expect(store.uploads.size).toBe(2);
+    expect(await service.abortAbandonedSessions(0)).toBe(2);
+    expect([...store.uploads.keys()]).not.toContain(first.uploadId);
+    expect([...store.uploads.keys()]).not.toContain(second.uploadId);
+    expect((await store.list(service.bucketFor('data'), '.storage-gateway/sessions/', undefined, 10)).keys).toEqual([]);
+  });
+
+  it('count a record written without its start time (before records had one) from the record itself', async () => {
+    const session = await service.startUpload(alice, 'data', 'old.bin', undefined, 'application/octet-stream');
+    const bucket = service.bucketFor('data');
+    const [record] = (await store.list(bucket, '.storage-gateway/sessions/', undefined, 10)).keys;
+    const older = Buffer.from(JSON.stringify({ key: 'old.bin', uploadId: session.uploadId }));
+    await store.put(bucket, record!, Readable.from([older]), {
+      contentType: 'application/json',
+      contentLength: older.length,
+      metadata: {},
+    });
+    expect(await service.abortAbandonedSessions(3600_000)).toBe(0);
+    expect([...store.uploads.keys()]).toContain(session.uploadId);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await service.abortAbandonedSessions(0)).toBe(1);
+  });
+
+  it('are capped per key and per namespace, counting only sessions still open', async () => {
+    // Here: two per key, three per namespace.
+    await service.startUpload(alice, 'data', 'k.bin', undefined, 'application/octet-stream');
+    const second = await service.startUpload(alice, 'data', 'k.bin', undefined, 'application/octet-stream');
+    await expect(service.startUpload(alice, 'data', 'k.bin', undefined, 'application/octet-stream')).rejects.toBeInstanceOf(
+      TooManySessions,
+    );
+    await service.startUpload(alice, 'data', 'other.bin', undefined, 'application/octet-stream');
+    await expect(service.startUpload(alice, 'data', 'third.bin', undefined, 'application/octet-stream')).rejects.toMatchObject({
+      limit: 'sessions_per_caller',
+    });
+    await service.abortUpload(alice, 'data', 'k.bin', second.uploadId);
+    await expect(service.startUpload(alice, 'data', 'third.bin', undefined, 'application/octet-stream')).resolves.toBeDefined();
   });
 
   it('refuse a size no object may have', async () => {

@@ -12,6 +12,7 @@ import {
   RangeNotSatisfiable,
   StoreAccessDenied,
   StoreUnavailable,
+  InsufficientStorage,
 } from '../../src/errors';
 import { failureOf, isNetworkFailure, isPreconditionFailure, StoreHttpError, translate } from '../../src/store/failures';
 
@@ -54,8 +55,15 @@ describe('translate', () => {
   });
 
   it('keeps the cause of an outage for the log line', () => {
-    expect((translate(networkError('ECONNREFUSED')) as StoreUnavailable).reason).toBe('ECONNREFUSED');
-    expect((translate(sdkError('SlowDownWrite', 503)) as StoreUnavailable).reason).toBe('HTTP 503 SlowDownWrite');
+    expect((translate(networkError('ECONNREFUSED')) as StoreUnavailable).reason).toBe('connection refused (ECONNREFUSED)');
+    expect((translate(sdkError('SlowDownWrite', 503)) as StoreUnavailable).reason).toBe('HTTP 503 SlowDownWrite: no write quorum');
+  });
+
+  it('makes a full store a 507 that is not retried, keeping what the store said', () => {
+    const full = translate(sdkError('XMinioStorageFull', 507));
+    expect(full).toBeInstanceOf(InsufficientStorage);
+    expect([(full as InsufficientStorage).status, (full as InsufficientStorage).headers['Retry-After']]).toEqual([507, undefined]);
+    expect((full as InsufficientStorage).reason).toBe('HTTP 507 XMinioStorageFull: the store is full');
   });
 });
 
@@ -71,9 +79,18 @@ describe('isNetworkFailure', () => {
     expect(isNetworkFailure(error)).toBe(expected);
   });
 
-  it('names the failure by code, then by status', () => {
-    expect(failureOf(networkError('EPIPE'))).toBe('EPIPE');
-    expect(failureOf(new StoreHttpError('XMinioServerNotInitialized', 503))).toBe('HTTP 503 XMinioServerNotInitialized');
+  it('names the failure in words, with its code, then by status', () => {
+    expect(failureOf(networkError('EPIPE'))).toBe('connection broken (EPIPE)');
+    expect(failureOf(networkError('UND_ERR_SOMETHING_NEW'))).toBe('UND_ERR_SOMETHING_NEW');
+    expect(failureOf(new StoreHttpError('XMinioServerNotInitialized', 503))).toBe(
+      'HTTP 503 XMinioServerNotInitialized: the node is still starting',
+    );
+  });
+
+  it('never names a timeout by the bare number its DOMException carries', () => {
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    expect(timeout.code).toBe(23);
+    expect(failureOf(timeout)).toBe('no answer in time');
   });
 });
 

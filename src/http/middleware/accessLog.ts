@@ -17,11 +17,18 @@ export function accessLog(logger: Logger): RequestHandler {
     const started = performance.now();
     const path = req.originalUrl.split('?')[0];
     res.once('close', () => {
-      // A 503 is an outage someone else has (the store, the identity provider): one warn line
+      // A 503 (or the store's 507, full) is an outage someone else has (the store, the identity provider): one warn line
       // with its cause. Any other 5xx is the gateway's own failure. A response cut before its
       // end is the caller leaving.
       const failure = res.locals.failure as { code: string; reason?: string } | undefined;
-      const level = res.statusCode === 503 ? 'warn' : res.statusCode >= 500 ? 'error' : res.writableFinished ? 'info' : 'warn';
+      const level =
+        res.statusCode === 503 || res.statusCode === 507
+          ? 'warn'
+          : res.statusCode >= 500
+            ? 'error'
+            : res.writableFinished
+              ? 'info'
+              : 'warn';
       if (!logger.isLevelEnabled(level)) return;
       const { route, storageType, bytesIn, bytesOut } = factsOf(req, res);
       logger[level](

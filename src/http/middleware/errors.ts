@@ -7,7 +7,8 @@ import { STATUS_CODES } from 'node:http';
 import zlib from 'node:zlib';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../log';
-import { StorageError, StoreUnavailable } from '../../errors';
+import { InsufficientStorage, StorageError, StoreUnavailable } from '../../errors';
+import { closeAfterAnswer } from '../closing';
 
 /** The content codings the JSON body parser undoes: zstd only where this Node's zlib has it. */
 const BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br', ...('createZstdDecompress' in zlib ? ['zstd'] : [])];
@@ -57,18 +58,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     // Lines about one request carry its id, as the access log line does.
     const log = logger.child({ req: { id: res.locals.requestId as string | undefined, method: req.method } });
+    if (res.writableFinished) {
+      // Answered already (past its deadline): the work failed after the caller was told.
+      return;
+    }
     if (res.headersSent) {
       // Mid-stream: the status is gone; cut the response so the client sees it incomplete.
       if (!isClientGone(error)) log.warn({ err: error }, 'response failed mid-stream');
       res.destroy();
       return;
     }
+    // A body not all read (a store that refused an upload midway) would keep the caller
+    // writing into a socket no one reads, never seeing this answer (closing.ts).
+    if (!req.complete && !isClientGone(error)) closeAfterAnswer(req, res);
     if (error instanceof StorageError) {
       // For the access log line: what failed, and for an outage why and where (never sent).
       res.locals.failure = {
         code: error.code,
         ...(error.limit && { limit: error.limit }),
-        ...(error instanceof StoreUnavailable && error.reason && { reason: error.reason }),
+        ...((error instanceof StoreUnavailable || error instanceof InsufficientStorage) && error.reason && { reason: error.reason }),
       };
       if (error.status === 304) {
         res.status(304).end();

@@ -1,7 +1,7 @@
 /**
  * Slow clients hold what others need (a connection, a stream slot, a store socket) for as long
  * as they keep a byte moving now and then: the idle timeout alone cuts only total silence. Two
- * rules more, for every request:
+ * rules more, for every request (and a third, for the store's side):
  *
  * - A minimum rate. While the gateway waits on the caller (a request body still arriving, or a
  *   response the caller is not reading fast enough), fewer than `bytesPerSecond` averaged over
@@ -9,22 +9,31 @@
  * - A deadline for JSON bodies (sign-in, multipart completion): small documents with no
  *   reason to take long, on routes an unauthenticated caller can reach.
  *
+ * - A stalled store. An upload whose body the store stops taking (a frozen node: the body waits
+ *   here unread and nothing more comes in) is stopped after `storeStallMs` and answered 503:
+ *   the caller, still writing into a socket no one reads, would otherwise wait out the idle
+ *   timeout with no answer.
+ *
  * A request cut before its answer gets 408 `request_timeout` and the connection is closed; one
  * cut mid-answer is closed. An upload cut midway stores nothing (the store call is aborted).
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { LimitName } from '../../errors';
+import { closeAfterAnswer, drop } from '../closing';
 
 export interface MinimumRate {
   /** 0 turns the rule off. */
   bytesPerSecond: number;
   windowMs: number;
+  /**
+   * An upload whose bytes the store stops taking (a frozen node: the body waits unread here
+   * and nothing comes in) is stopped after this long, and answered 503.
+   */
+  storeStallMs: number;
 }
 
 /** How often progress is sampled: a fifth of the window at most, so a cut comes within 20 % of it. */
 const MAX_SAMPLE_MS = 5000;
-/** After a 408, how long the answer has to leave before the connection is dropped anyway. */
-const LINGER_MS = 2000;
 
 interface Watched {
   req: Request;
@@ -38,12 +47,13 @@ interface Watched {
   moved: number;
   /** The answer is done; only the body may still be arriving. */
   answered: boolean;
+  /** How long the store has taken none of the body. */
+  stalledMs: number;
 }
 
 export function minimumRate(rate: MinimumRate): RequestHandler {
-  if (rate.bytesPerSecond <= 0) return (_req, _res, next) => next();
   const watched = new Set<Watched>();
-  const sampleMs = Math.min(MAX_SAMPLE_MS, Math.max(100, Math.floor(rate.windowMs / 5)));
+  const sampleMs = Math.min(MAX_SAMPLE_MS, Math.max(100, Math.floor(Math.min(rate.windowMs, rate.storeStallMs) / 5)));
   const needed = (rate.bytesPerSecond * rate.windowMs) / 1000;
   let timer: NodeJS.Timeout | undefined;
 
@@ -56,9 +66,19 @@ export function minimumRate(rate: MinimumRate): RequestHandler {
       }
       const { bytesRead, bytesWritten } = socket;
       const moved = bytesRead - w.read + (bytesWritten - w.written);
+      const cameIn = bytesRead - w.read;
       w.read = bytesRead;
       w.written = bytesWritten;
-      if (!waitingOnCaller(w.req, w.res, socket)) {
+      if (waitingOnStore(w.req, cameIn)) {
+        w.stalledMs += sampleMs;
+        if (w.stalledMs >= rate.storeStallMs) {
+          watched.delete(w);
+          stopStalled(w.req, w.res, Math.round(w.stalledMs / 1000));
+        }
+        continue;
+      }
+      w.stalledMs = 0;
+      if (rate.bytesPerSecond <= 0 || !waitingOnCaller(w.req, w.res, socket)) {
         w.slowMs = 0;
         w.moved = 0;
         continue;
@@ -88,7 +108,17 @@ export function minimumRate(rate: MinimumRate): RequestHandler {
 
   return (req, res, next) => {
     const socket = req.socket;
-    const w: Watched = { req, res, socket, read: socket.bytesRead, written: socket.bytesWritten, slowMs: 0, moved: 0, answered: false };
+    const w: Watched = {
+      req,
+      res,
+      socket,
+      read: socket.bytesRead,
+      written: socket.bytesWritten,
+      slowMs: 0,
+      moved: 0,
+      answered: false,
+      stalledMs: 0,
+    };
     watched.add(w);
     // Watched until the answer is done and the body is read: a body still trickling in after a
     // refusal holds the connection too (the sampler lets go of it once read or cut).
@@ -139,28 +169,40 @@ function waitingOnCaller(req: Request, res: Response, socket: Request['socket'])
   return false;
 }
 
+/** The body waits here unread while nothing more comes in: the store has stopped taking it. */
+function waitingOnStore(req: Request, cameIn: number): boolean {
+  return !req.complete && !req.destroyed && req.readableLength > 0 && cameIn === 0;
+}
+
 /**
- * Ends a request the caller is too slow for; `failure` tells the access log and the limit's
- * metric. The request itself is destroyed too, not only its socket: once an answer has gone,
- * Node no longer aborts the request when its socket closes, and whatever reads its body (a
- * store upload) would wait for the rest forever.
+ * Stops an upload the store no longer takes: the store call is aborted (nothing is stored),
+ * the caller is answered 503 and the rest of its body read and dropped so it sees the answer.
  */
-function cut(req: Request, res: Response, socket: Request['socket'], limit: LimitName, message: string): void {
-  res.locals.failure = { code: 'request_timeout', limit };
-  const drop = () => {
-    req.destroy();
-    socket.destroy();
+function stopStalled(req: Request, res: Response, seconds: number): void {
+  (res.locals.stopStoreCall as (() => void) | undefined)?.();
+  res.locals.failure = {
+    code: 'store_unavailable',
+    limit: 'store_stalled',
+    reason: `the store took none of the upload's body for ${seconds} s`,
   };
-  if (res.headersSent || socket.destroyed) {
-    drop();
+  if (res.headersSent) {
+    drop(req);
     return;
   }
+  closeAfterAnswer(req, res);
   res
-    .status(408)
-    .set('Connection', 'close')
-    .json({ error: { code: 'request_timeout', message } });
-  // Nothing more is read: the connection is half-closed once the answer has left, and dropped a
-  // moment later, so the caller reads the answer before the reset a drop with unread data sends.
-  res.once('finish', () => socket.end());
-  setTimeout(drop, LINGER_MS).unref();
+    .status(503)
+    .set('Retry-After', '5')
+    .json({ error: { code: 'store_unavailable', message: 'The object store stopped taking the upload; try again shortly' } });
+}
+
+/** Ends a request the caller is too slow for; `failure` tells the access log and the limit's metric. */
+function cut(req: Request, res: Response, socket: Request['socket'], limit: LimitName, message: string): void {
+  res.locals.failure = { code: 'request_timeout', limit };
+  if (res.headersSent || socket.destroyed) {
+    drop(req, socket);
+    return;
+  }
+  closeAfterAnswer(req, res, socket);
+  res.status(408).json({ error: { code: 'request_timeout', message } });
 }

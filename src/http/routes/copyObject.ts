@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
+import { liftDeadline } from '../middleware/deadline';
 import type { InFlight } from '../inFlight';
 import { callerOf } from '../request';
 import { json, key, namespace, storageType, stored } from '../schemas';
@@ -30,8 +31,9 @@ export function copyObject(service: StorageService, copies: InFlight): Route {
     },
     async ({ params }, req, res) => {
       // A server-side copy of a large object moves no byte on this connection for minutes:
-      // the idle limit on transfers does not apply to it.
+      // neither the idle limit on transfers nor the request deadline applies to it.
       req.socket.setTimeout(0);
+      liftDeadline(res);
       const source = { bucket: params.src_bucket, key: params.src };
       const copied = await copies.track(service.copyFrom(callerOf(res), params.user_ns, source, params.dest_type, params.dest));
       res.status(200).json(copied);

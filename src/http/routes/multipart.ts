@@ -14,6 +14,7 @@ import { BadRequest } from '../../errors';
 import { MAX_PARTS, parsePartNumbers } from '../../storage/multipart';
 import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
+import { liftDeadline } from '../middleware/deadline';
 import { callerOf } from '../request';
 import { json, objectParams, stored } from '../schemas';
 
@@ -96,6 +97,8 @@ export function startOrCompleteUpload(service: StorageService): Route {
         res.status(201).json(await service.startUpload(caller, params.type, params.key, query.size, contentType));
         return;
       }
+      // The store answers a completion of thousands of parts only when done.
+      liftDeadline(res);
       res.status(200).json(await service.completeUpload(caller, params.type, params.key, query.uploadId, body?.parts));
     },
   );

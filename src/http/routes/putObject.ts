@@ -26,7 +26,12 @@ export function putObject(service: StorageService, uploads: InFlight, transfer: 
     },
     async ({ params, headers }, req, res) => {
       const contentType = headers['Content-Type'] ?? 'application/octet-stream';
-      const written = await uploads.track(service.put(callerOf(res), params.type, params.key, req, contentType, declaredLength(req)));
+      // The store may stop taking the body (a frozen node): the progress watch stops it here.
+      const storeSide = new AbortController();
+      res.locals.stopStoreCall = () => storeSide.abort();
+      const written = await uploads.track(
+        service.put(callerOf(res), params.type, params.key, req, contentType, declaredLength(req), storeSide.signal),
+      );
       res.locals.bytesIn = written.size;
       res.status(200).json({ key: params.key, size: written.size, etag: written.etag });
     },
