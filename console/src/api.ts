@@ -3,9 +3,15 @@
  * header (never in a URL), and every refusal becomes an ApiError whose message is the API's
  * own plain-words message, with a hint on what to do.
  */
+import { API_BASE, HEADERS, pathTo, ROUTES, type ParamsOf, type QueryOf, type RouteName } from '../../src/protocol/routes';
 import type { StorageType } from '../../src/protocol/storageTypes';
 
-export const API_BASE = '/storage/v1';
+/** A call of one route: its query, and the headers and body beside the token. */
+export interface RouteCall<R extends RouteName> {
+  query?: QueryOf<R>;
+  headers?: Record<string, string>;
+  body?: string;
+}
 
 /** The operations of the policy table, as GET /capabilities names them. */
 export type Operation = 'read' | 'exists' | 'list' | 'write' | 'delete' | 'signUpload' | 'signDownload';
@@ -47,11 +53,6 @@ export class ApiError extends Error {
   }
 }
 
-/** Each `/`-separated part of a key escaped on its own: the gateway decodes the path once. */
-export function keyPath(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
-}
-
 const HINTS: Record<number, string> = {
   401: 'Sign in again with a valid token.',
   403: '',
@@ -87,12 +88,13 @@ async function errorOf(response: Response): Promise<ApiError> {
 export class Api {
   constructor(private readonly token: string) {}
 
-  private async call(path: string, init: RequestInit = {}): Promise<Response> {
+  private async call<R extends RouteName>(route: R, params: ParamsOf<R>, options: RouteCall<R> = {}): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(`${API_BASE}${path}`, {
-        ...init,
-        headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.token}` },
+      response = await fetch(`${API_BASE}${pathTo(route, params, options.query)}`, {
+        method: ROUTES[route].method,
+        headers: { ...options.headers, authorization: `Bearer ${this.token}` },
+        body: options.body,
         cache: 'no-store',
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
@@ -105,19 +107,20 @@ export class Api {
   }
 
   async capabilities(): Promise<Capabilities> {
-    return (await (await this.call('/capabilities')).json()) as Capabilities;
+    return (await (await this.call('capabilities', {})).json()) as Capabilities;
   }
 
   /** One page of a folder: its keys and sub-folders, and the token for the next page. */
   async list(type: StorageType, prefix: string, next?: string): Promise<Listing> {
-    const query = `?prefix=${encodeURIComponent(prefix)}&delimiter=%2F`;
-    const response = await this.call(`/${type}/list${next ? '' : query}`, next ? { headers: { 'x-next': next } } : {});
+    // A next page's token carries the prefix and delimiter.
+    const query = next ? {} : { prefix, delimiter: '/' };
+    const response = await this.call('list', { type }, { query, headers: next ? { [HEADERS.next]: next } : {} });
     const body = (await response.json()) as { keys: string[]; prefixes: string[] };
-    return { keys: body.keys, prefixes: body.prefixes, next: response.headers.get('x-next') ?? undefined };
+    return { keys: body.keys, prefixes: body.prefixes, next: response.headers.get(HEADERS.next) ?? undefined };
   }
 
   async details(type: StorageType, key: string): Promise<ObjectDetails> {
-    const response = await this.call(`/${type}/get/${keyPath(key)}`, { method: 'HEAD' });
+    const response = await this.call('exists', { type, key });
     const modified = response.headers.get('last-modified');
     return {
       size: Number(response.headers.get('content-length') ?? 0),
@@ -129,27 +132,26 @@ export class Api {
 
   /** A presigned download URL, good for `expiresIn` seconds (the gateway's default when absent). */
   async downloadUrl(type: StorageType, key: string, expiresIn?: number): Promise<string> {
-    const query = expiresIn === undefined ? '' : `?expires_in=${expiresIn}`;
-    const url = (await (await this.call(`/${type}/get_signed_url/${keyPath(key)}${query}`)).text()).trim();
+    const url = (await (await this.call('download_url', { type, key }, { query: { expires_in: expiresIn } })).text()).trim();
     // Only ever an http(s) URL becomes a link.
     if (!/^https?:\/\//i.test(url)) throw new ApiError(502, 'bad_url', 'The gateway answered something that is not a download link.');
     return url;
   }
 
   async remove(type: StorageType, key: string): Promise<void> {
-    await this.call(`/${type}/${keyPath(key)}`, { method: 'DELETE' });
+    await this.call('delete', { type, key });
   }
 
   /** For the uploader: a JSON call of the multipart routes. */
-  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    return (await (await this.call(path, init)).json()) as T;
+  async json<R extends RouteName>(route: R, params: ParamsOf<R>, options: RouteCall<R> = {}): Promise<unknown> {
+    return (await this.call(route, params, options)).json();
   }
 
-  async text(path: string, init: RequestInit = {}): Promise<string> {
-    return (await (await this.call(path, init)).text()).trim();
+  async text<R extends RouteName>(route: R, params: ParamsOf<R>, options: RouteCall<R> = {}): Promise<string> {
+    return (await (await this.call(route, params, options)).text()).trim();
   }
 
-  async empty(path: string, init: RequestInit = {}): Promise<void> {
-    await this.call(path, init);
+  async empty<R extends RouteName>(route: R, params: ParamsOf<R>, options: RouteCall<R> = {}): Promise<void> {
+    await this.call(route, params, options);
   }
 }

@@ -8,6 +8,8 @@
  * that signed in from it silently would put the victim's uploads in the sender's storage (login
  * CSRF). So a link only names its account here, and the page asks before using it.
  */
+import { API_BASE, pathTo, ROUTES } from '../../src/protocol/routes';
+
 const STORAGE_KEY = 'storage-console-token';
 
 /** A sign-in link read from the address and not used yet. */
@@ -48,8 +50,8 @@ export async function takeSignInFromAddress(): Promise<AddressSignIn | undefined
 /** Trades a one-time ticket for a token; answers why not, in words for the page, if it failed. */
 export async function tradeTicket(ticket: string): Promise<{ token: string } | { problem: string }> {
   try {
-    const answer = await fetch('/storage/v1/sign-in', {
-      method: 'POST',
+    const answer = await fetch(`${API_BASE}${pathTo('sign_in', {})}`, {
+      method: ROUTES.sign_in.method,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ticket }),
     });

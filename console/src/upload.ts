@@ -6,7 +6,9 @@
  * session so nothing is left behind.
  */
 import type { StorageType } from '../../src/protocol/storageTypes';
-import { ApiError, keyPath, type Api } from './api';
+import { ApiError, type Api } from './api';
+import type { ParamsOf } from '../../src/protocol/routes';
+import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
 
 /** Below this a file goes in one PUT; the gateway's default part size. */
 export const SINGLE_PUT_LIMIT = 16 * 1024 * 1024;
@@ -33,25 +35,23 @@ export function contentTypeOf(file: File): string {
 export async function uploadFile(api: Api, type: StorageType, key: string, file: File, options: UploadOptions): Promise<void> {
   const contentType = contentTypeOf(file);
   if (file.size < SINGLE_PUT_LIMIT) {
-    const query = `?content_type=${encodeURIComponent(contentType)}`;
-    const url = await api.text(`/${type}/new_resumable_url/${keyPath(key)}${query}`);
+    const url = await api.text('upload_url', { type, key }, { query: { content_type: contentType } });
     const headers: Record<string, string> = { 'content-type': contentType, ...requiredUploadHeaders(url) };
     await withRetries(options.signal, () => put(url, file, headers, options.onProgress, options.signal));
     return;
   }
-  const path = `/multipart/${type}/${keyPath(key)}`;
+  const object = { type, key };
   const etags = new Map<number, string>();
-  let session = options.resume && (await partsStored(api, path, options.resume, file.size, etags)) ? options.resume : undefined;
+  let session = options.resume && (await partsStored(api, object, options.resume, file.size, etags)) ? options.resume : undefined;
   if (!session) {
     etags.clear();
-    session = await api.json<{ uploadId: string; partSize: number }>(
-      `${path}?size=${file.size}&content_type=${encodeURIComponent(contentType)}`,
-      { method: 'POST' },
-    );
+    session = (await api.json('multipart_start_or_complete', object, {
+      query: { size: file.size, content_type: contentType },
+    })) as { uploadId: string; partSize: number };
     options.onSession?.({ uploadId: session.uploadId, partSize: session.partSize });
   }
   const { partSize } = session;
-  const id = encodeURIComponent(session.uploadId);
+  const uploadId = session.uploadId;
   try {
     const count = Math.ceil(file.size / partSize);
     const sizeOf = (partNumber: number) => Math.min(file.size, partNumber * partSize) - (partNumber - 1) * partSize;
@@ -66,8 +66,8 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
         const first = batch * URL_BATCH + 1;
         const last = Math.min(count, first + URL_BATCH - 1);
         urls = api
-          .json<{ urls: { partNumber: number; url: string }[] }>(`${path}?uploadId=${id}&parts=${first}-${last}`)
-          .then((answer) => new Map(answer.urls.map((u) => [u.partNumber, u.url])));
+          .json('multipart_parts', object, { query: { uploadId, parts: `${first}-${last}` } })
+          .then((answer) => new Map((answer as PartUrls).urls.map((u) => [u.partNumber, u.url])));
         batches.set(batch, urls);
       }
       const url = (await urls).get(partNumber);
@@ -101,10 +101,10 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
     // every part it finds stored.
     const parts = [...etags].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
     const body = parts.every((part) => part.etag) ? JSON.stringify({ parts }) : '{}';
-    await api.json(`${path}?uploadId=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await api.json('multipart_start_or_complete', object, { query: { uploadId }, headers: { 'content-type': 'application/json' }, body });
   } catch (error) {
     // Best effort: the buckets' lifecycle rule removes what this leaves.
-    await api.empty(`${path}?uploadId=${id}`, { method: 'DELETE' }).catch(() => undefined);
+    await api.empty('multipart_abort', object, { query: { uploadId } }).catch(() => undefined);
     throw error;
   }
 }
@@ -115,14 +115,14 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
  */
 async function partsStored(
   api: Api,
-  path: string,
+  object: ParamsOf<'multipart_parts'>,
   session: { uploadId: string; partSize: number },
   size: number,
   etags: Map<number, string>,
 ): Promise<boolean> {
   let listed: { parts: { partNumber: number; size: number; etag: string }[] };
   try {
-    listed = await api.json(`${path}?uploadId=${encodeURIComponent(session.uploadId)}`);
+    listed = (await api.json('multipart_parts', object, { query: { uploadId: session.uploadId } })) as typeof listed;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return false;
     throw error;
@@ -135,10 +135,9 @@ async function partsStored(
   return true;
 }
 
-/** Create-only types sign If-None-Match into their upload URLs: the upload must send it. */
-function requiredUploadHeaders(url: string): Record<string, string> {
-  const signed = new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';') ?? [];
-  return signed.includes('if-none-match') ? { 'if-none-match': '*' } : {};
+/** The gateway's answer to a request for part URLs. */
+interface PartUrls {
+  urls: { partNumber: number; url: string }[];
 }
 
 /** A PUT with upload progress (XMLHttpRequest: fetch reports none); answers the ETag. */

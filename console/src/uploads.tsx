@@ -7,7 +7,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
-import { ApiError, keyPath, type Api } from './api';
+import { ApiError, type Api } from './api';
 import { formatDuration, formatSize } from './format';
 import { forgetUpload, isSameFile, pendingUploads, rememberUpload, type PendingUpload } from './pending';
 import { uploadFile } from './upload';
@@ -122,7 +122,7 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
     forgetUpload(upload.type, upload.key);
     setInterrupted((all) => all.filter((other) => other !== upload));
     void api
-      .empty(`/multipart/${upload.type}/${keyPath(upload.key)}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: 'DELETE' })
+      .empty('multipart_abort', { type: upload.type, key: upload.key }, { query: { uploadId: upload.uploadId } })
       .catch(() => undefined);
   };
 

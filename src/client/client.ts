@@ -6,11 +6,12 @@
  */
 import { Readable, type Writable } from 'node:stream';
 import { namespaceFor } from '../protocol/namespace';
+import { HEADERS } from '../protocol/routes';
 import type { StorageType } from '../protocol/storageTypes';
-import { downloadToFile, downloadToStream, IDENTITY, objectPath, type DownloadResult } from './download';
+import { downloadToFile, downloadToStream, IDENTITY, type DownloadResult } from './download';
 import { BadRequestError, NotFoundError } from './errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
-import { encodeKey, Transport, type RequestBody, type TokenSource } from './transport';
+import { Transport, type RequestBody, type TokenSource } from './transport';
 import { uploadFile, type ProgressCallback, type UploadResult } from './upload';
 
 const MiB = 1024 * 1024;
@@ -111,20 +112,24 @@ export class StorageClient {
   /** Stores `value` at `key` (through the gateway, streamed; a stream is sent once, without retries). */
   async set(key: string, value: BlobInput, options: TypeOption & { contentType?: string } = {}): Promise<SetResult> {
     const body = bodyOf(value);
-    const response = await this.transport.api('PUT', `/${typeOf(options)}/${encodeKey(key)}`, {
-      headers: {
-        'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
+    const response = await this.transport.call(
+      'set',
+      { type: typeOf(options), key },
+      {
+        headers: {
+          'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
+        },
+        body: body.make,
+        retry: body.repeatable,
+        signal: options.signal,
       },
-      body: body.make,
-      retry: body.repeatable,
-      signal: options.signal,
-    });
+    );
     return (await response.json()) as SetResult;
   }
 
   /** The blob's bytes. For large blobs use getStream or getFile. */
   async get(key: string, options: TypeOption = {}): Promise<Buffer> {
-    const response = await this.transport.api('GET', objectPath(typeOf(options), key), { signal: options.signal });
+    const response = await this.transport.call('get', { type: typeOf(options), key }, { signal: options.signal });
     return Buffer.from(await response.arrayBuffer());
   }
 
@@ -132,13 +137,13 @@ export class StorageClient {
   async getStream(key: string, options: TypeOption & { range?: { start: number; end?: number } } = {}): Promise<Readable> {
     const headers: Record<string, string> = { ...IDENTITY };
     if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
-    const response = await this.transport.api('GET', objectPath(typeOf(options), key), { headers, signal: options.signal });
+    const response = await this.transport.call('get', { type: typeOf(options), key }, { headers, signal: options.signal });
     return response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream) : Readable.from([]);
   }
 
   /** Size, content type, ETag and date of the blob; NotFoundError when absent. */
   async head(key: string, options: TypeOption = {}): Promise<ObjectInfo> {
-    const { headers } = await this.transport.api('HEAD', objectPath(typeOf(options), key), { signal: options.signal });
+    const { headers } = await this.transport.call('exists', { type: typeOf(options), key }, { signal: options.signal });
     return {
       size: Number(headers.get('content-length')),
       contentType: headers.get('content-type') ?? 'application/octet-stream',
@@ -159,17 +164,21 @@ export class StorageClient {
 
   /** Deletes the key; deleting a key that is not there is not an error. */
   async delete(key: string, options: TypeOption = {}): Promise<void> {
-    await this.transport.api('DELETE', `/${typeOf(options)}/${encodeKey(key)}`, { signal: options.signal });
+    await this.transport.call('delete', { type: typeOf(options), key }, { signal: options.signal });
   }
 
   /** One page of keys under `prefix`, in key order. */
   async list(prefix = '', options: TypeOption & { next?: string } = {}): Promise<ListPage> {
-    const response = await this.transport.api('GET', `/${typeOf(options)}/list`, {
-      query: { prefix: prefix || undefined },
-      headers: options.next ? { 'x-next': options.next } : {},
-      signal: options.signal,
-    });
-    const next = response.headers.get('x-next') ?? undefined;
+    const response = await this.transport.call(
+      'list',
+      { type: typeOf(options) },
+      {
+        query: { prefix: prefix || undefined },
+        headers: options.next ? { [HEADERS.next]: options.next } : {},
+        signal: options.signal,
+      },
+    );
+    const next = response.headers.get(HEADERS.next) ?? undefined;
     return { keys: (await response.json()) as string[], next };
   }
 
@@ -186,20 +195,28 @@ export class StorageClient {
   /** A presigned URL a plain PUT of the bytes uploads to, with no further authentication. */
   async getUploadUrl(key: string, options: UploadUrlOptions = {}): Promise<string> {
     const query = { expires_in: options.expiresIn, content_type: options.contentType };
-    const response = await this.transport.api('GET', `/${typeOf(options)}/new_resumable_url/${encodeKey(key)}`, {
-      query,
-      signal: options.signal,
-    });
+    const response = await this.transport.call(
+      'upload_url',
+      { type: typeOf(options), key },
+      {
+        query,
+        signal: options.signal,
+      },
+    );
     return response.text();
   }
 
   /** A presigned URL to download the blob from. */
   async getSignedUrl(key: string, options: UrlOptions = {}): Promise<string> {
     const query = { expires_in: options.expiresIn };
-    const response = await this.transport.api('GET', `/${typeOf(options)}/get_signed_url/${encodeKey(key)}`, {
-      query,
-      signal: options.signal,
-    });
+    const response = await this.transport.call(
+      'download_url',
+      { type: typeOf(options), key },
+      {
+        query,
+        signal: options.signal,
+      },
+    );
     return response.text();
   }
 
@@ -235,8 +252,8 @@ export class StorageClient {
    */
   async copyFromBucket(sourceBucket: string, sourceKey: string, destKey: string, options: TypeOption = {}): Promise<SetResult> {
     const namespace = this.actFor ?? namespaceFor(await this.subject());
-    const path = `/copy/${namespace}/src/${encodeURIComponent(sourceBucket)}/${encodeKey(sourceKey)}/dest/${typeOf(options)}/${encodeKey(destKey)}`;
-    const response = await this.transport.api('POST', path, { signal: options.signal });
+    const params = { user_ns: namespace, src_bucket: sourceBucket, src: sourceKey, dest_type: typeOf(options), dest: destKey };
+    const response = await this.transport.call('copy', params, { signal: options.signal });
     return (await response.json()) as SetResult;
   }
 

@@ -14,7 +14,7 @@ import type { Writable } from 'node:stream';
 import type { StorageType } from '../protocol/storageTypes';
 import { UnavailableError } from './errors';
 import { withRetries } from './retry';
-import { encodeKey, type Transport } from './transport';
+import type { Transport } from './transport';
 import type { ProgressCallback } from './upload';
 
 export interface DownloadSettings {
@@ -79,10 +79,6 @@ async function removeStalePartials(file: string): Promise<void> {
   await Promise.all(stale.map((entry) => rm(path.join(path.dirname(file), entry), { force: true })));
 }
 
-export function objectPath(type: StorageType, key: string): string {
-  return `/${type}/get/${encodeKey(key)}`;
-}
-
 /** The exact stored bytes: a resumed download must continue the same byte stream. */
 export const IDENTITY = { 'accept-encoding': 'identity' };
 
@@ -92,7 +88,7 @@ async function openObject(
   key: string,
   settings: DownloadSettings,
 ): Promise<{ first: Response; etag: string; size: number }> {
-  const first = await transport.api('GET', objectPath(settings.type, key), { headers: IDENTITY, signal: settings.signal });
+  const first = await transport.call('get', { type: settings.type, key }, { headers: IDENTITY, signal: settings.signal });
   return { first, etag: first.headers.get('etag') ?? '', size: Number(first.headers.get('content-length')) };
 }
 
@@ -123,7 +119,7 @@ async function transfer(
     pending = undefined;
     if (!response) {
       const headers: Record<string, string> = { ...IDENTITY, range: `bytes=${position}-` };
-      response = await transport.api('GET', objectPath(job.type, key), { headers, signal: job.signal, retry: false });
+      response = await transport.call('get', { type: job.type, key }, { headers, signal: job.signal, retry: false });
       if (response.headers.get('etag') !== job.etag) {
         await response.body?.cancel();
         throw new Error(`${key} changed while it was being downloaded; download it again`);

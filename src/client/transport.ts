@@ -4,6 +4,7 @@
  */
 import { BadRequestError, errorFromResponse, networkError } from './errors';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry';
+import { API_BASE, HEADERS, keyParamsOf, pathTo, ROUTES, type ParamsOf, type QueryOf, type RouteName } from '../protocol/routes';
 
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -12,7 +13,6 @@ export type RequestBody = NonNullable<RequestInit['body']>;
 type StreamingRequestInit = RequestInit & { duplex?: 'half' };
 
 export interface CallInit {
-  query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
   /** A function, so every retry gets a fresh body (a stream can be read only once). */
   body?: () => RequestBody;
@@ -21,17 +21,17 @@ export interface CallInit {
   retry?: boolean;
 }
 
+/** A route's call: its query names are the route's own. */
+export type RouteCallInit<R extends RouteName> = CallInit & { query?: QueryOf<R> };
+
 /**
- * `a/b c/ü` → `a/b%20c/%C3%BC`: each segment escaped, the slashes kept (the gateway decodes).
  * A `.` or `..` segment cannot be sent at all: URL parsing resolves it (escaped or not) and
  * the request would quietly go to another key. The gateway refuses such keys, so we do too.
  */
-export function encodeKey(key: string): string {
-  const segments = key.split('/');
-  if (segments.some((segment) => segment === '.' || segment === '..')) {
+function checkKey(key: string): void {
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
     throw new BadRequestError(`Keys may not have '.' or '..' segments: '${key.slice(0, 100)}'`, 0, 'invalid_key');
   }
-  return segments.map(encodeURIComponent).join('/');
 }
 
 /** Accepts the API root (`…/storage/v1`) or the server root, to which `/storage/v1` is added. */
@@ -39,7 +39,7 @@ export function apiRoot(url: string): string {
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`Not an http(s) URL: ${url}`);
   const path = parsed.pathname.replace(/\/+$/, '');
-  parsed.pathname = path === '' ? '/storage/v1' : path;
+  parsed.pathname = path === '' ? API_BASE : path;
   parsed.search = '';
   parsed.hash = '';
   return parsed.toString().replace(/\/+$/, '');
@@ -63,17 +63,15 @@ export class Transport {
     return typeof this.token === 'function' ? await this.token() : this.token;
   }
 
-  /** A call to the gateway's API, `path` relative to the API root. */
-  async api(method: string, path: string, init: CallInit = {}): Promise<Response> {
-    const url = new URL(`${this.root}${path}`);
-    for (const [name, value] of Object.entries(init.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
-    }
-    return this.send(method, url.toString(), init, async () => {
+  /** A call to one of the gateway's routes (src/protocol/routes.ts), its key parameters checked. */
+  async call<R extends RouteName>(route: R, params: ParamsOf<R>, init: RouteCallInit<R> = {}): Promise<Response> {
+    for (const name of keyParamsOf(route)) checkKey((params as Record<string, string>)[name] ?? '');
+    const url = `${this.root}${pathTo(route, params, init.query)}`;
+    return this.send(ROUTES[route].method, url, init, async () => {
       const headers: Record<string, string> = { ...init.headers };
       const token = await this.bearerToken();
       if (token) headers.authorization = `Bearer ${token}`;
-      if (this.actFor) headers['x-storage-namespace'] = this.actFor;
+      if (this.actFor) headers[HEADERS.namespace] = this.actFor;
       return headers;
     });
   }

@@ -10,10 +10,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { MAX_PARTS, partSizeFor, uploadSizeProblem } from '../protocol/multipart';
+import type { ParamsOf } from '../protocol/routes';
+import { requiredUploadHeaders } from '../protocol/uploadUrls';
 import type { StorageType } from '../protocol/storageTypes';
 import { BadRequestError, ForbiddenError, NotFoundError, UnavailableError } from './errors';
 import { withRetries } from './retry';
-import { encodeKey, type Transport } from './transport';
+import type { Transport } from './transport';
 
 export interface Progress {
   /** Bytes sent (uploads) or received (downloads) so far, counting what a resume skipped. */
@@ -94,7 +96,8 @@ export async function uploadFile(
 
 class Upload {
   private transferred = 0;
-  private readonly path: string;
+  /** The object the upload stores: its routes' path parameters. */
+  private readonly object: ParamsOf<'multipart_parts'>;
 
   constructor(
     private readonly transport: Transport,
@@ -103,13 +106,13 @@ class Upload {
     /** Bytes in all, when known: what progress reports count towards. */
     private readonly total: number | undefined,
   ) {
-    this.path = `/multipart/${settings.type}/${encodeKey(key)}`;
+    this.object = { type: settings.type, key };
   }
 
   async single(size: number, open: () => Readable): Promise<UploadResult> {
     const query = { content_type: this.settings.contentType };
     const url = await (
-      await this.transport.api('GET', `/${this.settings.type}/new_resumable_url/${encodeKey(this.key)}`, {
+      await this.transport.call('upload_url', this.object, {
         query,
         signal: this.settings.signal,
       })
@@ -184,7 +187,7 @@ class Upload {
 
   /** Runs `concurrency` workers over the parts; after the first failure none starts another. */
   private async runParts(uploadId: string, nextPart: () => Promise<Part | undefined>, done: Map<number, string>): Promise<void> {
-    const urls = new PartUrls(this.transport, this.path, uploadId, this.settings.signal);
+    const urls = new PartUrls(this.transport, this.object, uploadId, this.settings.signal);
     let failed = false;
     const worker = async () => {
       for (let part = await nextPart(); part && !failed; part = await nextPart()) {
@@ -257,7 +260,7 @@ class Upload {
   private async start(size: number | undefined): Promise<Session> {
     const query = { size, content_type: this.settings.contentType };
     // Not cancelled mid-way: a session the gateway opened must be known here to be aborted.
-    const response = await this.transport.api('POST', this.path, { query, retry: false });
+    const response = await this.transport.call('multipart_start_or_complete', this.object, { query, retry: false });
     const session = (await response.json()) as Session;
     const signal = this.settings.signal;
     if (signal?.aborted) {
@@ -281,7 +284,7 @@ class Upload {
     const parts = [...done].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
     const body = JSON.stringify({ parts });
     try {
-      const response = await this.transport.api('POST', this.path, {
+      const response = await this.transport.call('multipart_start_or_complete', this.object, {
         query: { uploadId },
         headers: { 'content-type': 'application/json' },
         body: () => body,
@@ -299,12 +302,10 @@ class Upload {
 
   /** The object at the key, if it is the one a completion of `partCount` parts would have stored. */
   private async storedAs(size: number, partCount: number): Promise<{ key: string; size: number; etag: string } | undefined> {
-    const response = await this.transport
-      .api('HEAD', `/${this.settings.type}/get/${encodeKey(this.key)}`, { signal: this.settings.signal })
-      .catch((error: unknown) => {
-        if (error instanceof NotFoundError) return undefined;
-        throw error;
-      });
+    const response = await this.transport.call('exists', this.object, { signal: this.settings.signal }).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
     const etag = response?.headers.get('etag') ?? '';
     const sameSize = Number(response?.headers.get('content-length')) === size;
     return sameSize && etag.endsWith(`-${partCount}"`) ? { key: this.key, size, etag } : undefined;
@@ -312,7 +313,7 @@ class Upload {
 
   /** Best effort: if this fails too, the buckets' lifecycle rule removes the session later. */
   private async abort(uploadId: string): Promise<void> {
-    await this.transport.api('DELETE', this.path, { query: { uploadId }, retry: false }).catch(() => undefined);
+    await this.transport.call('multipart_abort', this.object, { query: { uploadId }, retry: false }).catch(() => undefined);
   }
 
   /** The newest open session on the key, with the parts in it that match the file. */
@@ -321,10 +322,12 @@ class Upload {
     partAt: (n: number) => Part,
   ): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
     const signal = this.settings.signal;
-    const { uploads } = (await (await this.transport.api('GET', this.path, { signal })).json()) as { uploads: { uploadId: string }[] };
+    const { uploads } = (await (await this.transport.call('multipart_parts', this.object, { signal })).json()) as {
+      uploads: { uploadId: string }[];
+    };
     const newest = uploads.at(-1);
     if (!newest) return undefined;
-    const listed = await this.transport.api('GET', this.path, { query: { uploadId: newest.uploadId }, signal });
+    const listed = await this.transport.call('multipart_parts', this.object, { query: { uploadId: newest.uploadId }, signal });
     const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number; etag: string }[] };
     const done = new Map<number, string>();
     for (const uploaded of parts) {
@@ -348,7 +351,7 @@ class PartUrls {
 
   constructor(
     private readonly transport: Transport,
-    private readonly path: string,
+    private readonly object: ParamsOf<'multipart_parts'>,
     private readonly uploadId: string,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -358,7 +361,7 @@ class PartUrls {
     if (known) return known;
     const last = Math.min(MAX_PARTS, partNumber + URL_BATCH - 1);
     const wanted = Array.from({ length: last - partNumber + 1 }, (_, i) => partNumber + i).filter((n) => !this.urls.has(n));
-    const response = await this.transport.api('GET', this.path, {
+    const response = await this.transport.call('multipart_parts', this.object, {
       query: { uploadId: this.uploadId, parts: wanted.join(',') },
       signal: this.signal,
     });
@@ -418,13 +421,4 @@ async function md5Of(stream: Readable): Promise<string> {
   const hash = createHash('md5');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/**
- * Headers an upload URL was signed to require, beyond Content-Type: `If-None-Match: *` on a
- * URL that may only create (products), so the store refuses to replace what is there.
- */
-export function requiredUploadHeaders(url: string): Record<string, string> {
-  const signed = new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';') ?? [];
-  return signed.includes('if-none-match') ? { 'if-none-match': '*' } : {};
 }

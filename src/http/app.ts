@@ -37,8 +37,9 @@ import { abortUpload, partUrlsOrList, startOrCompleteUpload } from './routes/mul
 import { putObject } from './routes/putObject';
 import { signIn } from './routes/signIn';
 import { getSignedUrl, newResumableUrl } from './routes/signedUrls';
+import { API_BASE } from '../protocol/routes';
 
-export const API_BASE = '/storage/v1';
+export { API_BASE };
 
 export interface AppDependencies {
   service: StorageService;

@@ -19,7 +19,7 @@ import {
   ListPartsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { requiredUploadHeaders } from '../../src/client/upload';
+import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
 import type { StorageType } from '../../src/storage/types';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { openResponse, readRest, send, stalledUpload, trickleUpload, type OpenResponse } from '../support/hostileHttp';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { requiredUploadHeaders } from '../../src/client/upload';
+import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
 import { isGatewayRecord, startTestGateway, type TestGateway } from '../support/gateway';
 
 const SEED = Number(process.env.ISOLATION_SEED ?? 20261125);

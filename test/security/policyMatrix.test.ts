@@ -3,7 +3,7 @@
  * expected table is written out here from the contract, not read from the code under test.
  */
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { requiredUploadHeaders } from '../../src/client/upload';
+import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
 
 type Principal = 'owner' | 'tasks' | 'catalog';
 type Op = 'read' | 'exists' | 'list' | 'write' | 'delete' | 'signUpload' | 'signDownload';

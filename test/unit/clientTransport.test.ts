@@ -1,21 +1,35 @@
 /** How the client turns keys and base URLs into request URLs. */
 import { BadRequestError } from '../../src/client/errors';
-import { apiRoot, encodeKey } from '../../src/client/transport';
+import { apiRoot, Transport } from '../../src/client/transport';
+import { keyPath, pathTo } from '../../src/protocol/routes';
 
-describe('encodeKey', () => {
+describe('keys in request paths', () => {
   it.each([
     ['a/b c/ü', 'a/b%20c/%C3%BC'],
     ['what?x=1#frag', 'what%3Fx%3D1%23frag'],
     ['100% done', '100%25%20done'],
     ['a/.hidden/..x/...', 'a/.hidden/..x/...'],
   ])('%s → %s', (key, encoded) => {
-    expect(encodeKey(key)).toBe(encoded);
+    expect(keyPath(key)).toBe(encoded);
+    expect(pathTo('get', { type: 'data', key })).toBe(`/data/get/${encoded}`);
     expect(new URL(`http://h/storage/v1/data/${encoded}`).pathname).toBe(`/storage/v1/data/${encoded}`);
   });
 
+  it('escapes other parameters whole, and adds only the query values given', () => {
+    const copy = pathTo('copy', { user_ns: 'ns', src_bucket: 'a/b', src: 'x y/z', dest_type: 'data', dest: 'd' });
+    expect(copy).toBe('/copy/ns/src/a%2Fb/x%20y/z/dest/data/d');
+    expect(pathTo('list', { type: 'tmp' }, { prefix: 'a&b', delimiter: undefined })).toBe('/tmp/list?prefix=a%26b');
+  });
+
   // URL parsing would resolve them, escaped or not, and the request would name another key.
-  it.each(['a/../b', './a', 'a/.', '..'])('refuses %s, whose dot segments cannot survive in a URL', (key) => {
-    expect(() => encodeKey(key)).toThrow(BadRequestError);
+  it.each(['a/../b', './a', 'a/.', '..'])('refuses %s, whose dot segments cannot survive in a URL, before any request', async (key) => {
+    const fetchImpl = jest.fn<Promise<Response>, Parameters<typeof fetch>>();
+    const transport = new Transport('http://h', 'token', undefined, undefined, fetchImpl);
+    await expect(transport.call('get', { type: 'data', key })).rejects.toThrow(BadRequestError);
+    await expect(transport.call('copy', { user_ns: 'n', src_bucket: 'b', src: key, dest_type: 'data', dest: 'k' })).rejects.toThrow(
+      BadRequestError,
+    );
+    expect(fetchImpl).not.toHaveBeenCalled();
   });
 });
 

@@ -1,13 +1,14 @@
 /** GET /storage/v1/openapi.json: the API's description, generated from the routes' contracts. */
 import { defineRoute, type Route } from '../contract';
 import type { OpenApiDocument } from '../openapi';
+import { serverPath } from '../../protocol/routes';
 
 /** `document`: read when asked, since it describes the table this route is part of. */
 export function apiDescription(document: () => OpenApiDocument): Route {
   return defineRoute(
     {
       method: 'get',
-      path: '/storage/v1/openapi.json',
+      path: serverPath('openapi'),
       name: 'openapi',
       summary: 'This document',
       public: true,

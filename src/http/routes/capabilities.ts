@@ -6,6 +6,7 @@ import { STORAGE_TYPES } from '../../storage/types';
 import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
 import { json, namespace } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 const typeRights = z.object({
   operations: z.array(z.enum(OPERATIONS)),
@@ -25,7 +26,7 @@ export function capabilities(service: StorageService): Route {
   return defineRoute(
     {
       method: 'get',
-      path: '/storage/v1/capabilities',
+      path: serverPath('capabilities'),
       name: 'capabilities',
       summary: 'Extension: what the caller may do on each storage type (the policy table), and the longest URL lifetime',
       responses: { '200': { description: 'Per storage type, the operations allowed', content: json(capabilitiesSchema) } },

@@ -10,13 +10,14 @@ import { liftDeadline } from '../middleware/deadline';
 import type { InFlight } from '../inFlight';
 import { callerOf } from '../request';
 import { json, key, namespace, storageType, stored } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 /** `copies`: a copy is work shutdown lets settle, like an upload: a multipart copy cut midway would leave its upload behind. */
 export function copyObject(service: StorageService, copies: InFlight): Route {
   return defineRoute(
     {
       method: 'post',
-      path: '/storage/v1/copy/{user_ns}/src/{src_bucket}/{src+}/dest/{dest_type}/{dest+}',
+      path: serverPath('copy'),
       name: 'copy',
       summary: "Copy an object, server-side, from an allowed bucket into the caller's namespace",
       params: z.object({

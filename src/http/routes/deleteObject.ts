@@ -3,12 +3,13 @@ import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
 import { objectParams } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 export function deleteObject(service: StorageService): Route {
   return defineRoute(
     {
       method: 'delete',
-      path: '/storage/v1/{type}/{key+}',
+      path: serverPath('delete'),
       name: 'delete',
       summary: 'Delete a blob (idempotent)',
       params: objectParams,

@@ -8,13 +8,14 @@ import { callerOf } from '../request';
 import { bytes, objectParams } from '../schemas';
 import { sendBody } from '../sendBody';
 import { objectHeaders, setObjectHeaders } from './objectHeaders';
+import { serverPath } from '../../protocol/routes';
 
 /** `transfer`: the caller's budget of streams under way, which a download takes a place in. */
 export function getObject(service: StorageService, transfer: RequestHandler): Route {
   return defineRoute(
     {
       method: 'get',
-      path: '/storage/v1/{type}/get/{key+}',
+      path: serverPath('get'),
       name: 'get',
       summary: 'Read a blob, streamed',
       params: objectParams,

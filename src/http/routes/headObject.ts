@@ -4,12 +4,13 @@ import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
 import { objectParams } from '../schemas';
 import { objectHeaders, setObjectHeaders } from './objectHeaders';
+import { serverPath } from '../../protocol/routes';
 
 export function headObject(service: StorageService): Route {
   return defineRoute(
     {
       method: 'head',
-      path: '/storage/v1/{type}/get/{key+}',
+      path: serverPath('exists'),
       name: 'exists',
       summary: 'Does a blob exist',
       params: objectParams,

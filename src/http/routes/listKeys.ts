@@ -9,6 +9,7 @@ import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
 import { json, storageType } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 const keyList = z.array(z.string()).meta({ id: 'KeyList' });
 const folderList = z
@@ -22,7 +23,7 @@ export function listKeys(service: StorageService): Route {
   return defineRoute(
     {
       method: 'get',
-      path: '/storage/v1/{type}/list',
+      path: serverPath('list'),
       name: 'list',
       summary: "List the caller's keys, in key order, a page at a time",
       params: z.object({ type: storageType }),

@@ -17,8 +17,7 @@ import { defineRoute, type Route } from '../contract';
 import { liftDeadline } from '../middleware/deadline';
 import { callerOf } from '../request';
 import { json, objectParams, stored } from '../schemas';
-
-const PATH = '/storage/v1/multipart/{type}/{key+}';
+import { serverPath } from '../../protocol/routes';
 
 const uploadId = z.string().min(1, 'must not be empty');
 
@@ -64,7 +63,7 @@ export function startOrCompleteUpload(service: StorageService): Route {
   return defineRoute(
     {
       method: 'post',
-      path: PATH,
+      path: serverPath('multipart_start_or_complete'),
       name: 'multipart_start_or_complete',
       summary: 'Without uploadId: start a multipart upload session. With uploadId: complete it',
       params: objectParams,
@@ -112,7 +111,7 @@ export function partUrlsOrList(service: StorageService): Route {
   return defineRoute(
     {
       method: 'get',
-      path: PATH,
+      path: serverPath('multipart_parts'),
       name: 'multipart_parts',
       summary: 'With uploadId and parts: presigned part URLs. With uploadId: the parts stored. Without: open sessions on the key',
       params: objectParams,
@@ -150,7 +149,7 @@ export function abortUpload(service: StorageService): Route {
   return defineRoute(
     {
       method: 'delete',
-      path: PATH,
+      path: serverPath('multipart_abort'),
       name: 'multipart_abort',
       summary: 'Abort a multipart upload session',
       params: objectParams,

@@ -7,13 +7,14 @@ import { defineRoute, type Route } from '../contract';
 import type { InFlight } from '../inFlight';
 import { callerOf } from '../request';
 import { json, objectParams, stored } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 /** `transfer`: the caller's budget of streams under way; `uploads`: what shutdown lets finish. */
 export function putObject(service: StorageService, uploads: InFlight, transfer: RequestHandler): Route {
   return defineRoute(
     {
       method: 'put',
-      path: '/storage/v1/{type}/{key+}',
+      path: serverPath('set'),
       name: 'set',
       summary: 'Store the request body at the key (extension); streamed, any size',
       params: objectParams,

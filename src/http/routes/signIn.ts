@@ -8,12 +8,13 @@ import type { SignInTickets } from '../../auth/signInTickets';
 import { NotFound } from '../../errors';
 import { defineRoute, type Route } from '../contract';
 import { json } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 export function signIn(tickets: SignInTickets | undefined): Route {
   return defineRoute(
     {
       method: 'post',
-      path: '/storage/v1/sign-in',
+      path: serverPath('sign_in'),
       name: 'sign_in',
       summary:
         'Extension: trade a one-time sign-in link’s ticket for a token (what the storage browser does with the link npm start prints)',

@@ -7,12 +7,13 @@ import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
 import { expiresIn, objectParams, plainUrl } from '../schemas';
+import { serverPath } from '../../protocol/routes';
 
 export function newResumableUrl(service: StorageService): Route {
   return defineRoute(
     {
       method: 'get',
-      path: '/storage/v1/{type}/new_resumable_url/{key+}',
+      path: serverPath('upload_url'),
       name: 'upload_url',
       summary: 'A presigned URL that a plain PUT of the bytes stores the blob with',
       params: objectParams,
@@ -37,7 +38,7 @@ export function getSignedUrl(service: StorageService): Route {
   return defineRoute(
     {
       method: 'get',
-      path: '/storage/v1/{type}/get_signed_url/{key+}',
+      path: serverPath('download_url'),
       name: 'download_url',
       summary: 'A presigned URL to download the blob from',
       params: objectParams,
