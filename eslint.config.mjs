@@ -17,6 +17,7 @@ const PARTS = [
   'storage',
   'auth',
   'metrics',
+  'upkeep',
   'http',
   'gateway',
   'cluster',
@@ -36,6 +37,7 @@ const MAY_IMPORT = {
   'src/storage/**': ['store', 'config', 'protocol', 'errors', 'log', 'shares'],
   'src/auth/**': ['storage', 'config', 'protocol', 'errors', 'log', 'shares'],
   'src/metrics.ts': ['store', 'protocol', 'errors', 'log', 'shares'],
+  'src/upkeep.ts': ['storage', 'store', 'config', 'protocol', 'errors', 'log'],
   'src/http/**': ['auth', 'storage', 'store', 'metrics', 'config', 'protocol', 'errors', 'log', 'shares'],
   // The client and its CLI travel without the server: the protocol is all they share. (The CLI's
   // `token` command loads tools/localToken.js at run time, where the gateway's build has it.)

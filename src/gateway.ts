@@ -4,12 +4,13 @@
  * start it the same way, so they exercise the real start-up path.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SignInTickets } from './auth/signInTickets';
 import { createVerifier } from './auth/tokens';
 import type { Config } from './config';
 import { API_BASE, createApp } from './http/app';
+import { closeServer, guardConnections } from './http/connections';
 import { DEFAULT_CONSOLE_DIR, storeOriginsOf } from './http/console';
 import { InFlight } from './http/inFlight';
 import { ensureLocalBinary, LOCAL_ENGINE_NAMES, startLocalStore } from './local/engines';
@@ -17,12 +18,13 @@ import type { LocalStore } from './local/process';
 import { loadOrCreateLocalSecrets } from './local/secrets';
 import type { Logger } from './log';
 import { Metrics } from './metrics';
-import { StoreAccessDenied, StoreUnavailable, type LimitName } from './errors';
+import { StoreAccessDenied, StoreUnavailable } from './errors';
 import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
 import { S3Store } from './store/s3Store';
 import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
-import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
+import { bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
+import { startUpkeep } from './upkeep';
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:8080 */
@@ -144,18 +146,20 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const preparation = new Preparation(() => prepare(service, store, signer, logger), logger);
     cleanups.push(() => preparation.stop());
     await preparation.first(store.describe());
-    const buckets = STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type));
-    const sweeper = sweepOrphans(store, buckets, orphanAgeMs, () => preparation.done, logger);
-    cleanups.push(() => clearInterval(sweeper));
-    // AWS applies the buckets' abort rule itself; MinIO refuses it, SeaweedFS does not apply it.
-    if (config.s3.engine !== 'aws') {
-      const abandoned = abortAbandonedSessions(service, config.multipartAbandonHours * 3600_000, () => preparation.done, logger);
-      cleanups.push(() => clearInterval(abandoned));
-    }
-    if (config.s3.engine === 'seaweedfs') {
-      const timers = keepSeaweedfsPromises(store, buckets, bucketName(config.bucketPrefix, 'tmp'), () => preparation.done, logger);
-      cleanups.push(() => timers.forEach((timer) => clearInterval(timer)));
-    }
+    const stopUpkeep = startUpkeep(
+      store,
+      service,
+      {
+        engine: config.s3.engine,
+        buckets: STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
+        tmpBucket: bucketName(config.bucketPrefix, 'tmp'),
+        orphanAgeMs,
+        abandonAfterMs: config.multipartAbandonHours * 3600_000,
+        ready: () => preparation.done,
+      },
+      logger,
+    );
+    cleanups.push(stopUpkeep);
 
     let accepting = true;
     const app = createApp({
@@ -218,7 +222,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 }
 
 /** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
-async function prepare(service: StorageService, store: S3Store, signer: UrlSigner, logger: Logger): Promise<void> {
+async function prepare(service: StorageService, store: { describe(): string }, signer: UrlSigner, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
     const withoutCors = reports.filter((report) => report.cors === 'unsupported');
@@ -302,154 +306,4 @@ class Preparation {
     }, delayMs);
     this.timer.unref();
   }
-}
-
-/**
- * Aborts the streamed uploads a crashed gateway left behind, at start and then every half
- * orphan age (at most 10 minutes). Several replicas may sweep at once: aborting twice is harmless.
- */
-function sweepOrphans(store: S3Store, buckets: string[], orphanAgeMs: number, ready: () => boolean, logger: Logger): NodeJS.Timeout {
-  const sweep = async () => {
-    if (!ready()) return;
-    for (const bucket of buckets) {
-      const swept = await store.sweepOrphanedStreams(bucket, orphanAgeMs).catch((error: unknown) => {
-        logger.warn(
-          { bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message },
-          'could not sweep orphaned uploads; will retry',
-        );
-        return 0;
-      });
-      if (swept > 0) logger.info({ bucket, swept }, 'aborted uploads left by a gateway that stopped mid-stream');
-    }
-  };
-  void sweep();
-  const timer = setInterval(() => void sweep(), Math.min(orphanAgeMs / 2, 10 * 60_000));
-  timer.unref();
-  return timer;
-}
-
-/**
- * Aborts callers' multipart sessions left open longer than `olderThanMs` (their parts hold
- * space until then), at start and then every quarter of that age (at most every 30 minutes).
- * Several replicas may do this at once: aborting twice is harmless.
- */
-function abortAbandonedSessions(service: StorageService, olderThanMs: number, ready: () => boolean, logger: Logger): NodeJS.Timeout {
-  const sweep = async () => {
-    if (!ready()) return;
-    const aborted = await service.abortAbandonedSessions(olderThanMs).catch((error: unknown) => {
-      logger.warn(
-        { reason: (error as { reason?: string }).reason ?? (error as Error).message },
-        'could not abort abandoned upload sessions; will retry',
-      );
-      return 0;
-    });
-    if (aborted > 0)
-      logger.info({ aborted, olderThanHours: olderThanMs / 3600_000 }, 'aborted multipart upload sessions callers left open');
-  };
-  void sweep();
-  const timer = setInterval(() => void sweep(), Math.min(olderThanMs / 4, 30 * 60_000));
-  timer.unref();
-  return timer;
-}
-
-/** SeaweedFS: how often what upload URLs stored is settled (see S3Store.settleUpload). */
-const SETTLE_SWEEP_MS = 30_000;
-/** SeaweedFS: how often stale multipart uploads are looked for, and the tmp expiry checked. */
-const SEAWEEDFS_UPKEEP_MS = 10 * 60_000;
-
-/**
- * What SeaweedFS does not do by itself, done by the gateway: settling the objects upload URLs
- * stored, aborting multipart uploads older than the lifecycle rule allows (SeaweedFS stores
- * that rule without applying it), and keeping the tmp expiry in its filer configuration
- * (another writer may have dropped it). Several replicas may do this at once: all of it is
- * idempotent.
- */
-function keepSeaweedfsPromises(store: S3Store, buckets: string[], tmp: string, ready: () => boolean, logger: Logger): NodeJS.Timeout[] {
-  const quietly = (what: string, bucket: string) => (error: unknown) => {
-    logger.warn({ bucket, reason: (error as { reason?: string }).reason ?? (error as Error).message }, `could not ${what}; will retry`);
-    return 0;
-  };
-  const settle = async () => {
-    if (!ready()) return;
-    for (const bucket of buckets) {
-      const settled = await store.sweepUrlUploads(bucket).catch(quietly('settle upload URL objects', bucket));
-      if (settled > 0) logger.debug({ bucket, settled }, 'settled the type and metadata of objects stored through upload URLs');
-    }
-  };
-  const upkeep = async () => {
-    if (!ready()) return;
-    for (const bucket of buckets) {
-      const aborted = await store
-        .abortStaleUploads(bucket, ABORT_INCOMPLETE_UPLOAD_DAYS * 24 * 3600_000)
-        .catch(quietly('abort stale multipart uploads', bucket));
-      if (aborted > 0)
-        logger.info({ bucket, aborted }, `aborted multipart uploads begun more than ${ABORT_INCOMPLETE_UPLOAD_DAYS} days ago`);
-    }
-    const outcome = await store.ensureFilerTtl(tmp, TMP_EXPIRY_DAYS).catch(quietly('keep the tmp expiry in the filer', tmp));
-    if (outcome === 'written') logger.warn({ bucket: tmp }, 'the tmp expiry had gone from the filer configuration; restored');
-  };
-  const settling = setInterval(() => void settle(), SETTLE_SWEEP_MS);
-  const keeping = setInterval(() => void upkeep(), SEAWEEDFS_UPKEEP_MS);
-  settling.unref();
-  keeping.unref();
-  void upkeep();
-  return [settling, keeping];
-}
-
-/**
- * At most `max` connections: Node refuses more at accept. Idle kept-alive connections are the
- * cheapest to give up, so when nine tenths are taken they are closed to make room (a client
- * opens a new one when it needs it) before anyone is refused. A connection that sends nothing
- * at all is closed after `silentMs`: Node's headers deadline starts only with a first byte.
- */
-function guardConnections(server: http.Server, max: number, silentMs: number, hit: (limit: LimitName) => void): void {
-  server.maxConnections = max;
-  server.on('drop', () => hit('connections'));
-  let open = 0;
-  let shedAt = 0;
-  server.on('connection', (socket: Socket) => {
-    open++;
-    const silent = setTimeout(() => {
-      if (socket.bytesRead > 0) return;
-      hit('headers_timeout');
-      socket.destroy();
-    }, silentMs);
-    silent.unref();
-    socket.once('close', () => {
-      open--;
-      clearTimeout(silent);
-    });
-    if (open >= max * 0.9 && Date.now() - shedAt > 1000) {
-      shedAt = Date.now();
-      server.closeIdleConnections();
-    }
-  });
-  // Node's own answers to what it cannot parse or did not get in time, as it writes them, with
-  // the headers deadline counted.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') hit('headers_timeout');
-    // Only where no answer of the gateway's has begun on this connection.
-    const answering = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
-    if (socket.writable && !answering?.headersSent) socket.write(CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? BAD_REQUEST_ANSWER);
-    socket.destroy(error);
-  });
-}
-
-const CLIENT_ERROR_ANSWERS: Record<string, string> = {
-  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
-  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
-};
-const BAD_REQUEST_ANSWER = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
-
-/** Stops accepting connections, lets in-flight requests finish for `graceMs`, then cuts the rest. */
-async function closeServer(server: http.Server, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  // Keep-alive connections that finish a request while draining are closed as they idle.
-  const idle = setInterval(() => server.closeIdleConnections(), 100);
-  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-  await closed;
-  clearInterval(idle);
-  clearTimeout(cut);
 }

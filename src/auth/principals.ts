@@ -6,7 +6,7 @@
 import { BadRequest, Forbidden } from '../errors';
 import { NAMESPACE_PATTERN, namespaceFor } from '../protocol/namespace';
 import type { Actor } from '../storage/policy';
-import type { Caller } from '../storage/service';
+import type { Caller } from '../storage/access';
 import type { Identity } from './tokens';
 
 export const NAMESPACE_HEADER = 'X-Storage-Namespace';

@@ -1,6 +1,6 @@
 /** The caller the authenticate middleware established; routes read their other input from their contract. */
 import type { Response } from 'express';
-import type { Caller } from '../storage/service';
+import type { Caller } from '../storage/access';
 
 export function callerOf(res: Response): Caller {
   const caller = res.locals.caller as Caller | undefined;

@@ -1,30 +1,23 @@
 /**
- * The Storage API's domain: who may do what (the policy table), where a caller's key lives
- * (namespace and bucket), and the calls into the object store. Routes call this; this calls
- * the store; nothing here knows HTTP.
+ * The Storage API's domain: the calls into the object store for each operation, after the
+ * checks every call makes (access.ts: the policy table, the key, the namespace). Multipart
+ * sessions are `uploads` (uploadSessions.ts). Routes call this; this calls the store; nothing
+ * here knows HTTP.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ObjectInfo, ReadConditions, Store, StoredObject, UploadedPart } from '../store/types';
-import { BadRequest, Conflict, Forbidden, NotFound, TooManySessions } from '../errors';
+import type { ObjectInfo, ReadConditions, Store, StoredObject } from '../store/types';
+import { BadRequest, Conflict, Forbidden } from '../errors';
 import { checkContentType, DEFAULT_CONTENT_TYPE, mediaTypeOf, safeContentType } from './contentTypes';
-import { validateKey, validateNewKey, validatePrefix, validateSourceKey } from './keys';
-import { namespaceFor, objectKey } from '../protocol/namespace';
-import { checkedPartSize, MAX_PARTS } from './multipart';
+import { validatePrefix, validateSourceKey } from './keys';
+import { objectKey } from '../protocol/namespace';
 import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
-import { SessionRecords } from './sessionRecords';
-import { allowsAny, OPERATIONS, POLICY, type Actor, type Operation } from './policy';
-import { ABORT_INCOMPLETE_UPLOAD_DAYS, bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
+import { Access, ownerMetadata, type Caller } from './access';
+import { UploadSessions } from './uploadSessions';
+import { allowsAny, OPERATIONS, POLICY, type Operation } from './policy';
+import { ABORT_INCOMPLETE_UPLOAD_DAYS, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
-/** The party making a request, as the auth layer established it. */
-export interface Caller {
-  /** The token's subject, recorded on objects as their owner. */
-  subject: string;
-  /** The namespace acted on: the caller's own, or the one a service acts for. */
-  namespace: string;
-  /** 'owner' for a user on its own namespace; the service's actors when acting for another. */
-  actors: readonly Actor[];
-}
+export type { Caller } from './access';
 
 export interface StorageSettings {
   bucketPrefix: string;
@@ -43,20 +36,6 @@ export interface UrlOptions {
   expiresIn?: number | undefined;
   /** Uploads only: the Content-Type the uploader must send (and that is stored). */
   contentType?: string | undefined;
-}
-
-/**
- * Where one of a caller's keys lives, resolved once (policy checked, key validated, namespace
- * applied) and passed down: the store location, and the key as the caller named it.
- */
-export interface ObjectRef {
-  bucket: string;
-  /** The object's key in its bucket: namespace + the caller's key. */
-  target: string;
-  /** The key as the caller named it, for messages. */
-  key: string;
-  /** The caller's namespace prefix in the bucket: nothing above it is the caller's. */
-  floor: string;
 }
 
 export interface ListResult {
@@ -95,17 +74,20 @@ const BROWSER_TRANSFERS_CORS = {
 };
 
 export class StorageService {
-  private readonly sessions: SessionRecords;
+  private readonly access: Access;
+  /** Multipart upload sessions (extension). */
+  readonly uploads: UploadSessions;
 
   constructor(
     private readonly store: Store,
     private readonly settings: StorageSettings,
   ) {
-    this.sessions = new SessionRecords(store);
+    this.access = new Access(store, settings.bucketPrefix);
+    this.uploads = new UploadSessions(store, this.access, settings);
   }
 
   bucketFor(type: StorageType): string {
-    return bucketName(this.settings.bucketPrefix, type);
+    return this.access.bucketFor(type);
   }
 
   /** Creates the buckets and their lifecycle rules; safe to run at every start. */
@@ -127,16 +109,6 @@ export class StorageService {
   /** Resolves when the store is reachable and every bucket is there. */
   async checkReady(): Promise<void> {
     await this.store.checkBuckets(STORAGE_TYPES.map((type) => this.bucketFor(type)));
-  }
-
-  /**
-   * Aborts the multipart sessions callers started more than `olderThanMs` ago and left open,
-   * in every bucket: on engines whose lifecycle rules cannot (MinIO refuses the abort rule).
-   */
-  async abortAbandonedSessions(olderThanMs: number): Promise<number> {
-    let aborted = 0;
-    for (const type of STORAGE_TYPES) aborted += await this.sessions.abortAbandoned(this.bucketFor(type), olderThanMs);
-    return aborted;
   }
 
   /** What /readyz says beside being ready (the store is full). */
@@ -169,14 +141,14 @@ export class StorageService {
 
   /** The object, its type as served: one that fails the content-type rule is served as octet-stream. */
   async get(caller: Caller, type: StorageType, key: string, conditions: ReadConditions): Promise<StoredObject> {
-    const ref = this.resolve(caller, type, 'read', key);
+    const ref = this.access.resolve(caller, type, 'read', key);
     const object = await this.store.get(ref.bucket, ref.target, conditions);
     object.contentType = safeContentType(object.contentType);
     return object;
   }
 
   async head(caller: Caller, type: StorageType, key: string): Promise<ObjectInfo> {
-    const ref = this.resolve(caller, type, 'exists', key);
+    const ref = this.access.resolve(caller, type, 'exists', key);
     const info = await this.store.head(ref.bucket, ref.target, caller.subject);
     return { ...info, contentType: safeContentType(info.contentType) };
   }
@@ -190,10 +162,10 @@ export class StorageService {
     contentLength: number | undefined,
     signal?: AbortSignal,
   ) {
-    const ref = this.resolve(caller, type, 'write', key);
+    const ref = this.access.resolve(caller, type, 'write', key);
     // Every input is checked before the store is asked anything.
     const checkedType = checkContentType(contentType);
-    await this.refuseCollision(caller, ref);
+    await this.access.refuseCollision(caller, ref);
     return this.store.put(ref.bucket, ref.target, body, {
       contentType: checkedType,
       contentLength,
@@ -205,7 +177,7 @@ export class StorageService {
   }
 
   async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
-    const ref = this.resolve(caller, type, 'delete', key);
+    const ref = this.access.resolve(caller, type, 'delete', key);
     await this.store.delete(ref.bucket, ref.target, caller.subject);
   }
 
@@ -222,7 +194,7 @@ export class StorageService {
     token: string | undefined,
     delimiter?: string | undefined,
   ): Promise<ListResult> {
-    this.authorize(caller, type, 'list');
+    this.access.authorize(caller, type, 'list');
     const asked = checkDelimiter(delimiter);
     const cursor = token === undefined ? undefined : decodeCursor(token);
     if (cursor && prefix !== undefined && prefix !== cursor.prefix) {
@@ -290,12 +262,12 @@ export class StorageService {
    * and a key already taken is refused now rather than at upload time.
    */
   async uploadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
-    const ref = this.resolve(caller, type, 'signUpload', key);
+    const ref = this.access.resolve(caller, type, 'signUpload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     const contentType = checkContentType(options.contentType ?? DEFAULT_CONTENT_TYPE);
-    await this.refuseCollision(caller, ref);
+    await this.access.refuseCollision(caller, ref);
     const exclusive = POLICY[type].createOnly === true;
-    if (exclusive) await this.refuseExisting(caller, ref);
+    if (exclusive) await this.access.refuseExisting(caller, ref);
     return this.store.presignPut(ref.bucket, ref.target, {
       expiresIn,
       metadata: ownerMetadata(caller),
@@ -312,10 +284,10 @@ export class StorageService {
    * engine that cannot bind its type) cannot make this URL serve a page.
    */
   async downloadUrl(caller: Caller, type: StorageType, key: string, options: UrlOptions = {}): Promise<string> {
-    const ref = this.resolve(caller, type, 'signDownload', key);
+    const ref = this.access.resolve(caller, type, 'signDownload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     // A URL for a key not (yet) there is still issued, as before, as an attachment.
-    const stored = await this.headIfStored(caller, ref);
+    const stored = await this.access.headIfStored(caller, ref);
     const inline = stored !== undefined && this.showsInline(stored.contentType);
     return this.store.presignGet(ref.bucket, ref.target, {
       expiresIn,
@@ -346,8 +318,8 @@ export class StorageService {
       throw new Forbidden(`Copying from bucket '${source.bucket}' is not allowed`);
     }
     validateSourceKey(source.key);
-    const ref = this.resolve(caller, type, 'write', key);
-    await this.refuseCollision(caller, ref);
+    const ref = this.access.resolve(caller, type, 'write', key);
+    await this.access.refuseCollision(caller, ref);
     const copied = await this.store.copy(
       source,
       { bucket: ref.bucket, key: ref.target },
@@ -388,176 +360,7 @@ export class StorageService {
       throw error;
     }
   }
-
-  // ---- multipart upload sessions: the same rules as a presigned upload -----------------------
-
-  async startUpload(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
-    const partSize = checkedPartSize(totalSize);
-    const ref = this.resolve(caller, type, 'signUpload', key);
-    const checkedType = checkContentType(contentType);
-    await this.refuseCollision(caller, ref);
-    if (POLICY[type].createOnly) await this.refuseExisting(caller, ref);
-    await this.refuseMoreSessions(caller, ref);
-    const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
-      contentType: checkedType,
-      metadata: ownerMetadata(caller),
-      principal: caller.subject,
-    });
-    try {
-      await this.sessions.add(caller, ref.bucket, ref.target, uploadId);
-    } catch (error) {
-      // An uncounted session would slip past the cap: it is not handed out.
-      await this.store.abortMultipart(ref.bucket, ref.target, uploadId, caller.subject).catch(() => undefined);
-      throw error;
-    }
-    return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
-  }
-
-  async partUrls(caller: Caller, type: StorageType, key: string, uploadId: string, partNumbers: number[]) {
-    const ref = await this.openSession(caller, type, key, uploadId);
-    const ttl = this.settings.signedUrlTtlSeconds;
-    const urls = await Promise.all(
-      partNumbers.map(async (partNumber) => ({
-        partNumber,
-        url: await this.store.presignPart(ref.bucket, ref.target, uploadId, partNumber, ttl),
-      })),
-    );
-    return { uploadId, urls, expiresIn: ttl };
-  }
-
-  /** Unfinished sessions on this key, for a client resuming after it lost its upload id. */
-  async openUploads(caller: Caller, type: StorageType, key: string) {
-    const ref = this.resolve(caller, type, 'signUpload', key);
-    return this.store.listUploads(ref.bucket, ref.target, caller.subject);
-  }
-
-  async uploadedParts(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<UploadedPart[]> {
-    const ref = await this.openSession(caller, type, key, uploadId);
-    return this.store.listParts(ref.bucket, ref.target, uploadId, caller.subject);
-  }
-
-  /** Completes with the parts named, or with every part uploaded when none are named. */
-  async completeUpload(
-    caller: Caller,
-    type: StorageType,
-    key: string,
-    uploadId: string,
-    parts: { partNumber: number; etag: string }[] | undefined,
-  ) {
-    const ref = await this.openSession(caller, type, key, uploadId);
-    const chosen = parts ?? (await this.store.latestPartsToComplete(ref.bucket, ref.target, uploadId, caller.subject));
-    if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
-    await this.refuseCollision(caller, ref);
-    const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, {
-      exclusive: POLICY[type].createOnly,
-      principal: caller.subject,
-    });
-    await this.forgetSession(caller, ref, uploadId);
-    return { key, ...stored };
-  }
-
-  async abortUpload(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
-    const ref = await this.openSession(caller, type, key, uploadId);
-    await this.store.abortMultipart(ref.bucket, ref.target, uploadId, caller.subject);
-    await this.forgetSession(caller, ref, uploadId);
-  }
-
-  /**
-   * Open sessions are capped per key and per namespace (of one storage type): each holds parts
-   * on the store until it ends, and a caller could otherwise open them without end.
-   */
-  private async refuseMoreSessions(caller: Caller, ref: ObjectRef): Promise<void> {
-    const { perKey, perCaller } = this.settings.maxUploadSessions;
-    const onKey = (await this.store.listUploads(ref.bucket, ref.target, caller.subject)).length;
-    if (onKey >= perKey) {
-      throw new TooManySessions(
-        'sessions_per_key',
-        `'${ref.key}' already has ${onKey} open upload sessions (at most ${perKey}): resume one (GET lists them) or abort one`,
-      );
-    }
-    if ((await this.sessions.countOpen(caller, ref.bucket, perCaller)) >= perCaller) {
-      throw new TooManySessions(
-        'sessions_per_caller',
-        `This namespace already has ${perCaller} open upload sessions in this storage type: complete or abort some first`,
-      );
-    }
-  }
-
-  /** The session has ended: its record goes (one left behind is found and dropped by countOpen). */
-  private async forgetSession(caller: Caller, ref: ObjectRef, uploadId: string): Promise<void> {
-    await this.sessions.remove(caller, ref.bucket, ref.target, uploadId).catch(() => undefined);
-  }
-
-  /**
-   * Proves that `uploadId` is an open upload of this caller's own key before it reaches the
-   * store in any call: the id must be one the store lists for exactly that key. An id from
-   * another key, another namespace, or crafted by hand is "no such session", never forwarded.
-   */
-  private async openSession(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<ObjectRef> {
-    const ref = this.resolve(caller, type, 'signUpload', key);
-    if (!UPLOAD_ID_PATTERN.test(uploadId)) throw new NotFound(NO_SUCH_SESSION);
-    const open = await this.store.listUploads(ref.bucket, ref.target, caller.subject);
-    if (!open.some((upload) => upload.uploadId === uploadId)) throw new NotFound(NO_SUCH_SESSION);
-    return ref;
-  }
-
-  /**
-   * A key must not be both a file and a folder (see Store.collidingKey). Every write asks, so
-   * the key's depth, which sets what asking costs, is checked here first.
-   */
-  private async refuseCollision(caller: Caller, ref: ObjectRef): Promise<void> {
-    validateNewKey(ref.key);
-    const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor, caller.subject);
-    if (colliding === undefined) return;
-    const other = colliding.slice(ref.floor.length);
-    throw new Conflict(
-      other.length < ref.key.length
-        ? `'${other}' is an object, so '${ref.key}' cannot be stored under it as a folder`
-        : `'${ref.key}' is a folder (it holds '${other}'), so it cannot also be an object`,
-    );
-  }
-
-  /** Early refusal for create-only types; the store's conditional write is what guarantees it. */
-  private async refuseExisting(caller: Caller, ref: ObjectRef): Promise<void> {
-    if (await this.headIfStored(caller, ref)) throw new Conflict(CREATE_ONLY_REFUSAL);
-  }
-
-  /** The object's headers, or undefined when nothing is stored at the key. */
-  private async headIfStored(caller: Caller, ref: ObjectRef): Promise<ObjectInfo | undefined> {
-    try {
-      return await this.store.head(ref.bucket, ref.target, caller.subject);
-    } catch (error) {
-      if (error instanceof NotFound) return undefined;
-      throw error;
-    }
-  }
-
-  /** Checks the policy and the key, and answers where the key lives: done once per call. */
-  private resolve(caller: Caller, type: StorageType, operation: Operation, key: string): ObjectRef {
-    this.authorize(caller, type, operation);
-    const floor = objectKey(caller.namespace, '');
-    return { bucket: this.bucketFor(type), target: objectKey(caller.namespace, validateKey(key)), key, floor };
-  }
-
-  private authorize(caller: Caller, type: StorageType, operation: Operation): void {
-    if (!allowsAny(type, caller.actors, operation)) throw new Forbidden(POLICY[type].refusal);
-  }
 }
 
 /** One-time names claimed (claimOnce), outside every namespace (those are 40 hex characters). */
 const CLAIM_PREFIX = '.storage-gateway/claims/';
-const NO_SUCH_SESSION = 'No such upload session on this key: it was completed, aborted or has expired';
-const CREATE_ONLY_REFUSAL = 'A product is already stored at this key; products are never replaced (delete it through the catalog first)';
-/** Upload ids as S3 engines make them (base64 or hex, with a few separators), at most 1 KiB. */
-const UPLOAD_ID_PATTERN = /^[A-Za-z0-9+/=._~-]{1,1024}$/;
-
-/**
- * Objects record who wrote them, for operators reading a bucket directly: the writer's own
- * namespace (the SHA-1 of its subject), which is the object's namespace when its owner wrote it
- * and a service's when a service wrote it for the owner. Never the subject itself: upload URLs
- * carry this metadata in their query, and a URL is handed to others (a subject is often an
- * email address).
- */
-function ownerMetadata(caller: Caller): Record<string, string> {
-  return { owner: namespaceFor(caller.subject) };
-}

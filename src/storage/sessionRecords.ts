@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFound } from '../errors';
 import type { Store } from '../store/types';
-import type { Caller } from './service';
+import type { Caller } from './access';
 
 export const SESSION_RECORD_PREFIX = '.storage-gateway/sessions/';
 

@@ -33,6 +33,7 @@ import type {
   Store,
   StoredObject,
   StoreObserver,
+  StoreUpkeep,
   StreamOptions,
   UploadedPart,
   UploadUrlOptions,
@@ -110,7 +111,7 @@ export interface StoreOptions {
   partBufferBytes?: number;
 }
 
-export class S3Store implements Store {
+export class S3Store implements Store, StoreUpkeep {
   /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
   private readonly client: S3Client;
   /** Parts of a streamed upload of unknown length, on their own sockets. */

@@ -164,6 +164,22 @@ export interface StoreHealth {
   callsUnderWay(olderThanMs: number): { operation: string; seconds: number }[];
 }
 
+/**
+ * What the gateway does to the store in the background, beside callers' requests, for what
+ * an engine does not do by itself (upkeep.ts schedules it). Each is idempotent: several
+ * replicas may do it at once. Each answers how many things it changed.
+ */
+export interface StoreUpkeep {
+  /** Aborts the streamed uploads a gateway that stopped mid-stream left, idle this long. */
+  sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number>;
+  /** SeaweedFS: gives objects stored through upload URLs the type and metadata they were issued with. */
+  sweepUrlUploads(bucket: string): Promise<number>;
+  /** Aborts multipart uploads begun longer ago than this (SeaweedFS stores the rule without applying it). */
+  abortStaleUploads(bucket: string, olderThanMs: number): Promise<number>;
+  /** SeaweedFS: keeps the bucket's expiry as a filer path TTL. */
+  ensureFilerTtl(bucket: string, days: number): Promise<'written' | 'present' | 'unconfigured'>;
+}
+
 /** Everything the storage service asks of a store. */
 export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup & StoreHealth;
 

@@ -109,8 +109,9 @@ it('answers 503 with Retry-After when the store stays silent past the deadline, 
 it('stops an upload whose bytes the store stopped taking, and answers a caller still writing its body', async () => {
   const key = `stalled-${uid()}.bin`;
   const upload = writeAllThenRead(`${gw.apiUrl}/data/${key}`, headers, 64 * MiB, 25_000);
-  // Frozen once the upload is under way.
-  await new Promise((r) => setTimeout(r, 300));
+  // Frozen once the upload is under way: a few MiB through, most of it still to come.
+  const before = relay.bytesIn;
+  while (relay.bytesIn - before < 4 * MiB) await new Promise((r) => setTimeout(r, 2));
   relay.freeze();
   const started = Date.now();
   let status: number | 'no answer';

@@ -10,6 +10,8 @@ export interface TcpRelay {
   port: number;
   /** Connections accepted so far: where a client sent its work. */
   readonly connections: number;
+  /** Bytes passed on from clients to the server so far. */
+  readonly bytesIn: number;
   /** Stop listening and cut every connection: new ones are refused. */
   close(): Promise<void>;
   /** Listen again on the same port. */
@@ -25,17 +27,20 @@ export async function startTcpRelay(target: string, port = 0): Promise<TcpRelay>
   const sockets = new Set<net.Socket>();
   let frozen = false;
   let connections = 0;
+  let bytesIn = 0;
   const frozenPipes: (() => void)[] = [];
 
-  const pipe = (from: net.Socket, to: net.Socket) => {
+  const pipe = (from: net.Socket, to: net.Socket, count: (bytes: number) => void) => {
     from.on('data', (chunk: Buffer) => {
       if (!frozen) {
+        count(chunk.length);
         to.write(chunk);
         return;
       }
       // Held back until thawed, as a stopped process leaves bytes in its socket buffers.
       from.pause();
       frozenPipes.push(() => {
+        count(chunk.length);
         to.write(chunk);
         from.resume();
       });
@@ -52,8 +57,8 @@ export async function startTcpRelay(target: string, port = 0): Promise<TcpRelay>
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     }
-    pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(client, upstream, (bytes) => (bytesIn += bytes));
+    pipe(upstream, client, () => undefined);
   });
   const listen = (onPort: number) =>
     new Promise<number>((resolve, reject) => {
@@ -70,6 +75,9 @@ export async function startTcpRelay(target: string, port = 0): Promise<TcpRelay>
     port: boundPort,
     get connections() {
       return connections;
+    },
+    get bytesIn() {
+      return bytesIn;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -78,7 +78,7 @@ describe('writes', () => {
   it('refuse a bad key or content type before the store is asked anything', async () => {
     await expect(put(alice, 'a//b')).rejects.toThrow();
     await expect(service.put(alice, 'data', 'k', Readable.from([]), 'not a type', 0)).rejects.toBeInstanceOf(BadRequest);
-    await expect(service.startUpload(alice, 'data', 'k', undefined, 'not a type')).rejects.toBeInstanceOf(BadRequest);
+    await expect(service.uploads.start(alice, 'data', 'k', undefined, 'not a type')).rejects.toBeInstanceOf(BadRequest);
     expect(store.calls).toEqual([]);
   });
 });
@@ -108,12 +108,12 @@ describe('listing', () => {
 
 describe('upload sessions', () => {
   it('start, sign parts, complete: the object is the parts in order', async () => {
-    const { uploadId, partSize } = await service.startUpload(alice, 'data', 'big.bin', 10, 'application/octet-stream');
+    const { uploadId, partSize } = await service.uploads.start(alice, 'data', 'big.bin', 10, 'application/octet-stream');
     expect(partSize).toBe(16 * 1024 * 1024);
-    const { urls } = await service.partUrls(alice, 'data', 'big.bin', uploadId, [1, 2]);
+    const { urls } = await service.uploads.partUrls(alice, 'data', 'big.bin', uploadId, [1, 2]);
     expect(urls.map((u) => u.partNumber)).toEqual([1, 2]);
     const etags = [store.uploadPart(uploadId, 1, Buffer.from('hello ')), store.uploadPart(uploadId, 2, Buffer.from('world'))];
-    const done = await service.completeUpload(alice, 'data', 'big.bin', uploadId, [
+    const done = await service.uploads.complete(alice, 'data', 'big.bin', uploadId, [
       { partNumber: 1, etag: etags[0] ?? '' },
       { partNumber: 2, etag: etags[1] ?? '' },
     ]);
@@ -122,36 +122,36 @@ describe('upload sessions', () => {
   });
 
   it('treat an id of another key, another caller or a made-up one as no session, and sign nothing for it', async () => {
-    const { uploadId } = await service.startUpload(alice, 'data', 'mine.bin', undefined, 'application/octet-stream');
+    const { uploadId } = await service.uploads.start(alice, 'data', 'mine.bin', undefined, 'application/octet-stream');
     const attempts = [
-      service.partUrls(bob, 'data', 'mine.bin', uploadId, [1]),
-      service.partUrls(alice, 'data', 'other.bin', uploadId, [1]),
-      service.partUrls(alice, 'data', 'mine.bin', 'made-up', [1]),
-      service.partUrls(alice, 'data', 'mine.bin', '../../etc', [1]),
-      service.abortUpload(bob, 'data', 'mine.bin', uploadId),
+      service.uploads.partUrls(bob, 'data', 'mine.bin', uploadId, [1]),
+      service.uploads.partUrls(alice, 'data', 'other.bin', uploadId, [1]),
+      service.uploads.partUrls(alice, 'data', 'mine.bin', 'made-up', [1]),
+      service.uploads.partUrls(alice, 'data', 'mine.bin', '../../etc', [1]),
+      service.uploads.abort(bob, 'data', 'mine.bin', uploadId),
     ];
     for (const attempt of attempts) await expect(attempt).rejects.toBeInstanceOf(NotFound);
     expect(store.calls.filter((call) => /presignPart|abortMultipart|listParts/.test(call))).toEqual([]);
   });
 
   it('refuse to complete with no parts', async () => {
-    const { uploadId } = await service.startUpload(alice, 'data', 'empty.bin', undefined, 'application/octet-stream');
-    await expect(service.completeUpload(alice, 'data', 'empty.bin', uploadId, undefined)).rejects.toBeInstanceOf(BadRequest);
+    const { uploadId } = await service.uploads.start(alice, 'data', 'empty.bin', undefined, 'application/octet-stream');
+    await expect(service.uploads.complete(alice, 'data', 'empty.bin', uploadId, undefined)).rejects.toBeInstanceOf(BadRequest);
   });
 
   it('are aborted once abandoned longer than the abandon age, with their records; younger ones stay', async () => {
-    const first = await service.startUpload(alice, 'data', 'left-1.bin', undefined, 'application/octet-stream');
-    const second = await service.startUpload(bob, 'data', 'left-2.bin', undefined, 'application/octet-stream');
-    expect(await service.abortAbandonedSessions(3600_000)).toBe(0);
+    const first = await service.uploads.start(alice, 'data', 'left-1.bin', undefined, 'application/octet-stream');
+    const second = await service.uploads.start(bob, 'data', 'left-2.bin', undefined, 'application/octet-stream');
+    expect(await service.uploads.abortAbandoned(3600_000)).toBe(0);
     expect(store.uploads.size).toBe(2);
-    expect(await service.abortAbandonedSessions(0)).toBe(2);
+    expect(await service.uploads.abortAbandoned(0)).toBe(2);
     expect([...store.uploads.keys()]).not.toContain(first.uploadId);
     expect([...store.uploads.keys()]).not.toContain(second.uploadId);
     expect((await store.list(service.bucketFor('data'), '.storage-gateway/sessions/', undefined, 10)).keys).toEqual([]);
   });
 
   it('count a record written without its start time (before records had one) from the record itself', async () => {
-    const session = await service.startUpload(alice, 'data', 'old.bin', undefined, 'application/octet-stream');
+    const session = await service.uploads.start(alice, 'data', 'old.bin', undefined, 'application/octet-stream');
     const bucket = service.bucketFor('data');
     const [record] = (await store.list(bucket, '.storage-gateway/sessions/', undefined, 10)).keys;
     const older = Buffer.from(JSON.stringify({ key: 'old.bin', uploadId: session.uploadId }));
@@ -160,30 +160,32 @@ describe('upload sessions', () => {
       contentLength: older.length,
       metadata: {},
     });
-    expect(await service.abortAbandonedSessions(3600_000)).toBe(0);
+    expect(await service.uploads.abortAbandoned(3600_000)).toBe(0);
     expect([...store.uploads.keys()]).toContain(session.uploadId);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await service.abortAbandonedSessions(0)).toBe(1);
+    expect(await service.uploads.abortAbandoned(0)).toBe(1);
   });
 
   it('are capped per key and per namespace, counting only sessions still open', async () => {
     // Here: two per key, three per namespace.
-    await service.startUpload(alice, 'data', 'k.bin', undefined, 'application/octet-stream');
-    const second = await service.startUpload(alice, 'data', 'k.bin', undefined, 'application/octet-stream');
-    await expect(service.startUpload(alice, 'data', 'k.bin', undefined, 'application/octet-stream')).rejects.toBeInstanceOf(
+    await service.uploads.start(alice, 'data', 'k.bin', undefined, 'application/octet-stream');
+    const second = await service.uploads.start(alice, 'data', 'k.bin', undefined, 'application/octet-stream');
+    await expect(service.uploads.start(alice, 'data', 'k.bin', undefined, 'application/octet-stream')).rejects.toBeInstanceOf(
       TooManySessions,
     );
-    await service.startUpload(alice, 'data', 'other.bin', undefined, 'application/octet-stream');
-    await expect(service.startUpload(alice, 'data', 'third.bin', undefined, 'application/octet-stream')).rejects.toMatchObject({
+    await service.uploads.start(alice, 'data', 'other.bin', undefined, 'application/octet-stream');
+    await expect(service.uploads.start(alice, 'data', 'third.bin', undefined, 'application/octet-stream')).rejects.toMatchObject({
       limit: 'sessions_per_caller',
     });
-    await service.abortUpload(alice, 'data', 'k.bin', second.uploadId);
-    await expect(service.startUpload(alice, 'data', 'third.bin', undefined, 'application/octet-stream')).resolves.toBeDefined();
+    await service.uploads.abort(alice, 'data', 'k.bin', second.uploadId);
+    await expect(service.uploads.start(alice, 'data', 'third.bin', undefined, 'application/octet-stream')).resolves.toBeDefined();
   });
 
   it('refuse a size no object may have', async () => {
-    await expect(service.startUpload(alice, 'data', 'huge', 6 * 1024 ** 4, 'application/octet-stream')).rejects.toBeInstanceOf(BadRequest);
-    await expect(service.startUpload(alice, 'data', 'huge', -1, 'application/octet-stream')).rejects.toBeInstanceOf(BadRequest);
+    await expect(service.uploads.start(alice, 'data', 'huge', 6 * 1024 ** 4, 'application/octet-stream')).rejects.toBeInstanceOf(
+      BadRequest,
+    );
+    await expect(service.uploads.start(alice, 'data', 'huge', -1, 'application/octet-stream')).rejects.toBeInstanceOf(BadRequest);
   });
 });
 

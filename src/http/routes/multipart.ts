@@ -93,12 +93,12 @@ export function startOrCompleteUpload(service: StorageService): Route {
       const caller = callerOf(res);
       if (query.uploadId === undefined) {
         const contentType = query.content_type ?? 'application/octet-stream';
-        res.status(201).json(await service.startUpload(caller, params.type, params.key, query.size, contentType));
+        res.status(201).json(await service.uploads.start(caller, params.type, params.key, query.size, contentType));
         return;
       }
       // The store answers a completion of thousands of parts only when done.
       liftDeadline(res);
-      res.status(200).json(await service.completeUpload(caller, params.type, params.key, query.uploadId, body?.parts));
+      res.status(200).json(await service.uploads.complete(caller, params.type, params.key, query.uploadId, body?.parts));
     },
   );
 }
@@ -133,14 +133,14 @@ export function partUrlsOrList(service: StorageService): Route {
       const [caller, { type, key }] = [callerOf(res), params];
       if (query.uploadId === undefined) {
         if (query.parts !== undefined) throw new BadRequest('uploadId is required with parts');
-        res.status(200).json({ uploads: await service.openUploads(caller, type, key) });
+        res.status(200).json({ uploads: await service.uploads.openUploads(caller, type, key) });
         return;
       }
       if (query.parts !== undefined) {
-        res.status(200).json(await service.partUrls(caller, type, key, query.uploadId, query.parts));
+        res.status(200).json(await service.uploads.partUrls(caller, type, key, query.uploadId, query.parts));
         return;
       }
-      res.status(200).json({ uploadId: query.uploadId, parts: await service.uploadedParts(caller, type, key, query.uploadId) });
+      res.status(200).json({ uploadId: query.uploadId, parts: await service.uploads.uploadedParts(caller, type, key, query.uploadId) });
     },
   );
 }
@@ -158,7 +158,7 @@ export function abortUpload(service: StorageService): Route {
       errors: [404],
     },
     async ({ params, query }, _req, res) => {
-      await service.abortUpload(callerOf(res), params.type, params.key, query.uploadId);
+      await service.uploads.abort(callerOf(res), params.type, params.key, query.uploadId);
       res.status(204).end();
     },
   );
