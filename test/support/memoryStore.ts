@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Conflict, NotFound } from '../../src/errors';
+import { Conflict, NotFound, NotModified } from '../../src/errors';
 import type {
   BucketReport,
   CopyOptions,
@@ -69,10 +69,16 @@ export class MemoryStore implements Store {
     return [];
   }
 
-  async get(bucket: string, key: string, _conditions?: ReadConditions): Promise<StoredObject> {
+  async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
     this.calls.push(`get ${bucket}/${key}`);
     const { data, ...info } = this.object(bucket, key);
-    return { ...info, body: Readable.from([data]), contentRange: undefined };
+    if (conditions.ifNoneMatch !== undefined && conditions.ifNoneMatch === info.etag) throw new NotModified();
+    const range = /^bytes=(\d+)-(\d*)$/.exec(conditions.range ?? '');
+    if (!range) return { ...info, body: Readable.from([data]), contentRange: undefined };
+    const start = Number(range[1]);
+    const end = Math.min(data.length - 1, range[2] ? Number(range[2]) : data.length - 1);
+    const slice = data.subarray(start, end + 1);
+    return { ...info, contentLength: slice.length, body: Readable.from([slice]), contentRange: `bytes ${start}-${end}/${data.length}` };
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
