@@ -5,6 +5,7 @@
  */
 import { API_BASE, HEADERS, pathTo, ROUTES, type ParamsOf, type QueryOf, type RouteName } from '../../src/protocol/routes';
 import type { StorageType } from '../../src/protocol/storageTypes';
+import { DEFAULT_CONTENT_TYPE } from '../../src/protocol/contentTypes';
 
 /** A call of one route: its query, and the headers and body beside the token. */
 export interface RouteCall<R extends RouteName> {
@@ -124,7 +125,7 @@ export class Api {
     const modified = response.headers.get('last-modified');
     return {
       size: Number(response.headers.get('content-length') ?? 0),
-      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      contentType: response.headers.get('content-type') ?? DEFAULT_CONTENT_TYPE,
       etag: response.headers.get('etag') ?? '',
       lastModified: modified ? new Date(modified) : undefined,
     };

@@ -9,6 +9,7 @@ import type { StorageType } from '../../src/protocol/storageTypes';
 import { ApiError, type Api } from './api';
 import type { ParamsOf } from '../../src/protocol/routes';
 import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
+import { safeContentType } from '../../src/protocol/contentTypes';
 
 /** Below this a file goes in one PUT; the gateway's default part size. */
 export const SINGLE_PUT_LIMIT = 16 * 1024 * 1024;
@@ -29,7 +30,7 @@ export interface UploadOptions {
 
 /** The media type to store: the file's own when the gateway takes it, else bytes. */
 export function contentTypeOf(file: File): string {
-  return /^[\w.+-]+\/[\w.+-]+$/.test(file.type) && file.type.length <= 200 ? file.type : 'application/octet-stream';
+  return safeContentType(file.type);
 }
 
 export async function uploadFile(api: Api, type: StorageType, key: string, file: File, options: UploadOptions): Promise<void> {

@@ -13,6 +13,7 @@ import { BadRequestError, NotFoundError } from './errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { Transport, type RequestBody, type TokenSource } from './transport';
 import { uploadFile, type ProgressCallback, type UploadResult } from './upload';
+import { DEFAULT_CONTENT_TYPE } from '../protocol/contentTypes';
 
 const MiB = 1024 * 1024;
 
@@ -117,7 +118,7 @@ export class StorageClient {
       { type: typeOf(options), key },
       {
         headers: {
-          'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
+          'content-type': options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : DEFAULT_CONTENT_TYPE),
         },
         body: body.make,
         retry: body.repeatable,
@@ -146,7 +147,7 @@ export class StorageClient {
     const { headers } = await this.transport.call('exists', { type: typeOf(options), key }, { signal: options.signal });
     return {
       size: Number(headers.get('content-length')),
-      contentType: headers.get('content-type') ?? 'application/octet-stream',
+      contentType: headers.get('content-type') ?? DEFAULT_CONTENT_TYPE,
       etag: headers.get('etag') ?? '',
       lastModified: new Date(headers.get('last-modified') ?? 0),
     };

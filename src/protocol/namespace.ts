@@ -16,3 +16,13 @@ export function namespaceFor(subject: string): string {
 export function objectKey(namespace: string, key: string): string {
   return `${namespace}/${key}`;
 }
+
+/**
+ * The parent paths of `key` below `floor` (a namespace's prefix), shallowest first: the keys
+ * that, stored as objects, would make `key` a file inside a file. `ns/a/b/c` under `ns/` has
+ * `ns/a` and `ns/a/b`.
+ */
+export function parentPaths(key: string, floor: string): string[] {
+  const segments = key.slice(floor.length).split('/');
+  return segments.slice(0, -1).map((_, i) => floor + segments.slice(0, i + 1).join('/'));
+}

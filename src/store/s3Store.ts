@@ -3,6 +3,10 @@
  * sends to the object store starts here: buckets and their lifecycle rules, object reads and
  * writes (streamed), listing, collisions, presigning. Larger parts have files of their own,
  * sharing this store's clients through one S3Context (s3Context.ts):
+ *   s3Clients.ts          the SDK and signed-HTTP clients, built from the settings
+ *   storeCalls.ts         every call timed, its failures translated, those under way known
+ *   singlePut.ts          one streamed PUT of a body of known length
+ *   collisions.ts         the file-or-folder check before every write
  *   multipartSessions.ts  upload sessions: create, list, complete, abort
  *   streamedUploads.ts    bodies of unknown length cut into parts, and the sweep of orphans
  *   serverCopies.ts       server-side copies, in parts above 5 GiB or when exclusive
@@ -10,19 +14,16 @@
  * Store errors are translated into the domain's errors at this seam (failures.ts), so
  * nothing above it imports the AWS SDK.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
 import { FairPool, type Principal } from '../shares';
-import { Conflict, InsufficientStorage, NotModified, StorageError, StoreUnavailable } from '../errors';
-import { endpointsFor, routeByHealth, type StoreEndpoints } from './endpoints';
-import { endpointOf, isPreconditionFailure, nameOf, statusOf, translate } from './failures';
+import { NotModified, StoreUnavailable } from '../errors';
+import { endpointsFor, type StoreEndpoints } from './endpoints';
 import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { ensureBucketTtl } from './seaweedFiler';
-import { RecentNonObjects } from './recentNonObjects';
 import { RecentWrites } from './recentWrites';
-import { firstListedKey, headerOf, SignedHttp, SMALL_CALL_CONNECTIONS } from './signedHttp';
+import { headerOf, type SignedHttp } from './signedHttp';
 import type {
   CopyOptions,
   DownloadUrlOptions,
@@ -42,7 +43,11 @@ import type {
 } from './types';
 import type { UrlSigner } from './urlSigner';
 import { MultipartSessions } from './multipartSessions';
-import { metadataHeaders, objectInfo, type S3Context } from './s3Context';
+import { createS3Clients } from './s3Clients';
+import { StoreCalls } from './storeCalls';
+import { CollisionCheck } from './collisions';
+import { putWhole } from './singlePut';
+import { objectInfo, type S3Context } from './s3Context';
 import { ServerCopies } from './serverCopies';
 import { PART_SIZE, StreamedUploads } from './streamedUploads';
 import { UrlUploadRecords } from './urlUploadRecords';
@@ -51,8 +56,6 @@ import { UrlUploadRecords } from './urlUploadRecords';
 const DEFAULT_ORPHAN_AGE_MS = 3600_000;
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
 const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
-/** Sockets for small calls, kept apart from streams so slow readers cannot starve them. */
-const CONTROL_SOCKETS = SMALL_CALL_CONNECTIONS;
 /** Sockets for streamed bodies by default: the HTTP layer bounds streams below it (MAX_TRANSFERS). */
 const TRANSFER_SOCKETS = 1024;
 /**
@@ -74,10 +77,6 @@ export const HEAVY_CALLS_PER_CALLER = 2;
 export const HEAVY_CALLS_QUEUED_PER_CALLER = 16;
 /** Part buffers for uploads of unknown length unless told otherwise: 6 of 16 MiB. */
 const DEFAULT_PART_BUFFER_BYTES = 96 * 1024 ** 2;
-/** A store that said it is full is reported so on /readyz until it has not said so for this long. */
-const FULL_REMEMBERED_MS = 60_000;
-/** Parent paths a collision check asks about at once. */
-const PARENTS_AT_ONCE = 4;
 /** A call that waits longer than this for its turn is answered 503 (the gateway is busy). */
 const TURN_WAIT_MS = 10_000;
 /** Completions and copies wait longer: each one ahead may take seconds. */
@@ -89,8 +88,6 @@ const DEFAULT_RESPONSE_TIMEOUT_MS = 10_000;
 const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
 /** Parts of a server-side copy: large, as no bytes pass through the gateway. */
 const COPY_PART_SIZE = 512 * 1024 ** 2;
-
-const SILENT_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export interface StoreOptions {
   observer?: StoreObserver;
@@ -135,7 +132,6 @@ export class S3Store implements Store, StoreUpkeep {
   /** A live stream refreshes its entry four times per orphan age, so it never looks dead. */
   private readonly streamHeartbeatMs: number;
 
-  private readonly observer: StoreObserver | undefined;
   /** Callers' small calls, and their completions and copies, each taken in fair turns (shares.ts). */
   readonly smallCalls = new FairPool({
     limit: 'store_calls',
@@ -153,88 +149,39 @@ export class S3Store implements Store, StoreUpkeep {
     maxWaitMs: HEAVY_TURN_WAIT_MS,
     what: 'multipart completions and copies',
   });
-  /** Parent paths just seen not to be objects: writes into one folder ask once (collidingKey). */
-  private readonly nonObjects = new RecentNonObjects();
+  /** Collision checks, with their short memory of parents that are not objects. */
+  private readonly collisions: CollisionCheck;
   /** Keys written in the last seconds: a 404 for one is checked with another node (SignedHttp). */
   private readonly recentWrites = new RecentWrites();
-  /** Every store call under way, for the log line of a request past its deadline. */
-  private readonly underWay = new Set<{ operation: string; started: number }>();
-  /** When the store first and last said it is full (XMinioStorageFull), for /readyz. */
-  private fullSince: Date | undefined;
-  private fullSeenAt: number | undefined;
+  /** Every call to the store: timed, its failures translated, those under way known. */
+  private readonly calls: StoreCalls;
 
   constructor(
     private readonly settings: S3Settings,
     options: StoreOptions = {},
   ) {
-    this.observer = options.observer;
+    this.calls = new StoreCalls(options.observer, () => this.describe());
     this.signer = options.signer;
     this.ownsEndpoints = options.endpoints === undefined;
     this.endpoints = options.endpoints ?? endpointsFor(settings);
-    const endpoint = settings.endpoints[0];
     this.streamHeartbeatMs = (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4;
-    const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
-    const streamSockets = options.streamSockets ?? TRANSFER_SOCKETS;
-    const common = {
-      region: settings.region,
-      credentials: settings.credentials,
-      forcePathStyle: settings.forcePathStyle,
-      // Since SDK 3.729 the default also bakes a CRC32 of an empty body into presigned PUT URLs,
-      // which breaks a plain `curl -T`, and adds aws-chunked trailers to streamed uploads.
-      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-      responseChecksumValidation: 'WHEN_REQUIRED' as const,
-    };
-    this.client = new S3Client({
-      ...common,
-      endpoint,
-      maxAttempts: 3,
-      // A socket silent for this long (a frozen node) fails the call; each attempt has its own.
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 3000,
-        socketTimeout: responseTimeoutMs,
-        httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS },
-      }),
-    });
-    this.http = new SignedHttp({
-      endpoints: this.endpoints,
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      // The SDK client's provider: static keys, or the default chain with its refreshes.
-      credentials: this.client.config.credentials,
-      connections: streamSockets,
-      headersTimeoutMs: responseTimeoutMs,
+    const clients = createS3Clients(settings, this.endpoints, {
+      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+      streamSockets: options.streamSockets ?? TRANSFER_SOCKETS,
       smallCalls: this.smallCalls,
     });
-    this.copies = new S3Client({
-      ...common,
-      endpoint,
-      maxAttempts: 3,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, httpAgent: { keepAlive: true, maxSockets: CONTROL_SOCKETS } }),
-    });
-    this.transfers = new S3Client({
-      ...common,
-      endpoint,
-      // Parts are buffers, so an attempt can be sent again (to another endpoint after a failure).
-      maxAttempts: 3,
-      // A stream cut by its client is expected and handled here; the SDK would warn on the console.
-      logger: SILENT_SDK_LOGGER,
-      // No socket idle timeout here: a download to a slow reader pauses the S3 socket by
-      // back-pressure; the HTTP layer cuts a caller that moves nothing for too long.
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 3000,
-        socketTimeout: responseTimeoutMs,
-        httpAgent: { keepAlive: true, maxSockets: streamSockets },
-      }),
-    });
-    // Configured endpoints (not AWS's own, which the SDK resolves): each attempt to a healthy one.
-    if (endpoint !== undefined) for (const client of [this.client, this.copies, this.transfers]) routeByHealth(client, this.endpoints);
+    this.client = clients.client;
+    this.copies = clients.copies;
+    this.transfers = clients.transfers;
+    this.http = clients.http;
+    this.collisions = new CollisionCheck(this.http);
     const context: S3Context = {
       settings,
       client: this.client,
       transfers: this.transfers,
       copies: this.copies,
       http: this.http,
-      call: (operation, exchange, exclusive) => this.call(operation, exchange, exclusive),
+      call: (operation, exchange, exclusive) => this.calls.run(operation, exchange, exclusive),
       turn: (principal, work) => this.smallCalls.run(principal, work),
       heavy: (principal, work) => this.heavyCalls.run(principal, work),
       writing: (bucket, key) => this.wrote(bucket, key),
@@ -283,7 +230,7 @@ export class S3Store implements Store, StoreUpkeep {
    * rule an operator added (buckets.ts). Idempotent: writes nothing when all is already in place.
    */
   async ensureBucket(bucket: string, rules: LifecycleRuleSpec[], cors?: CorsRuleSpec): Promise<BucketReport> {
-    const report = await this.call('ensureBucket', () => prepareBucket(this.client, bucket, rules, cors));
+    const report = await this.calls.run('ensureBucket', () => prepareBucket(this.client, bucket, rules, cors));
     const expiry = rules.find((r) => r.expireAfterDays !== undefined)?.expireAfterDays;
     if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.ensureFilerTtl(bucket, expiry);
     return report;
@@ -296,7 +243,7 @@ export class S3Store implements Store, StoreUpkeep {
   async ensureFilerTtl(bucket: string, days: number): Promise<'written' | 'present' | 'unconfigured'> {
     const filerUrl = this.settings.filerUrl;
     if (filerUrl === undefined) return 'unconfigured';
-    return this.call('ensureFilerTtl', async () => {
+    return this.calls.run('ensureFilerTtl', async () => {
       try {
         return await ensureBucketTtl(filerUrl, bucket, days);
       } catch (error) {
@@ -308,7 +255,7 @@ export class S3Store implements Store, StoreUpkeep {
 
   /** Throws unless every bucket is reachable with our credentials. */
   async checkBuckets(buckets: string[]): Promise<void> {
-    await this.call('checkBuckets', () =>
+    await this.calls.run('checkBuckets', () =>
       Promise.all(buckets.map((bucket) => this.client.send(new HeadBucketCommand({ Bucket: bucket })))),
     );
   }
@@ -316,7 +263,7 @@ export class S3Store implements Store, StoreUpkeep {
   // ---- objects ------------------------------------------------------------------------------
 
   async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
-    return this.call('getObject', async () => {
+    return this.calls.run('getObject', async () => {
       const answer = await this.http.send({
         method: 'GET',
         bucket,
@@ -344,7 +291,7 @@ export class S3Store implements Store, StoreUpkeep {
   }
 
   async head(bucket: string, key: string, principal?: Principal): Promise<ObjectInfo> {
-    return this.call('headObject', async () => {
+    return this.calls.run('headObject', async () => {
       const answer = await this.http.send({ method: 'HEAD', bucket, key, principal, recentlyWritten: this.recentWrites.has(bucket, key) });
       await answer.body.dump();
       return this.records.settle(bucket, key, objectInfo(answer.headers));
@@ -353,11 +300,9 @@ export class S3Store implements Store, StoreUpkeep {
 
   /** An object is about to be written at this key. */
   private wrote(bucket: string, key: string): void {
-    this.nonObjects.forget(bucket, key);
+    this.collisions.forget(bucket, key);
     this.recentWrites.add(bucket, key);
   }
-
-  // ---- SeaweedFS: settling what upload URLs stored -------------------------------------------
 
   /**
    * Streams `body` to the object. A body of declared length up to 5 GiB goes in one PUT with
@@ -369,59 +314,12 @@ export class S3Store implements Store, StoreUpkeep {
     const { contentLength } = options;
     this.wrote(bucket, key);
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
-      return this.call(
-        'putObject',
-        async () => {
-          const cut = new AbortController();
-          const onClose = () => {
-            if (!body.readableEnded) cut.abort();
-          };
-          body.once('close', onClose);
-          body.once('error', onClose);
-          // Through a stream of its own, which the HTTP client destroys when the store stops
-          // reading (an early refusal such as 507) while the caller's stream is only unpiped:
-          // the HTTP layer can then read the rest and answer a caller still writing. Unpiped
-          // before its end for any other reason (an answer already given), the call is cut, or
-          // the store would wait for the rest of a body that no longer comes.
-          const sent = body.pipe(new PassThrough());
-          sent.once('unpipe', onClose);
-          // Closed before this call began (the caller left while it waited its turn): no event comes.
-          if (body.destroyed) onClose();
-          try {
-            const answer = await this.http.send({
-              method: 'PUT',
-              bucket,
-              key,
-              headers: {
-                'content-length': String(contentLength),
-                'content-type': options.contentType,
-                ...metadataHeaders(options.metadata),
-                ...(options.exclusive && { 'if-none-match': '*' }),
-              },
-              body: sent,
-              signal: options.signal ? AbortSignal.any([cut.signal, options.signal]) : cut.signal,
-            });
-            await answer.body.dump();
-            return { etag: headerOf(answer.headers, 'etag') ?? '', size: contentLength };
-          } catch (error) {
-            // The whole body was sent, yet the store says it got less: its failure (a filling
-            // disk answers so before it answers 507), not the caller's.
-            if (nameOf(error) === 'IncompleteBody' && body.readableEnded) {
-              throw new StoreUnavailable(undefined, 'the store did not take the whole body (IncompleteBody)');
-            }
-            throw error;
-          } finally {
-            body.off('close', onClose);
-            body.off('error', onClose);
-          }
-        },
-        options.exclusive,
-      );
+      return this.calls.run('putObject', () => putWhole(this.http, bucket, key, body, { ...options, contentLength }), options.exclusive);
     }
     return this.streamed.put(bucket, key, body, options);
   }
 
-  /** Idempotent, as in S3: deleting a missing key succeeds. */
+  /** Server-side, from any bucket the gateway reads (serverCopies.ts). */
   copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions): Promise<Written> {
     return this.serverCopies.copy(source, target, options);
   }
@@ -458,7 +356,7 @@ export class S3Store implements Store, StoreUpkeep {
     return this.sessions.abortMultipart(bucket, key, uploadId, principal);
   }
 
-  // ---- sweeps the gateway runs in the background (gateway.ts) ---------------------------------
+  // ---- upkeep the gateway runs in the background (StoreUpkeep, scheduled by upkeep.ts) -------
 
   /** Aborts the gateway's own streamed uploads whose process died (streamedUploads.ts). */
   sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number> {
@@ -476,7 +374,7 @@ export class S3Store implements Store, StoreUpkeep {
   }
 
   async delete(bucket: string, key: string, principal?: Principal): Promise<void> {
-    await this.call('deleteObject', async () => {
+    await this.calls.run('deleteObject', async () => {
       const answer = await this.http.send({ method: 'DELETE', bucket, key, principal });
       await answer.body.dump();
     });
@@ -494,7 +392,7 @@ export class S3Store implements Store, StoreUpkeep {
     delimiter?: string,
     principal?: Principal,
   ): Promise<ListPage> {
-    return this.call('listObjects', async () => {
+    return this.calls.run('listObjects', async () => {
       const command = new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: prefix,
@@ -511,53 +409,10 @@ export class S3Store implements Store, StoreUpkeep {
     });
   }
 
-  /**
-   * Whether the key would collide with another object, as a folder and a file of the same
-   * name: an object at one of its parent paths (`a` or `a/b` for `a/b/c`), or objects below
-   * it (`a/b/c/...`). Some engines (MinIO) store keys as paths and cannot hold both: one of
-   * the two becomes invisible to listing, or the write fails. Answers the colliding key.
-   * A parent seen not to be an object within the last second is not asked again
-   * (recentNonObjects.ts): a burst of writes into one folder costs one listing each. Parents
-   * are asked PARENTS_AT_ONCE at a time, shallowest first, each call in the caller's turn.
-   */
+  /** Whether the key would collide with another object as a file and a folder (collisions.ts). */
   async collidingKey(bucket: string, key: string, floor: string, principal?: Principal): Promise<string | undefined> {
-    return this.call('checkCollision', async () => {
-      const segments = key.slice(floor.length).split('/');
-      const parents = segments
-        .slice(0, -1)
-        .map((_, i) => floor + segments.slice(0, i + 1).join('/'))
-        .filter((parent) => !this.nonObjects.has(bucket, parent));
-      const checkedAt = performance.now();
-      const isObject = (parent: string) =>
-        this.http.send({ method: 'HEAD', bucket, key: parent, principal }).then(
-          (answer) => answer.body.dump().then(() => true),
-          (error: unknown) => {
-            if (statusOf(error) !== 404) throw error;
-            this.nonObjects.remember(bucket, parent, checkedAt);
-            return false;
-          },
-        );
-      const below = this.http
-        .send({ method: 'GET', bucket, key: '', query: { 'list-type': '2', prefix: `${key}/`, 'max-keys': '1' }, principal })
-        .then((answer) => answer.body.text());
-      // Parents a few at a time, shallowest first: a deep key never queues dozens of calls at
-      // once, and the first object found (or the first refusal) ends the check.
-      try {
-        for (let i = 0; i < parents.length; i += PARENTS_AT_ONCE) {
-          const batch = parents.slice(i, i + PARENTS_AT_ONCE);
-          const objects = await Promise.all(batch.map(isObject));
-          const parent = batch.find((_, j) => objects[j]);
-          if (parent !== undefined) return parent;
-        }
-      } finally {
-        // Read (or failed) either way, so its connection goes back to the pool.
-        await below.catch(() => undefined);
-      }
-      return firstListedKey(await below);
-    });
+    return this.calls.run('checkCollision', () => this.collisions.find(bucket, key, floor, principal));
   }
-
-  // ---- multipart upload sessions (the caller uploads parts straight to the store) ------------
 
   // ---- presigned URLs, signed by least-privilege identities (urlSigner.ts) --------------------
 
@@ -600,53 +455,13 @@ export class S3Store implements Store, StoreUpkeep {
     return this.signer;
   }
 
-  /**
-   * Runs one exchange with the store, times it, and translates its failures into domain
-   * errors. `exclusive`: the exchange was a create-only write, so a failed precondition means
-   * something is already at the key.
-   */
-  private async call<T>(operation: string, exchange: () => Promise<T>, exclusive = false): Promise<T> {
-    const started = performance.now();
-    const underWay = { operation, started };
-    this.underWay.add(underWay);
-    let failure: string | undefined;
-    try {
-      return await exchange();
-    } catch (error) {
-      const where = endpointOf(error) ?? this.describe();
-      let translated = exclusive && isPreconditionFailure(error) ? new Conflict('An object already exists at that key') : translate(error);
-      if (translated instanceof StoreUnavailable && translated.reason) {
-        translated = new StoreUnavailable(translated.message, `${translated.reason} at ${where} (${operation})`);
-      }
-      if (translated instanceof InsufficientStorage) {
-        this.fullSince ??= new Date();
-        this.fullSeenAt = Date.now();
-        translated = new InsufficientStorage(translated.message, `${translated.reason ?? 'full'} at ${where} (${operation})`);
-      }
-      failure = translated instanceof StorageError ? translated.code : (translated as Error).name || 'Error';
-      throw translated;
-    } finally {
-      this.underWay.delete(underWay);
-      this.observer?.observeStoreCall(operation, (performance.now() - started) / 1000, failure);
-    }
-  }
-
   /** Store calls under way for longer than `olderThanMs`, oldest first: what a request waits on. */
   callsUnderWay(olderThanMs: number): { operation: string; seconds: number }[] {
-    const now = performance.now();
-    return [...this.underWay]
-      .filter((call) => now - call.started >= olderThanMs)
-      .map((call) => ({ operation: call.operation, seconds: Math.round((now - call.started) / 100) / 10 }));
+    return this.calls.underWayFor(olderThanMs);
   }
 
   /** What an operator should know beside the endpoints' health: the store said it is full lately. */
   warnings(): string[] {
-    if (this.fullSeenAt === undefined) return [];
-    if (Date.now() - this.fullSeenAt > FULL_REMEMBERED_MS) {
-      this.fullSince = undefined;
-      this.fullSeenAt = undefined;
-      return [];
-    }
-    return [`The object store has answered that it is full since ${this.fullSince?.toISOString()}: writes answer 507`];
+    return this.calls.warnings();
   }
 }

@@ -25,6 +25,7 @@ import type {
   WriteOptions,
   Written,
 } from '../../src/store/types';
+import { parentPaths } from '../../src/protocol/namespace';
 
 interface MemoryObject extends ObjectInfo {
   data: Buffer;
@@ -127,11 +128,8 @@ export class MemoryStore implements Store {
   async collidingKey(bucket: string, key: string, floor: string): Promise<string | undefined> {
     this.calls.push(`collidingKey ${bucket}/${key}`);
     const objects = this.objects(bucket);
-    const segments = key.slice(floor.length).split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const parent = floor + segments.slice(0, i).join('/');
-      if (objects.has(parent)) return parent;
-    }
+    const parent = parentPaths(key, floor).find((path) => objects.has(path));
+    if (parent !== undefined) return parent;
     return [...objects.keys()].sort().find((other) => other.startsWith(`${key}/`));
   }
 

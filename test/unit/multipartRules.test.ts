@@ -1,6 +1,6 @@
 /** Part sizes (shared by client and server), part-number lists and chunk reading: pure rules, no store. */
 import { Readable } from 'node:stream';
-import { ChunkReader } from '../../src/client/upload';
+import { ChunkReader } from '../../src/client/uploadPieces';
 import { BadRequest } from '../../src/errors';
 import { DEFAULT_PART_SIZE, MAX_OBJECT_SIZE, MAX_PART_SIZE, partSizeFor, uploadSizeProblem } from '../../src/protocol/multipart';
 import { checkedPartSize, MAX_URLS_PER_REQUEST, parsePartNumbers } from '../../src/storage/multipart';

@@ -18,6 +18,7 @@ import { liftDeadline } from '../middleware/deadline';
 import { callerOf } from '../request';
 import { json, objectParams, stored } from '../schemas';
 import { serverPath } from '../../protocol/routes';
+import { DEFAULT_CONTENT_TYPE } from '../../protocol/contentTypes';
 
 const uploadId = z.string().min(1, 'must not be empty');
 
@@ -92,7 +93,7 @@ export function startOrCompleteUpload(service: StorageService): Route {
     async ({ params, query, body }, _req, res) => {
       const caller = callerOf(res);
       if (query.uploadId === undefined) {
-        const contentType = query.content_type ?? 'application/octet-stream';
+        const contentType = query.content_type ?? DEFAULT_CONTENT_TYPE;
         res.status(201).json(await service.uploads.start(caller, params.type, params.key, query.size, contentType));
         return;
       }

@@ -8,6 +8,7 @@ import type { InFlight } from '../inFlight';
 import { callerOf } from '../request';
 import { json, objectParams, stored } from '../schemas';
 import { serverPath } from '../../protocol/routes';
+import { DEFAULT_CONTENT_TYPE } from '../../protocol/contentTypes';
 
 /** `transfer`: the caller's budget of streams under way; `uploads`: what shutdown lets finish. */
 export function putObject(service: StorageService, uploads: InFlight, transfer: RequestHandler): Route {
@@ -19,14 +20,17 @@ export function putObject(service: StorageService, uploads: InFlight, transfer: 
       summary: 'Store the request body at the key (extension); streamed, any size',
       params: objectParams,
       headers: z.object({
-        'Content-Type': z.string().optional().meta({ description: 'Stored with the blob; default application/octet-stream' }),
+        'Content-Type': z
+          .string()
+          .optional()
+          .meta({ description: `Stored with the blob; default ${DEFAULT_CONTENT_TYPE}` }),
       }),
       stream: { description: 'The blob' },
       responses: { '200': { description: 'Stored', content: json(stored) } },
       errors: [409],
     },
     async ({ params, headers }, req, res) => {
-      const contentType = headers['Content-Type'] ?? 'application/octet-stream';
+      const contentType = headers['Content-Type'] ?? DEFAULT_CONTENT_TYPE;
       // The store may stop taking the body (a frozen node): the progress watch stops it here.
       const storeSide = new AbortController();
       res.locals.stopStoreCall = () => storeSide.abort();
