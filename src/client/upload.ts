@@ -144,7 +144,7 @@ class Upload {
     } catch (error) {
       // Left open, the session is what the next attempt resumes; the gateway (or the buckets'
       // lifecycle rule) removes it if nobody does.
-      if (!this.settings.resume || this.settings.abortOnFailure) await this.abort(uploadId);
+      if (this.abortsOnFailure) await this.abort(uploadId);
       throw error;
     }
   }
@@ -263,7 +263,7 @@ class Upload {
     const session = (await response.json()) as Session;
     const signal = this.settings.signal;
     if (signal?.aborted) {
-      if (!this.settings.resume || this.settings.abortOnFailure) await this.abort(session.uploadId);
+      if (this.abortsOnFailure) await this.abort(session.uploadId);
       signal.throwIfAborted();
     }
     return session;
@@ -336,6 +336,11 @@ class Upload {
       if (uploaded.size === local.size && stored && stored === (await md5Of(local.open()))) done.set(uploaded.partNumber, uploaded.etag);
     }
     return { uploadId: newest.uploadId, done };
+  }
+
+  /** A failed or cancelled upload removes its session, unless it is kept for a resume. */
+  private get abortsOnFailure(): boolean {
+    return !this.settings.resume || this.settings.abortOnFailure === true;
   }
 
   private report(bytes: number): void {

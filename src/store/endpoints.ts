@@ -155,7 +155,7 @@ export class StoreEndpoints {
 
   /** Whether the node came back within the last two minutes (it may still be healing). */
   rejoinedRecently(url: string): boolean {
-    const rejoinedAt = this.states.find((s) => s.url === url)?.rejoinedAt;
+    const rejoinedAt = this.stateOf(url)?.rejoinedAt;
     return rejoinedAt !== undefined && Date.now() - rejoinedAt.getTime() < REJOIN_WINDOW_MS;
   }
 
@@ -178,18 +178,13 @@ export class StoreEndpoints {
   }
 
   /**
-   * A call to the endpoint got no answer in time. That alone does not make the node dead: on
-   * a cluster, a healthy node holds a call while it waits on a frozen peer. Its own check,
-   * asked now on its own deadline, decides.
+   * What a failed call says of its endpoint: dead (refused, reset), or only suspect (silent).
+   * No answer in time alone does not make the node dead: on a cluster, a healthy node holds a
+   * call while it waits on a frozen peer. Its own check, asked now on its own deadline, decides.
    */
-  suspect(url: string): void {
-    void this.check(url);
-  }
-
-  /** What a failed call says of its endpoint: dead (refused, reset), or only suspect (silent). */
   failed(url: string, error: unknown): void {
     markEndpoint(error, url);
-    if (isTimeout(error)) this.suspect(url);
+    if (isTimeout(error)) void this.check(url);
     else this.markDown(url, failureOf(error));
   }
 
@@ -230,13 +225,17 @@ export class StoreEndpoints {
     }
   }
 
+  private stateOf(url: string): EndpointState | undefined {
+    return this.states.find((state) => state.url === url);
+  }
+
   private notPassed(url: string): void {
-    const state = this.states.find((s) => s.url === url);
+    const state = this.stateOf(url);
     if (state && !state.up) state.passes = 0;
   }
 
   private passed(url: string): void {
-    const state = this.states.find((s) => s.url === url);
+    const state = this.stateOf(url);
     if (!state || state.up) return;
     state.passes = (state.passes ?? 0) + 1;
     if (state.passes >= CHECKS_TO_RISE) {
@@ -246,7 +245,7 @@ export class StoreEndpoints {
   }
 
   private set(url: string, up: boolean, reason: string | undefined): void {
-    const state = this.states.find((s) => s.url === url);
+    const state = this.stateOf(url);
     if (!state || state.up === up) return;
     state.up = up;
     state.since = new Date();

@@ -12,23 +12,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { StorageService, RULE_ABORT_INCOMPLETE_UPLOADS, RULE_TMP_EXPIRY } from '../../src/storage/service';
 import { STORAGE_TYPES } from '../../src/storage/types';
-import { S3Store } from '../../src/store/s3Store';
-import { operatorClient, removeBuckets } from '../support/gateway';
+import { operatorClient, removeBuckets, testS3Store } from '../support/gateway';
 import { testStore } from '../support/testStore';
 
 const s3 = operatorClient();
 const prefix = `t-${randomBytes(5).toString('hex')}`;
-const store = new S3Store({
-  endpoints: [testStore().endpoint],
-  publicEndpoints: [testStore().endpoint],
-  region: testStore().region,
-  credentials: { accessKeyId: testStore().accessKeyId, secretAccessKey: testStore().secretAccessKey },
-  forcePathStyle: true,
-  engine: testStore().engine,
-  filerUrl: testStore().filerUrl,
-  signingRoleArn: undefined,
-  responseTimeoutMs: 10_000,
-});
+const store = testS3Store();
 const settings = {
   listPageSize: 1000,
   signedUrlTtlSeconds: 60,

@@ -3,9 +3,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { S3Store } from '../../src/store/s3Store';
-import { startTestGateway, type TestGateway } from '../support/gateway';
-import { testStore } from '../support/testStore';
+import { startTestGateway, testS3Store, type TestGateway } from '../support/gateway';
 
 let gw: TestGateway;
 let headers: Record<string, string>;
@@ -70,21 +68,7 @@ describe('copy', () => {
   });
 
   it('copies objects above the single-copy limit in parts', async () => {
-    const store = testStore();
-    const objects = new S3Store(
-      {
-        endpoints: [store.endpoint],
-        publicEndpoints: [store.endpoint],
-        region: store.region,
-        forcePathStyle: true,
-        engine: store.engine,
-        filerUrl: store.filerUrl,
-        signingRoleArn: undefined,
-        responseTimeoutMs: 10_000,
-        credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
-      },
-      { singleCopyLimit: 5 * MiB, copyPartSize: 5 * MiB },
-    );
+    const objects = testS3Store({ singleCopyLimit: 5 * MiB, copyPartSize: 5 * MiB });
     try {
       const copied = await objects.copy(
         { bucket: source, key: 'big.bin' },

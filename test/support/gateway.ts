@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
 import { SESSION_RECORD_PREFIX } from '../../src/storage/sessionRecords';
+import { S3Store, type StoreOptions } from '../../src/store/s3Store';
 import { URL_UPLOAD_PREFIX } from '../../src/store/urlUploadRecords';
 import { engineSettings, testStore } from './testStore';
 
@@ -90,6 +91,25 @@ export function operatorClient(): S3Client {
     forcePathStyle: true,
     credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
   });
+}
+
+/** The gateway's S3 store on the test store, without URL signing (tests that need it start a gateway). */
+export function testS3Store(options: StoreOptions = {}): S3Store {
+  const store = testStore();
+  return new S3Store(
+    {
+      endpoints: [store.endpoint],
+      publicEndpoints: [store.endpoint],
+      region: store.region,
+      credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+      forcePathStyle: true,
+      engine: store.engine,
+      filerUrl: store.filerUrl,
+      signingRoleArn: undefined,
+      responseTimeoutMs: 10_000,
+    },
+    options,
+  );
 }
 
 /** Leaves the store as it was: the suite's buckets, their objects and any unfinished uploads go. */

@@ -17,8 +17,6 @@ export interface DeadlineOptions {
   underWay: (olderThanMs: number) => { operation: string; seconds: number }[];
 }
 
-const TIMER = Symbol('request deadline');
-
 export function requestDeadline({ ms, underWay }: DeadlineOptions): RequestHandler {
   return (req, res, next) => {
     const expire = () => {
@@ -43,7 +41,7 @@ export function requestDeadline({ ms, underWay }: DeadlineOptions): RequestHandl
       if (res.locals.deadlineLifted === true) return;
       const timer = setTimeout(expire, ms);
       timer.unref();
-      (res as unknown as Record<symbol, NodeJS.Timeout>)[TIMER] = timer;
+      res.locals.deadlineTimer = timer;
     };
     // Node marks a request without a body complete only after the middleware has run.
     if (req.complete || !hasBody(req)) start();
@@ -60,6 +58,5 @@ function hasBody(req: Request): boolean {
 /** This request may take as long as its work does (a server-side copy, a completion). */
 export function liftDeadline(res: Response): void {
   res.locals.deadlineLifted = true;
-  clearTimeout((res as unknown as Record<symbol, NodeJS.Timeout | undefined>)[TIMER]);
-  (res as unknown as Record<symbol, NodeJS.Timeout | undefined>)[TIMER] = undefined;
+  clearTimeout(res.locals.deadlineTimer as NodeJS.Timeout | undefined);
 }
