@@ -28,7 +28,7 @@ const PARTS = [
 ];
 const MAY_IMPORT = {
   'src/protocol/**': [],
-  'src/errors.ts': [],
+  'src/errors.ts': ['protocol'],
   'src/log.ts': [],
   'src/shares.ts': ['errors'],
   'src/config.ts': ['protocol', 'errors'],

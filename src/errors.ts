@@ -4,9 +4,12 @@
  * one error middleware turns them into `{ "error": { "code", "message" } }`. Messages are
  * written for the caller and never carry credentials, endpoints or stack traces.
  */
+import type { ErrorCode } from './protocol/errorCodes';
+
 export abstract class StorageError extends Error {
   abstract readonly status: number;
-  abstract readonly code: string;
+  /** One of the contract's codes; `not_modified` is answered as a bare 304, never sent. */
+  abstract readonly code: ErrorCode | 'not_modified';
   /** Extra response headers, e.g. Retry-After. */
   readonly headers: Record<string, string> = {};
   /** Set when a limit refused the request: which one (a metric label, docs/security.md). */
@@ -100,7 +103,7 @@ export class TooManyRequests extends LimitReached {
     limit: LimitName,
     message: string,
     /** `too_many_transfers` for streams (what callers have seen since that limit came), else `too_many_requests`. */
-    readonly code = 'too_many_requests',
+    readonly code: 'too_many_requests' | 'too_many_transfers' = 'too_many_requests',
   ) {
     super(limit, message);
   }

@@ -38,7 +38,7 @@ export interface FairPoolOptions {
   /** What one slot is, for messages ("store calls", "uploads of unknown length"). */
   what: string;
   /** The error code of a refusal for being over the per-principal share (default too_many_requests). */
-  code?: string;
+  code?: TooManyRequests['code'];
   /**
    * The last `slots` of the pool are kept for principals holding fewer than `heldBelow`: when
    * many callers each hold their whole share, one who holds little is still served.

@@ -4,7 +4,8 @@
  * own plain-words message, with a hint on what to do.
  */
 import { API_BASE, HEADERS, pathTo, ROUTES, type ParamsOf, type QueryOf, type RouteName } from '../../src/protocol/routes';
-import type { StorageType } from '../../src/protocol/storageTypes';
+import type { AnswerOf, AnsweredRoute } from '../../src/protocol/answers';
+import type { Operation, StorageType } from '../../src/protocol/storageTypes';
 import { DEFAULT_CONTENT_TYPE } from '../../src/protocol/contentTypes';
 
 /** A call of one route: its query, and the headers and body beside the token. */
@@ -14,21 +15,12 @@ export interface RouteCall<R extends RouteName> {
   body?: string;
 }
 
-/** The operations of the policy table, as GET /capabilities names them. */
-export type Operation = 'read' | 'exists' | 'list' | 'write' | 'delete' | 'signUpload' | 'signDownload';
+export type { Operation };
 
-export interface TypeCapabilities {
-  operations: Operation[];
-  /** What the storage type's rules say to a caller refused something. */
-  note: string;
-}
-
-export interface Capabilities {
-  subject: string;
-  namespace: string;
-  signedUrlMaxTtlSeconds: number;
-  types: Partial<Record<StorageType, TypeCapabilities>>;
-}
+/** What the caller may do on each storage type (GET /capabilities). */
+export type Capabilities = AnswerOf<'capabilities'>;
+/** The operations allowed on one type, and what its rules say to a caller refused something. */
+export type TypeCapabilities = Capabilities['types'][StorageType];
 
 export interface Listing {
   keys: string[];
@@ -108,7 +100,7 @@ export class Api {
   }
 
   async capabilities(): Promise<Capabilities> {
-    return (await (await this.call('capabilities', {})).json()) as Capabilities;
+    return this.json('capabilities', {});
   }
 
   /** One page of a folder: its keys and sub-folders, and the token for the next page. */
@@ -116,7 +108,8 @@ export class Api {
     // A next page's token carries the prefix and delimiter.
     const query = next ? {} : { prefix, delimiter: '/' };
     const response = await this.call('list', { type }, { query, headers: next ? { [HEADERS.next]: next } : {} });
-    const body = (await response.json()) as { keys: string[]; prefixes: string[] };
+    // With a delimiter the answer is the folder form.
+    const body = (await response.json()) as Extract<AnswerOf<'list'>, { prefixes: string[] }>;
     return { keys: body.keys, prefixes: body.prefixes, next: response.headers.get(HEADERS.next) ?? undefined };
   }
 
@@ -143,9 +136,13 @@ export class Api {
     await this.call('delete', { type, key });
   }
 
-  /** For the uploader: a JSON call of the multipart routes. */
-  async json<R extends RouteName>(route: R, params: ParamsOf<R>, options: RouteCall<R> = {}): Promise<unknown> {
-    return (await this.call(route, params, options)).json();
+  /** A call of a route that answers JSON: the answer, typed by the route's schema. */
+  async json<R extends RouteName & AnsweredRoute>(
+    route: R,
+    params: ParamsOf<NoInfer<R>>,
+    options: RouteCall<NoInfer<R>> = {},
+  ): Promise<AnswerOf<R>> {
+    return (await (await this.call(route, params, options)).json()) as AnswerOf<R>;
   }
 
   async text<R extends RouteName>(route: R, params: ParamsOf<R>, options: RouteCall<R> = {}): Promise<string> {

@@ -8,6 +8,7 @@
 import type { StorageType } from '../../src/protocol/storageTypes';
 import { ApiError, type Api } from './api';
 import type { ParamsOf } from '../../src/protocol/routes';
+import type { AnswerOf } from '../../src/protocol/answers';
 import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
 import { safeContentType } from '../../src/protocol/contentTypes';
 
@@ -46,13 +47,12 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
   let session = options.resume && (await partsStored(api, object, options.resume, file.size, etags)) ? options.resume : undefined;
   if (!session) {
     etags.clear();
-    session = (await api.json('multipart_start_or_complete', object, {
-      query: { size: file.size, content_type: contentType },
-    })) as { uploadId: string; partSize: number };
+    session = await api.json('multipart_start', object, { query: { size: file.size, content_type: contentType } });
     options.onSession?.({ uploadId: session.uploadId, partSize: session.partSize });
   }
   const { partSize } = session;
   const uploadId = session.uploadId;
+  const inSession = { ...object, uploadId };
   try {
     const count = Math.ceil(file.size / partSize);
     const sizeOf = (partNumber: number) => Math.min(file.size, partNumber * partSize) - (partNumber - 1) * partSize;
@@ -67,8 +67,8 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
         const first = batch * URL_BATCH + 1;
         const last = Math.min(count, first + URL_BATCH - 1);
         urls = api
-          .json('multipart_parts', object, { query: { uploadId, parts: `${first}-${last}` } })
-          .then((answer) => new Map((answer as PartUrls).urls.map((u) => [u.partNumber, u.url])));
+          .json('multipart_part_urls', inSession, { query: { parts: `${first}-${last}` } })
+          .then((answer) => new Map(answer.urls.map((u) => [u.partNumber, u.url])));
         batches.set(batch, urls);
       }
       const url = (await urls).get(partNumber);
@@ -102,10 +102,10 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
     // every part it finds stored.
     const parts = [...etags].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
     const body = parts.every((part) => part.etag) ? JSON.stringify({ parts }) : '{}';
-    await api.json('multipart_start_or_complete', object, { query: { uploadId }, headers: { 'content-type': 'application/json' }, body });
+    await api.json('multipart_complete', inSession, { headers: { 'content-type': 'application/json' }, body });
   } catch (error) {
     // Best effort: the buckets' lifecycle rule removes what this leaves.
-    await api.empty('multipart_abort', object, { query: { uploadId } }).catch(() => undefined);
+    await api.empty('multipart_abort', inSession).catch(() => undefined);
     throw error;
   }
 }
@@ -116,14 +116,14 @@ export async function uploadFile(api: Api, type: StorageType, key: string, file:
  */
 async function partsStored(
   api: Api,
-  object: ParamsOf<'multipart_parts'>,
+  object: ParamsOf<'multipart_start'>,
   session: { uploadId: string; partSize: number },
   size: number,
   etags: Map<number, string>,
 ): Promise<boolean> {
-  let listed: { parts: { partNumber: number; size: number; etag: string }[] };
+  let listed: AnswerOf<'multipart_parts'>;
   try {
-    listed = (await api.json('multipart_parts', object, { query: { uploadId: session.uploadId } })) as typeof listed;
+    listed = await api.json('multipart_parts', { ...object, uploadId: session.uploadId });
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return false;
     throw error;
@@ -134,11 +134,6 @@ async function partsStored(
     if (part.partNumber <= count && part.size === expected && part.etag) etags.set(part.partNumber, part.etag);
   }
   return true;
-}
-
-/** The gateway's answer to a request for part URLs. */
-interface PartUrls {
-  urls: { partNumber: number; url: string }[];
 }
 
 /** A PUT with upload progress (XMLHttpRequest: fetch reports none); answers the ETag. */

@@ -121,9 +121,7 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
   const discard = (upload: PendingUpload) => {
     forgetUpload(upload.type, upload.key);
     setInterrupted((all) => all.filter((other) => other !== upload));
-    void api
-      .empty('multipart_abort', { type: upload.type, key: upload.key }, { query: { uploadId: upload.uploadId } })
-      .catch(() => undefined);
+    void api.empty('multipart_abort', { type: upload.type, key: upload.key, uploadId: upload.uploadId }).catch(() => undefined);
   };
 
   if (!target && jobs.length === 0 && interrupted.length === 0) return null;

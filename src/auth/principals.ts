@@ -4,7 +4,8 @@
  * the namespace named in the X-Storage-Namespace header, with that service's rights only.
  */
 import { BadRequest, Forbidden } from '../errors';
-import { NAMESPACE_PATTERN, namespaceFor } from '../protocol/namespace';
+import { namespaceFor } from '../protocol/namespace';
+import { NAMESPACE_PATTERN } from '../protocol/storageTypes';
 import type { Actor } from '../storage/policy';
 import type { Caller } from '../storage/access';
 import type { Identity } from './tokens';

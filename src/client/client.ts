@@ -7,6 +7,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { namespaceFor } from '../protocol/namespace';
 import { HEADERS } from '../protocol/routes';
+import type { AnswerOf } from '../protocol/answers';
 import type { StorageType } from '../protocol/storageTypes';
 import { downloadToFile, downloadToStream, IDENTITY, type DownloadResult } from './download';
 import { BadRequestError, NotFoundError } from './errors';
@@ -53,11 +54,8 @@ export interface ListPage {
   next?: string;
 }
 
-export interface SetResult {
-  key: string;
-  size: number;
-  etag: string;
-}
+/** What the gateway answers to a write: the key, its size and the store's entity tag. */
+export type SetResult = AnswerOf<'set'>;
 
 export interface UrlOptions extends TypeOption {
   /** Lifetime of the URL in seconds (the gateway bounds it). */
@@ -113,7 +111,7 @@ export class StorageClient {
   /** Stores `value` at `key` (through the gateway, streamed; a stream is sent once, without retries). */
   async set(key: string, value: BlobInput, options: TypeOption & { contentType?: string } = {}): Promise<SetResult> {
     const body = bodyOf(value);
-    const response = await this.transport.call(
+    return this.transport.json(
       'set',
       { type: typeOf(options), key },
       {
@@ -125,7 +123,6 @@ export class StorageClient {
         signal: options.signal,
       },
     );
-    return (await response.json()) as SetResult;
   }
 
   /** The blob's bytes. For large blobs use getStream or getFile. */
@@ -180,7 +177,9 @@ export class StorageClient {
       },
     );
     const next = response.headers.get(HEADERS.next) ?? undefined;
-    return { keys: (await response.json()) as string[], next };
+    // Without a delimiter the gateway answers the plain array of keys.
+    const answer = (await response.json()) as AnswerOf<'list'>;
+    return { keys: Array.isArray(answer) ? answer : answer.keys, next };
   }
 
   /** Every key under `prefix`, page after page, as iter_list did. */
@@ -254,8 +253,7 @@ export class StorageClient {
   async copyFromBucket(sourceBucket: string, sourceKey: string, destKey: string, options: TypeOption = {}): Promise<SetResult> {
     const namespace = this.actFor ?? namespaceFor(await this.subject());
     const params = { user_ns: namespace, src_bucket: sourceBucket, src: sourceKey, dest_type: typeOf(options), dest: destKey };
-    const response = await this.transport.call('copy', params, { signal: options.signal });
-    return (await response.json()) as SetResult;
+    return this.transport.json('copy', params, { signal: options.signal });
   }
 
   /** The token's subject, read (not verified: the gateway does that) to name the caller's namespace. */

@@ -4,6 +4,7 @@
  */
 import { BadRequestError, errorFromResponse, networkError } from './errors';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry';
+import type { AnswerOf, AnsweredRoute } from '../protocol/answers';
 import { API_BASE, HEADERS, keyParamsOf, pathTo, ROUTES, type ParamsOf, type QueryOf, type RouteName } from '../protocol/routes';
 
 export type TokenSource = string | (() => string | Promise<string>);
@@ -74,6 +75,15 @@ export class Transport {
       if (this.actFor) headers[HEADERS.namespace] = this.actFor;
       return headers;
     });
+  }
+
+  /** A call to a route that answers JSON: the answer, typed by the route's schema (protocol/answers.ts). */
+  async json<R extends RouteName & AnsweredRoute>(
+    route: R,
+    params: ParamsOf<NoInfer<R>>,
+    init: RouteCallInit<NoInfer<R>> = {},
+  ): Promise<AnswerOf<R>> {
+    return (await (await this.call(route, params, init)).json()) as AnswerOf<R>;
   }
 
   /** A call to a presigned URL on the object store: no gateway credentials go there. */

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { partSizeFor, uploadSizeProblem } from '../protocol/multipart';
 import type { ParamsOf } from '../protocol/routes';
 import { requiredUploadHeaders } from '../protocol/uploadUrls';
+import type { AnswerOf } from '../protocol/answers';
 import type { StorageType } from '../protocol/storageTypes';
 import { BadRequestError, ForbiddenError, NotFoundError, UnavailableError } from './errors';
 import { withRetries } from './retry';
@@ -64,11 +65,6 @@ interface Part {
   open: () => Readable;
 }
 
-interface Session {
-  uploadId: string;
-  partSize: number;
-}
-
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
 
 export async function uploadFile(
@@ -96,7 +92,7 @@ export async function uploadFile(
 class Upload {
   private transferred = 0;
   /** The object the upload stores: its routes' path parameters. */
-  private readonly object: ParamsOf<'multipart_parts'>;
+  private readonly object: ParamsOf<'multipart_start'>;
 
   constructor(
     private readonly transport: Transport,
@@ -186,7 +182,7 @@ class Upload {
 
   /** Runs `concurrency` workers over the parts; after the first failure none starts another. */
   private async runParts(uploadId: string, nextPart: () => Promise<Part | undefined>, done: Map<number, string>): Promise<void> {
-    const urls = new PartUrls(this.transport, this.object, uploadId, this.settings.signal);
+    const urls = new PartUrls(this.transport, this.session(uploadId), this.settings.signal);
     let failed = false;
     const worker = async () => {
       for (let part = await nextPart(); part && !failed; part = await nextPart()) {
@@ -256,11 +252,10 @@ class Upload {
     });
   }
 
-  private async start(size: number | undefined): Promise<Session> {
+  private async start(size: number | undefined): Promise<AnswerOf<'multipart_start'>> {
     const query = { size, content_type: this.settings.contentType };
     // Not cancelled mid-way: a session the gateway opened must be known here to be aborted.
-    const response = await this.transport.call('multipart_start_or_complete', this.object, { query, retry: false });
-    const session = (await response.json()) as Session;
+    const session = await this.transport.json('multipart_start', this.object, { query, retry: false });
     const signal = this.settings.signal;
     if (signal?.aborted) {
       if (this.abortsOnFailure) await this.abort(session.uploadId);
@@ -283,13 +278,11 @@ class Upload {
     const parts = [...done].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
     const body = JSON.stringify({ parts });
     try {
-      const response = await this.transport.call('multipart_start_or_complete', this.object, {
-        query: { uploadId },
+      const stored = await this.transport.json('multipart_complete', this.session(uploadId), {
         headers: { 'content-type': 'application/json' },
         body: () => body,
         signal: this.settings.signal,
       });
-      const stored = (await response.json()) as { etag: string; size: number };
       return { key: this.key, size: stored.size, etag: stored.etag };
     } catch (error) {
       if (!(error instanceof NotFoundError) || expectedSize === undefined) throw error;
@@ -312,7 +305,7 @@ class Upload {
 
   /** Best effort: if this fails too, the buckets' lifecycle rule removes the session later. */
   private async abort(uploadId: string): Promise<void> {
-    await this.transport.call('multipart_abort', this.object, { query: { uploadId }, retry: false }).catch(() => undefined);
+    await this.transport.call('multipart_abort', this.session(uploadId), { retry: false }).catch(() => undefined);
   }
 
   /** The newest open session on the key, with the parts in it that match the file. */
@@ -321,13 +314,10 @@ class Upload {
     partAt: (n: number) => Part,
   ): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
     const signal = this.settings.signal;
-    const { uploads } = (await (await this.transport.call('multipart_parts', this.object, { signal })).json()) as {
-      uploads: { uploadId: string }[];
-    };
+    const { uploads } = await this.transport.json('multipart_sessions', this.object, { signal });
     const newest = uploads.at(-1);
     if (!newest) return undefined;
-    const listed = await this.transport.call('multipart_parts', this.object, { query: { uploadId: newest.uploadId }, signal });
-    const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number; etag: string }[] };
+    const { parts } = await this.transport.json('multipart_parts', this.session(newest.uploadId), { signal });
     const done = new Map<number, string>();
     for (const uploaded of parts) {
       if (uploaded.partNumber > partCount) continue;
@@ -336,6 +326,11 @@ class Upload {
       if (uploaded.size === local.size && stored && stored === (await md5Of(local.open()))) done.set(uploaded.partNumber, uploaded.etag);
     }
     return { uploadId: newest.uploadId, done };
+  }
+
+  /** The path parameters of one of the object's sessions. */
+  private session(uploadId: string): ParamsOf<'multipart_parts'> {
+    return { ...this.object, uploadId };
   }
 
   /** A failed or cancelled upload removes its session, unless it is kept for a resume. */

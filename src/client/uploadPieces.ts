@@ -18,8 +18,7 @@ export class PartUrls {
 
   constructor(
     private readonly transport: Transport,
-    private readonly object: ParamsOf<'multipart_parts'>,
-    private readonly uploadId: string,
+    private readonly session: ParamsOf<'multipart_part_urls'>,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -28,11 +27,10 @@ export class PartUrls {
     if (known) return known;
     const last = Math.min(MAX_PARTS, partNumber + URL_BATCH - 1);
     const wanted = Array.from({ length: last - partNumber + 1 }, (_, i) => partNumber + i).filter((n) => !this.urls.has(n));
-    const response = await this.transport.call('multipart_parts', this.object, {
-      query: { uploadId: this.uploadId, parts: wanted.join(',') },
+    const { urls } = await this.transport.json('multipart_part_urls', this.session, {
+      query: { parts: wanted.join(',') },
       signal: this.signal,
     });
-    const { urls } = (await response.json()) as { urls: { partNumber: number; url: string }[] };
     for (const { partNumber: n, url } of urls) this.urls.set(n, url);
     const url = this.urls.get(partNumber);
     if (!url) throw new Error(`The gateway sent no URL for part ${partNumber}`);

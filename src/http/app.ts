@@ -33,7 +33,7 @@ import { getObject } from './routes/getObject';
 import { headObject } from './routes/headObject';
 import { healthz, metricsRoute, readyz } from './routes/health';
 import { listKeys } from './routes/listKeys';
-import { abortUpload, partUrlsOrList, startOrCompleteUpload } from './routes/multipart';
+import { abortUpload, completeUpload, legacyPaths, openSessions, partUrls, startUpload, storedParts } from './routes/multipart';
 import { putObject } from './routes/putObject';
 import { signIn } from './routes/signIn';
 import { getSignedUrl, newResumableUrl } from './routes/signedUrls';
@@ -102,9 +102,13 @@ export function routeTable(deps: AppDependencies): Route[] {
     capabilities(service),
     copyObject(service, uploads),
     // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
-    startOrCompleteUpload(service),
-    partUrlsOrList(service),
+    // Sessions by uploadId first, which the key's routes would read as a type named "sessions".
+    partUrls(service),
+    storedParts(service),
+    completeUpload(service),
     abortUpload(service),
+    startUpload(service),
+    openSessions(service),
     listKeys(service),
     // HEAD first: Express lets a GET route answer HEAD when it comes earlier.
     headObject(service),
@@ -150,6 +154,7 @@ export function createApp(deps: AppDependencies): Express {
   const api = express.Router({ caseSensitive: true });
   api.use(privateResponses());
   api.use(authenticate(deps.verifier));
+  api.use(legacyPaths());
   for (const route of routes.filter((r) => !r.contract.public)) mount(api, API_BASE, route);
   app.use(API_BASE, api);
   // The storage browser: static files outside API_BASE, under a policy of their own; after the

@@ -10,7 +10,7 @@
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { ZodOpenApiResponsesObject } from 'zod-openapi';
+import type { ZodOpenApiResponseObject } from 'zod-openapi';
 import { BadRequest } from '../errors';
 import { bodyDeadline } from './middleware/slowClients';
 
@@ -27,11 +27,31 @@ export type Method = 'get' | 'head' | 'put' | 'post' | 'delete';
 export type Fields = z.ZodObject<z.ZodRawShape>;
 type NoFields = z.ZodObject<Record<never, never>>;
 
+/** A route's answers by status. A JSON one is declared with `json(schema)` (schemas.ts). */
+export type Responses = Record<string, ZodOpenApiResponseObject>;
+
+type JsonSchemaOf<Answer> = Answer extends { content: { 'application/json': { schema: infer S extends z.ZodType } } } ? S : never;
+
+/** Each JSON answer a route declares, as the status and body its handler returns. */
+type JsonReplies<R extends Responses> = {
+  [Status in keyof R & string]: [JsonSchemaOf<R[Status]>] extends [never]
+    ? never
+    : { status: Status extends `${infer N extends number}` ? N : never; body: z.output<JsonSchemaOf<R[Status]>> };
+}[keyof R & string];
+
+/**
+ * What a handler returns: on a route with JSON answers, one of them, which the route sends, so
+ * a body of a shape the contract does not declare does not compile; on any other route,
+ * nothing (it wrote its answer: a stream, a redirect, an empty 204).
+ */
+export type Reply<R extends Responses> = [JsonReplies<R>] extends [never] ? void : JsonReplies<R>;
+
 export interface Contract<
   P extends Fields = NoFields,
   Q extends Fields = NoFields,
   H extends Fields = NoFields,
   B extends z.ZodType = z.ZodUndefined,
+  R extends Responses = Responses,
 > {
   method: Method;
   /**
@@ -52,7 +72,7 @@ export interface Contract<
   json?: { schema: B; limit: string; required: boolean; refusal: string };
   /** A body the handler streams itself, documented as bytes of any type. */
   stream?: { description: string };
-  responses: ZodOpenApiResponsesObject;
+  responses: R;
   /** Error statuses of this route beyond those every authenticated route may answer (openapi.ts). */
   errors?: readonly number[];
 }
@@ -67,7 +87,7 @@ export interface Input<P extends Fields, Q extends Fields, H extends Fields, B e
 /** A contract with the Express handlers it became. */
 export interface Route {
   // The contract's own types end at the handler; the table and the document read only its shape.
-  contract: Contract<Fields, Fields, Fields, z.ZodType>;
+  contract: Contract<Fields, Fields, Fields, z.ZodType, Responses>;
   /** The Express path, relative to where the route is mounted (API_BASE or the root). */
   expressPath(mount: string): string;
   handlers: RequestHandler[];
@@ -82,9 +102,10 @@ export function defineRoute<
   Q extends Fields = NoFields,
   H extends Fields = NoFields,
   B extends z.ZodType = z.ZodUndefined,
+  R extends Responses = Responses,
 >(
-  contract: Contract<P, Q, H, B>,
-  handle: (input: Input<P, Q, H, B>, req: Request, res: Response) => Promise<void> | void,
+  contract: Contract<P, Q, H, B, R>,
+  handle: (input: Input<P, Q, H, B>, req: Request, res: Response) => Promise<Reply<R>> | Reply<R>,
   before: RequestHandler[] = [],
 ): Route {
   const path = parsePath(contract.path, contract.params);
@@ -95,7 +116,8 @@ export function defineRoute<
       headers: check(contract.headers, headerValues(req, contract.headers), 'header'),
       body: contract.json ? checkBody(contract.json, req.body) : undefined,
     } as Input<P, Q, H, B>;
-    await handle(input, req, res);
+    const reply = (await handle(input, req, res)) as { status: number; body: unknown } | undefined;
+    if (reply) res.status(reply.status).json(reply.body);
   };
   const bodyParser = contract.json
     ? [bodyDeadline(contract.public ? PUBLIC_JSON_BODY_DEADLINE_MS : JSON_BODY_DEADLINE_MS), express.json({ limit: contract.json.limit })]

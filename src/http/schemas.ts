@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { ZodOpenApiResponseObject } from 'zod-openapi';
-import { NAMESPACE_PATTERN } from '../protocol/namespace';
+import { errorAnswer } from '../protocol/answers';
+import { NAMESPACE_PATTERN } from '../protocol/storageTypes';
 import { MAX_KEY_BYTES } from '../storage/keys';
 import { parseStorageType, STORAGE_TYPES } from '../storage/types';
 
@@ -37,23 +38,17 @@ export const expiresIn = z
 /** Sent on every answer. */
 export const requestIdHeader = z.string().meta({ description: 'The X-Request-Id sent, or a new one', header: { id: 'RequestId' } });
 
-/** What a write answers: the key, its size and the store's entity tag. */
-export const stored = z.object({ key: z.string(), size: z.number().int().min(0), etag: z.string() }).meta({ id: 'Stored' });
-
-export const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+/** A JSON answer's content; its schema types what the handler returns (contract.ts). */
+export const json = <S extends z.ZodType>(schema: S) => ({ 'application/json': { schema } });
 export const bytes = { '*/*': { schema: { type: 'string' as const, format: 'binary' } } };
 export const plainUrl = { 'text/plain': { schema: { type: 'string' as const, format: 'uri' } } };
-
-const errorBody = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
-  .meta({ id: 'Error', description: 'Every refusal and failure' });
 
 function errorResponse(status: number, description: string, headers: z.ZodRawShape = {}): ZodOpenApiResponseObject {
   return {
     id: `Error${status}`,
     description,
     headers: z.object({ 'X-Request-Id': requestIdHeader, ...headers }),
-    content: json(errorBody),
+    content: json(errorAnswer),
   };
 }
 

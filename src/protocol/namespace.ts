@@ -6,8 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 
-export const NAMESPACE_PATTERN = /^[0-9a-f]{40}$/;
-
 export function namespaceFor(subject: string): string {
   return createHash('sha1').update(subject, 'utf8').digest('hex');
 }

@@ -7,7 +7,8 @@ import { Conflict, Forbidden, NotFound } from '../errors';
 import { namespaceFor, objectKey } from '../protocol/namespace';
 import type { ObjectInfo, Store } from '../store/types';
 import { validateKey, validateNewKey } from './keys';
-import { allowsAny, POLICY, type Actor, type Operation } from './policy';
+import { allowsAny, POLICY, type Actor } from './policy';
+import type { Operation } from '../protocol/storageTypes';
 import { bucketName, type StorageType } from './types';
 
 /** The party making a request, as the auth layer established it. */

@@ -2,10 +2,8 @@
  * What each storage type allows, as data. `allows()` is the one place that answers "may this
  * actor do this operation on this storage type?"; the tests walk the whole table.
  */
+import { OPERATIONS, type Operation } from '../protocol/storageTypes';
 import type { StorageType } from './types';
-
-export const OPERATIONS = ['read', 'exists', 'list', 'write', 'delete', 'signUpload', 'signDownload'] as const;
-export type Operation = (typeof OPERATIONS)[number];
 
 /**
  * Who is acting on a namespace: its owner (a user token for that namespace), or a service

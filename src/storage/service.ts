@@ -14,7 +14,8 @@ import { objectKey } from '../protocol/namespace';
 import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
 import { Access, ownerMetadata, type Caller } from './access';
 import { UploadSessions } from './uploadSessions';
-import { allowsAny, OPERATIONS, POLICY, type Operation } from './policy';
+import { allowsAny, POLICY } from './policy';
+import { OPERATIONS, type Operation } from '../protocol/storageTypes';
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
 
 export type { Caller } from './access';

@@ -5,6 +5,7 @@
  * never forwarded to the store before it is proven to be an open upload of the caller's key.
  */
 import { BadRequest, NotFound, TooManySessions } from '../errors';
+import type { AnswerOf } from '../protocol/answers';
 import type { Store, UploadedPart } from '../store/types';
 import { ownerMetadata, type Access, type Caller, type ObjectRef } from './access';
 import { checkContentType } from './contentTypes';
@@ -34,7 +35,13 @@ export class UploadSessions {
     this.records = new SessionRecords(store);
   }
 
-  async start(caller: Caller, type: StorageType, key: string, totalSize: number | undefined, contentType: string) {
+  async start(
+    caller: Caller,
+    type: StorageType,
+    key: string,
+    totalSize: number | undefined,
+    contentType: string,
+  ): Promise<AnswerOf<'multipart_start'>> {
     const partSize = checkedPartSize(totalSize);
     const ref = this.access.resolve(caller, type, 'signUpload', key);
     const checkedType = checkContentType(contentType);

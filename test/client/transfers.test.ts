@@ -265,7 +265,7 @@ describe('riding out a gateway that is briefly gone', () => {
     const losing: typeof fetch = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
       const answer = await fetch(input, init);
-      if (init?.method === 'POST' && url.includes('/multipart/') && url.includes('uploadId=') && lost++ === 0) {
+      if (init?.method === 'POST' && url.includes('/multipart/sessions/') && url.includes('/complete/') && lost++ === 0) {
         await answer.arrayBuffer();
         return unavailable();
       }

@@ -2,7 +2,8 @@
  * GET /capabilities (extension): what a caller may do on each storage type, read from the
  * policy table, for the storage browser to offer only that.
  */
-import { OPERATIONS, POLICY } from '../../src/storage/policy';
+import { POLICY } from '../../src/storage/policy';
+import { OPERATIONS } from '../../src/protocol/storageTypes';
 import { STORAGE_TYPES } from '../../src/storage/types';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 

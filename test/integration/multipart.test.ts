@@ -1,7 +1,8 @@
 /**
  * Multipart upload sessions: parts go straight to the store through presigned URLs, an
  * interrupted upload resumes from the parts the store already holds, and the result reads
- * back byte for byte.
+ * back byte for byte. The operations on a session address it by its upload id in the path;
+ * the first version's paths, the operation chosen by the query, are still served (tested last).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
@@ -18,6 +19,9 @@ beforeAll(async () => {
 afterAll(() => gw.close());
 
 const mp = (key: string, query = '') => `${gw.apiUrl}/multipart/data/${key}${query}`;
+/** One session's operation: `urls`, `parts`, `complete`, or '' (the session itself, to abort). */
+const inSession = (uploadId: string, operation: string, key: string, query = '') =>
+  `${gw.apiUrl}/multipart/sessions/${encodeURIComponent(uploadId)}${operation ? `/${operation}` : ''}/data/${key}${query}`;
 
 async function start(key: string, size?: number) {
   const response = await fetch(mp(key, size === undefined ? '' : `?size=${size}`), { method: 'POST', headers });
@@ -26,14 +30,14 @@ async function start(key: string, size?: number) {
 }
 
 async function urls(key: string, uploadId: string, parts: string) {
-  const response = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}&parts=${parts}`), { headers });
+  const response = await fetch(inSession(uploadId, 'urls', key, `?parts=${parts}`), { headers });
   expect(response.status).toBe(200);
   return ((await response.json()) as { urls: { partNumber: number; url: string }[] }).urls;
 }
 
 /** Completes with the parts named, or with every stored part when none are. */
 function complete(key: string, uploadId: string, parts?: { partNumber: number; etag: string }[]) {
-  return fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), {
+  return fetch(inSession(uploadId, 'complete', key), {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json' },
     ...(parts && { body: JSON.stringify({ parts }) }),
@@ -59,7 +63,7 @@ it('uploads in parts, resumes after an interruption, completes, and reads back i
   await putPart(first[0]?.url ?? '', slice(1));
   await putPart(first[1]?.url ?? '', slice(2));
   // ...the connection drops here; later the client asks what the store already has.
-  const listed = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), { headers });
+  const listed = await fetch(inSession(uploadId, 'parts', key), { headers });
   const { parts } = (await listed.json()) as { parts: { partNumber: number; size: number }[] };
   expect(parts.map((p) => [p.partNumber, p.size])).toEqual([
     [1, 5 * MiB],
@@ -69,7 +73,7 @@ it('uploads in parts, resumes after an interruption, completes, and reads back i
   const [third] = await urls(key, uploadId, '3');
   await putPart(third?.url ?? '', slice(3));
 
-  const done = await fetch(mp(key, `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers });
+  const done = await fetch(inSession(uploadId, 'complete', key), { method: 'POST', headers });
   expect(done.status).toBe(200);
   expect(await done.json()).toMatchObject({ key, size: blob.length, etag: expect.stringMatching(/-3"$/) });
 
@@ -106,7 +110,7 @@ describe('a part uploaded again replaces the one before (SeaweedFS keeps both; t
   let uploadId: string;
   let first: string;
   let second: string;
-  const session = () => mp(key, `?uploadId=${encodeURIComponent(uploadId)}`);
+  const session = () => inSession(uploadId, 'parts', key);
 
   beforeAll(async () => {
     ({ uploadId } = await start(key));
@@ -151,7 +155,7 @@ it('aborts a session, leaving nothing behind', async () => {
   const { uploadId } = await start('abandoned.bin');
   const [one] = await urls('abandoned.bin', uploadId, '1');
   await putPart(one?.url ?? '', randomBytes(1024));
-  expect((await fetch(mp('abandoned.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'DELETE', headers })).status).toBe(204);
+  expect((await fetch(inSession(uploadId, '', 'abandoned.bin'), { method: 'DELETE', headers })).status).toBe(204);
   const uploads = await gw.s3.send(new ListMultipartUploadsCommand({ Bucket: gw.bucket('data') }));
   expect((uploads.Uploads ?? []).filter((u) => u.UploadId === uploadId)).toEqual([]);
   expect((await fetch(`${gw.apiUrl}/data/get/abandoned.bin`, { headers })).status).toBe(404);
@@ -160,25 +164,32 @@ it('aborts a session, leaving nothing behind', async () => {
 it('keeps sessions to their owner: another user cannot use the upload id', async () => {
   const { uploadId } = await start('mine.bin');
   const other = await gw.auth('someone-else');
-  const stolen = await fetch(mp('mine.bin', `?uploadId=${encodeURIComponent(uploadId)}&parts=1`), { headers: other });
+  const stolen = await fetch(inSession(uploadId, 'urls', 'mine.bin', '?parts=1'), { headers: other });
   expect(stolen.status).toBe(404);
   // Said as a missing session, not as a missing object.
   expect(((await stolen.json()) as { error: { message: string } }).error.message).toMatch(/No such upload session/);
-  const completed = await fetch(mp('mine.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers: other });
+  const completed = await fetch(inSession(uploadId, 'complete', 'mine.bin'), { method: 'POST', headers: other });
   expect(completed.status).toBe(404);
+  expect((await fetch(inSession(uploadId, 'parts', 'mine.bin'), { headers: other })).status).toBe(404);
+  expect((await fetch(inSession(uploadId, '', 'mine.bin'), { method: 'DELETE', headers: other })).status).toBe(404);
+  // Still there for its owner.
+  expect((await fetch(inSession(uploadId, 'parts', 'mine.bin'), { headers })).status).toBe(200);
 });
 
 it.each([
-  ['an unknown upload id', 'GET', '?uploadId=nope&parts=1', 404],
-  ['no upload id', 'GET', '?parts=1', 400],
-  ['part number 0', 'GET', '?uploadId=x&parts=0', 400],
-  ['part number 10001', 'GET', '?uploadId=x&parts=10001', 400],
-  ['a backwards range', 'GET', '?uploadId=x&parts=5-2', 400],
-  ['too many parts at once', 'GET', '?uploadId=x&parts=1-1001', 400],
-  ['a size above 5 TiB', 'POST', `?size=${6 * 1024 ** 4}`, 400],
-  ['a size that is not a number', 'POST', '?size=big', 400],
-])('answers %s with the right status', async (_what, method, query, status) => {
-  expect((await fetch(mp('errors.bin', query), { method, headers })).status).toBe(status);
+  ['an unknown upload id', 'GET', () => inSession('nope', 'urls', 'errors.bin', '?parts=1'), 404],
+  ['no part numbers', 'GET', () => inSession('x', 'urls', 'errors.bin'), 400],
+  ['part number 0', 'GET', () => inSession('x', 'urls', 'errors.bin', '?parts=0'), 400],
+  ['part number 10001', 'GET', () => inSession('x', 'urls', 'errors.bin', '?parts=10001'), 400],
+  ['a backwards range', 'GET', () => inSession('x', 'urls', 'errors.bin', '?parts=5-2'), 400],
+  ['too many parts at once', 'GET', () => inSession('x', 'urls', 'errors.bin', '?parts=1-1001'), 400],
+  ['an unknown session to complete', 'POST', () => inSession('nope', 'complete', 'errors.bin'), 404],
+  ['an unknown session to abort', 'DELETE', () => inSession('nope', '', 'errors.bin'), 404],
+  ['a session of a storage type that is none', 'GET', () => `${gw.apiUrl}/multipart/sessions/x/parts/bogus/errors.bin`, 400],
+  ['a size above 5 TiB', 'POST', () => mp('errors.bin', `?size=${6 * 1024 ** 4}`), 400],
+  ['a size that is not a number', 'POST', () => mp('errors.bin', '?size=big'), 400],
+])('answers %s with the right status', async (_what, method, url, status) => {
+  expect((await fetch(url(), { method, headers })).status).toBe(status);
 });
 
 it('answers an upload completed meanwhile as a missing session, not a missing object', async () => {
@@ -195,7 +206,7 @@ it('refuses to complete with a part smaller than 5 MiB before the last', async (
   const { uploadId } = await start('small-parts.bin');
   const parts = await urls('small-parts.bin', uploadId, '1-2');
   for (const part of parts) await putPart(part.url, randomBytes(1024));
-  const done = await fetch(mp('small-parts.bin', `?uploadId=${encodeURIComponent(uploadId)}`), { method: 'POST', headers });
+  const done = await fetch(inSession(uploadId, 'complete', 'small-parts.bin'), { method: 'POST', headers });
   expect(done.status).toBe(400);
   expect(((await done.json()) as { error: { message: string } }).error.message).toMatch(/5 MiB/);
 });
@@ -210,4 +221,47 @@ it('sizes parts so that 10,000 of them hold the whole object', async () => {
   const { partSize } = await start('huge.bin', 1024 ** 4); // 1 TiB
   expect(partSize * 10_000).toBeGreaterThanOrEqual(1024 ** 4);
   expect(partSize % MiB).toBe(0);
+});
+
+describe("the first version's paths, the operation chosen by the query", () => {
+  const legacy = (key: string, uploadId: string, more = '') => mp(key, `?uploadId=${encodeURIComponent(uploadId)}${more}`);
+
+  it('serve a whole session: part URLs, stored parts, completion', async () => {
+    const { uploadId } = await start('legacy/done.bin');
+    const asked = await fetch(legacy('legacy/done.bin', uploadId, '&parts=1'), { headers });
+    const [part] = ((await asked.json()) as { urls: { url: string }[] }).urls;
+    const etag = await putPart(part?.url ?? '', Buffer.from('legacy bytes'));
+    const listed = (await (await fetch(legacy('legacy/done.bin', uploadId), { headers })).json()) as { uploadId: string; parts: unknown[] };
+    expect(listed).toEqual({ uploadId, parts: [{ partNumber: 1, size: 'legacy bytes'.length, etag }] });
+    const done = await fetch(legacy('legacy/done.bin', uploadId), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ parts: [{ partNumber: 1, etag }] }),
+    });
+    expect([done.status, await done.json()]).toEqual([
+      200,
+      { key: 'legacy/done.bin', size: 'legacy bytes'.length, etag: expect.any(String) },
+    ]);
+    expect(await (await fetch(`${gw.apiUrl}/data/get/legacy/done.bin`, { headers })).text()).toBe('legacy bytes');
+  });
+
+  it('abort a session, and keep sessions to their owner', async () => {
+    const { uploadId } = await start('legacy/abort.bin');
+    const other = await gw.auth('someone-else');
+    expect((await fetch(legacy('legacy/abort.bin', uploadId), { method: 'DELETE', headers: other })).status).toBe(404);
+    expect((await fetch(legacy('legacy/abort.bin', uploadId), { method: 'DELETE', headers })).status).toBe(204);
+    expect((await fetch(inSession(uploadId, 'parts', 'legacy/abort.bin'), { headers })).status).toBe(404);
+  });
+
+  it.each([
+    ['part numbers without an upload id', 'GET', '?parts=1', 400],
+    ['an abort without an upload id', 'DELETE', '', 400],
+    ['an empty upload id', 'POST', '?uploadId=', 400],
+    ['an upload id given twice', 'GET', '?uploadId=a&uploadId=b', 400],
+    ['an unknown upload id', 'GET', '?uploadId=nope&parts=1', 404],
+  ])('refuse %s', async (_what, method, query, status) => {
+    const response = await fetch(mp('errors.bin', query), { method, headers });
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^(bad_request|not_found)$/);
+  });
 });

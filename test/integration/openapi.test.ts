@@ -97,16 +97,18 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('POST', `/copy/${gw.namespaceOf('other')}/src/${source}/in/source.txt/dest/data/x`); // 403
 
   const started = (await (await call('POST', '/multipart/data/doc/big.bin?size=100')).json()) as { uploadId: string };
-  const id = encodeURIComponent(started.uploadId);
-  const urls = (await (await call('GET', `/multipart/data/doc/big.bin?uploadId=${id}&parts=1`)).json()) as { urls: { url: string }[] };
+  const session = `/multipart/sessions/${encodeURIComponent(started.uploadId)}`;
+  const urls = (await (await call('GET', `${session}/urls/data/doc/big.bin?parts=1`)).json()) as { urls: { url: string }[] };
   await fetch(urls.urls[0]?.url ?? '', { method: 'PUT', body: 'one part' });
-  await call('GET', `/multipart/data/doc/big.bin?uploadId=${id}`);
+  await call('GET', `${session}/parts/data/doc/big.bin`);
   await call('GET', '/multipart/data/doc/big.bin');
-  await call('POST', `/multipart/data/doc/big.bin?uploadId=${id}`);
-  await call('GET', '/multipart/data/doc/big.bin?uploadId=nope&parts=1'); // 404
+  await call('POST', `${session}/complete/data/doc/big.bin`);
+  await call('GET', '/multipart/sessions/nope/urls/data/doc/big.bin?parts=1'); // 404
+  await call('GET', '/multipart/sessions/nope/parts/data/doc/big.bin'); // 404
   const other = (await (await call('POST', '/multipart/data/doc/other.bin')).json()) as { uploadId: string };
-  await call('DELETE', `/multipart/data/doc/other.bin?uploadId=${encodeURIComponent(other.uploadId)}`);
-  await call('POST', '/multipart/data/doc/x?uploadId=abc', {
+  await call('DELETE', `/multipart/sessions/${encodeURIComponent(other.uploadId)}/data/doc/other.bin`);
+  await call('DELETE', `/multipart/sessions/nope/data/doc/other.bin`); // 404
+  await call('POST', '/multipart/sessions/abc/complete/data/doc/x', {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ parts: 'x'.repeat(3_000_000) }),
   }); // 413

@@ -40,7 +40,7 @@ async function inputOf(route: Route, req: Request): Promise<unknown> {
 }
 
 describe('the route table', () => {
-  it('routes each contract on the Express path the API has always had', () => {
+  it("routes each contract on its Express path, sessions by uploadId before the key's routes", () => {
     const paths = routes.map((r) => `${r.contract.method} ${r.expressPath(r.contract.public ? '' : API_BASE)}`);
     expect(paths).toEqual([
       'post /storage/v1/sign-in',
@@ -50,9 +50,12 @@ describe('the route table', () => {
       'get /storage/v1/openapi.json',
       'get /capabilities',
       'post /copy/:user_ns/src/:src_bucket{/*src}',
+      'get /multipart/sessions/:uploadId/urls/:type{/*key}',
+      'get /multipart/sessions/:uploadId/parts/:type{/*key}',
+      'post /multipart/sessions/:uploadId/complete/:type{/*key}',
+      'delete /multipart/sessions/:uploadId/:type{/*key}',
       'post /multipart/:type{/*key}',
       'get /multipart/:type{/*key}',
-      'delete /multipart/:type{/*key}',
       'get /:type/list',
       'head /:type/get{/*key}',
       'get /:type/get{/*key}',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { NAMESPACE_PATTERN, namespaceFor, objectKey } from '../../src/protocol/namespace';
+import { namespaceFor, objectKey } from '../../src/protocol/namespace';
+import { NAMESPACE_PATTERN } from '../../src/protocol/storageTypes';
 
 describe('namespaceFor', () => {
   it('is the hex SHA-1 of the subject: stable and documented', () => {

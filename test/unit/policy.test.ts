@@ -1,4 +1,5 @@
-import { ACTORS, allows, OPERATIONS, POLICY } from '../../src/storage/policy';
+import { ACTORS, allows, POLICY } from '../../src/storage/policy';
+import { OPERATIONS } from '../../src/protocol/storageTypes';
 import { STORAGE_TYPES } from '../../src/storage/types';
 
 /** The route contract's table of what each actor may do per storage type, written out cell by cell. */

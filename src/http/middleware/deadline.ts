@@ -10,6 +10,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { closeAfterAnswer } from '../closing';
+import type { ErrorAnswer } from '../../protocol/answers';
 
 export interface DeadlineOptions {
   ms: number;
@@ -35,7 +36,7 @@ export function requestDeadline({ ms, underWay }: DeadlineOptions): RequestHandl
         .set('Retry-After', '5')
         .json({
           error: { code: 'store_unavailable', message: `No answer from the object store within ${ms / 1000} s; try again shortly` },
-        });
+        } satisfies ErrorAnswer);
     };
     const start = () => {
       if (res.locals.deadlineLifted === true) return;

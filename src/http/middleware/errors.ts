@@ -9,12 +9,14 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../log';
 import { InsufficientStorage, StorageError, StoreUnavailable } from '../../errors';
 import { closeAfterAnswer } from '../closing';
+import type { ErrorAnswer } from '../../protocol/answers';
+import type { ErrorCode } from '../../protocol/errorCodes';
 
 /** The content codings the JSON body parser undoes: zstd only where this Node's zlib has it. */
 const BODY_ENCODINGS = ['identity', 'gzip', 'deflate', 'br', ...('createZstdDecompress' in zlib ? ['zstd'] : [])];
 
 interface Refusal {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -41,10 +43,12 @@ const BODY_REFUSALS: Readonly<Record<string, Refusal>> = {
 const CLIENT_ERRORS: Readonly<Record<number, Refusal>> = {
   400: { code: 'bad_request', message: 'The request is malformed' },
   413: { code: 'bad_request', message: 'The request is too large' },
+  412: { code: 'precondition_failed', message: 'The request is refused: a precondition failed' },
   415: {
     code: 'unsupported_media_type',
     message: `The body's media type is not supported; send JSON as UTF-8, with Content-Encoding ${BODY_ENCODINGS.join(', ')}`,
   },
+  416: { code: 'range_not_satisfiable', message: 'The range asked for is not in the file' },
   431: { code: 'bad_request', message: 'The request is too large' },
 };
 
@@ -78,7 +82,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ...(error.limit && { limit: error.limit }),
         ...((error instanceof StoreUnavailable || error instanceof InsufficientStorage) && error.reason && { reason: error.reason }),
       };
-      if (error.status === 304) {
+      if (error.code === 'not_modified') {
         res.status(304).end();
         return;
       }
@@ -105,8 +109,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-function sendError(res: Parameters<RequestHandler>[1], status: number, code: string, message: string) {
-  res.status(status).json({ error: { code, message } });
+function sendError(res: Parameters<RequestHandler>[1], status: number, code: ErrorCode, message: string) {
+  res.status(status).json({ error: { code, message } } satisfies ErrorAnswer);
 }
 
 /**
@@ -128,7 +132,7 @@ function clientRefusal(error: unknown): (Refusal & { status: number; type: strin
 
 function byReasonPhrase(status: number): Refusal {
   const reason = STATUS_CODES[status] ?? 'Bad Request';
-  return { code: reason.toLowerCase().replace(/[^a-z]+/g, '_'), message: `The request is refused: ${reason}` };
+  return { code: 'bad_request', message: `The request is refused: ${reason}` };
 }
 
 function isClientGone(error: unknown): boolean {

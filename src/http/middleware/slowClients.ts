@@ -20,6 +20,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { LimitName } from '../../errors';
 import { closeAfterAnswer, drop } from '../closing';
+import type { ErrorAnswer } from '../../protocol/answers';
 
 export interface MinimumRate {
   /** 0 turns the rule off. */
@@ -193,7 +194,9 @@ function stopStalled(req: Request, res: Response, seconds: number): void {
   res
     .status(503)
     .set('Retry-After', '5')
-    .json({ error: { code: 'store_unavailable', message: 'The object store stopped taking the upload; try again shortly' } });
+    .json({
+      error: { code: 'store_unavailable', message: 'The object store stopped taking the upload; try again shortly' },
+    } satisfies ErrorAnswer);
 }
 
 /** Ends a request the caller is too slow for; `failure` tells the access log and the limit's metric. */
@@ -204,5 +207,5 @@ function cut(req: Request, res: Response, socket: Request['socket'], limit: Limi
     return;
   }
   closeAfterAnswer(req, res, socket);
-  res.status(408).json({ error: { code: 'request_timeout', message } });
+  res.status(408).json({ error: { code: 'request_timeout', message } } satisfies ErrorAnswer);
 }

@@ -12,7 +12,12 @@ export function apiDescription(document: () => OpenApiDocument): Route {
       name: 'openapi',
       summary: 'This document',
       public: true,
-      responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+      responses: {
+        '200': {
+          description: 'OpenAPI 3.1',
+          content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document' } } },
+        },
+      },
     },
     (_input, _req, res) => {
       res.json(document());

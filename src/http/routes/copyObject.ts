@@ -9,7 +9,8 @@ import { defineRoute, type Route } from '../contract';
 import { liftDeadline } from '../middleware/deadline';
 import type { InFlight } from '../inFlight';
 import { callerOf } from '../request';
-import { json, key, namespace, storageType, stored } from '../schemas';
+import { json, key, namespace, storageType } from '../schemas';
+import { ANSWERS } from '../../protocol/answers';
 import { serverPath } from '../../protocol/routes';
 
 /** `copies`: a copy is work shutdown lets settle, like an upload: a multipart copy cut midway would leave its upload behind. */
@@ -27,7 +28,7 @@ export function copyObject(service: StorageService, copies: InFlight): Route {
         dest_type: storageType,
         dest: key.meta({ description: 'Destination key; may contain /' }),
       }),
-      responses: { '200': { description: 'Copied', content: json(stored) } },
+      responses: { '200': { description: 'Copied', content: json(ANSWERS.copy) } },
       errors: [404, 409],
     },
     async ({ params }, req, res) => {
@@ -37,7 +38,7 @@ export function copyObject(service: StorageService, copies: InFlight): Route {
       liftDeadline(res);
       const source = { bucket: params.src_bucket, key: params.src };
       const copied = await copies.track(service.copyFrom(callerOf(res), params.user_ns, source, params.dest_type, params.dest));
-      res.status(200).json(copied);
+      return { status: 200, body: copied };
     },
   );
 }

@@ -1,36 +1,11 @@
 /** Liveness, readiness and metrics for orchestrators and scrapers; no auth. */
-import { z } from 'zod';
 import type { Metrics } from '../../metrics';
 import type { StoreEndpoints } from '../../store/endpoints';
 import type { StorageService } from '../../storage/service';
 import { StoreUnavailable } from '../../errors';
 import { defineRoute, type Route } from '../contract';
 import { json } from '../schemas';
-
-const readiness = z
-  .object({
-    status: z.literal('ready'),
-    endpoints: z.array(
-      z.object({
-        endpoint: z
-          .number()
-          .int()
-          .min(1)
-          .meta({ description: 'Its place in S3_ENDPOINT (1 is the first); the URL itself is not shown here' }),
-        up: z.boolean().meta({ description: 'Whether it answers its health checks' }),
-        since: z.iso.datetime().meta({ description: 'When its state last changed' }),
-        reason: z
-          .string()
-          .optional()
-          .meta({ description: 'Why it is down, in words (connection refused, no answer in time, no write quorum)' }),
-      }),
-    ),
-    warnings: z
-      .array(z.string())
-      .optional()
-      .meta({ description: 'What still serves but an operator should know (the store is full: writes answer 507)' }),
-  })
-  .meta({ id: 'Readiness' });
+import { readiness, status } from '../../protocol/answers';
 
 /** The process is up and serving HTTP. */
 export function healthz(): Route {
@@ -41,11 +16,9 @@ export function healthz(): Route {
       name: 'healthz',
       summary: 'The process is up',
       public: true,
-      responses: { '200': { description: 'Up', content: json(z.object({ status: z.string() }).meta({ id: 'Status' })) } },
+      responses: { '200': { description: 'Up', content: json(status) } },
     },
-    (_input, _req, res) => {
-      res.status(200).json({ status: 'ok' });
-    },
+    () => ({ status: 200, body: { status: 'ok' } }),
   );
 }
 
@@ -113,7 +86,7 @@ export function readyz(service: StorageService, accepting: () => boolean, prepar
       responses: { '200': { description: "Ready, with each store endpoint's health", content: json(readiness) } },
       errors: [503],
     },
-    (_input, _req, res) => {
+    () => {
       if (!accepting()) throw new StoreUnavailable('The gateway is shutting down');
       if (!prepared()) throw new StoreUnavailable('The object store has not answered since start-up; the buckets are not prepared yet');
       const states = endpoints.list();
@@ -125,16 +98,19 @@ export function readyz(service: StorageService, accepting: () => boolean, prepar
       const missing = buckets.problem();
       if (missing) throw new StoreUnavailable(missing);
       const warnings = service.storeWarnings();
-      res.status(200).json({
-        status: 'ready',
-        ...(warnings.length > 0 && { warnings }),
-        endpoints: states.map((state, i) => ({
-          endpoint: i + 1,
-          up: state.up,
-          since: state.since.toISOString(),
-          ...(state.reason && { reason: state.reason }),
-        })),
-      });
+      return {
+        status: 200,
+        body: {
+          status: 'ready' as const,
+          ...(warnings.length > 0 && { warnings }),
+          endpoints: states.map((state, i) => ({
+            endpoint: i + 1,
+            up: state.up,
+            since: state.since.toISOString(),
+            ...(state.reason && { reason: state.reason }),
+          })),
+        },
+      };
     },
   );
 }

@@ -4,20 +4,13 @@
  * is `{ keys, prefixes }`, the folders (common prefixes) beside the keys.
  */
 import { z } from 'zod';
+import { ANSWERS } from '../../protocol/answers';
 import { LIST_DELIMITER } from '../../storage/paging';
 import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
 import { json, storageType } from '../schemas';
 import { serverPath } from '../../protocol/routes';
-
-const keyList = z.array(z.string()).meta({ id: 'KeyList' });
-const folderList = z
-  .object({
-    keys: z.array(z.string()),
-    prefixes: z.array(z.string().regex(/\/$/)).meta({ description: 'Folders, each ending with /' }),
-  })
-  .meta({ id: 'FolderList' });
 
 export function listKeys(service: StorageService): Route {
   return defineRoute(
@@ -40,7 +33,7 @@ export function listKeys(service: StorageService): Route {
       responses: {
         '200': {
           description: 'One page of keys (or with a delimiter, keys and folders), namespace stripped',
-          content: json(z.union([keyList, folderList]).meta({ id: 'Listing' })),
+          content: json(ANSWERS.list),
           headers: z.object({ 'X-NEXT': z.string().optional().meta({ description: 'Present when more keys remain' }) }),
         },
       },
@@ -48,7 +41,7 @@ export function listKeys(service: StorageService): Route {
     async ({ params, query, headers }, _req, res) => {
       const page = await service.list(callerOf(res), params.type, query.prefix, headers['X-NEXT'] || undefined, query.delimiter);
       if (page.next) res.setHeader('X-NEXT', page.next);
-      res.status(200).json(page.prefixes === undefined ? page.keys : { keys: page.keys, prefixes: page.prefixes });
+      return { status: 200, body: page.prefixes === undefined ? page.keys : { keys: page.keys, prefixes: page.prefixes } };
     },
   );
 }

@@ -1,14 +1,19 @@
 /**
  * Multipart upload sessions (extension), for blobs of any size and resumable uploads. The
  * parts go straight to the store through presigned URLs; the gateway only keeps the books.
+ * One operation per method and path:
  *
- *   POST   /multipart/{type}/{key}[?size=N]           start: { uploadId, partSize, maxParts }
- *   GET    /multipart/{type}/{key}?uploadId=U&parts=1-4  presigned PUT URLs for those parts
- *   GET    /multipart/{type}/{key}?uploadId=U          parts uploaded so far (to resume)
- *   GET    /multipart/{type}/{key}                     open sessions on the key { uploads }
- *   POST   /multipart/{type}/{key}?uploadId=U          complete (body { parts } optional)
- *   DELETE /multipart/{type}/{key}?uploadId=U          abort
+ *   POST   /multipart/{type}/{key}[?size=N]                            start: { uploadId, partSize, maxParts }
+ *   GET    /multipart/{type}/{key}                                     the key's open sessions { uploads }
+ *   GET    /multipart/sessions/{uploadId}/urls/{type}/{key}?parts=1-4  presigned PUT URLs for those parts
+ *   GET    /multipart/sessions/{uploadId}/parts/{type}/{key}           parts uploaded so far (to resume)
+ *   POST   /multipart/sessions/{uploadId}/complete/{type}/{key}        complete (body { parts } optional)
+ *   DELETE /multipart/sessions/{uploadId}/{type}/{key}                 abort
+ *
+ * The first version said which operation it meant in the query (`?uploadId=U[&parts=...]` on
+ * /multipart/{type}/{key}, as S3 does); those requests are still served, by `legacyPaths`.
  */
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { BadRequest } from '../../errors';
 import { MAX_PARTS, parsePartNumbers } from '../../storage/multipart';
@@ -16,11 +21,12 @@ import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { liftDeadline } from '../middleware/deadline';
 import { callerOf } from '../request';
-import { json, objectParams, stored } from '../schemas';
-import { serverPath } from '../../protocol/routes';
+import { json, objectParams } from '../schemas';
+import { ANSWERS } from '../../protocol/answers';
+import { ROUTES, serverPath, type RouteName } from '../../protocol/routes';
 import { DEFAULT_CONTENT_TYPE } from '../../protocol/contentTypes';
 
-const uploadId = z.string().min(1, 'must not be empty');
+const sessionParams = objectParams.extend({ uploadId: z.string().min(1, 'must not be empty') });
 
 const completion = z
   .object({
@@ -32,44 +38,15 @@ const completion = z
   })
   .meta({ id: 'Completion' });
 
-const uploadStarted = z
-  .object({
-    uploadId: z.string(),
-    key: z.string(),
-    partSize: z.number().int(),
-    maxParts: z.literal(MAX_PARTS),
-    urlTtlSeconds: z.number().int(),
-  })
-  .meta({ id: 'UploadStarted' });
-
-const partUrls = z
-  .object({
-    uploadId: z.string(),
-    expiresIn: z.number().int(),
-    urls: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
-  })
-  .meta({ id: 'PartUrls' });
-
-const partList = z
-  .object({
-    uploadId: z.string(),
-    parts: z.array(z.object({ partNumber: z.number().int(), size: z.number().int(), etag: z.string() })),
-  })
-  .meta({ id: 'PartList' });
-
-const uploadList = z.object({ uploads: z.array(z.object({ uploadId: z.string(), initiated: z.string() })) }).meta({ id: 'UploadList' });
-
-/** POST without uploadId starts a session; with uploadId it completes one (as S3 does). */
-export function startOrCompleteUpload(service: StorageService): Route {
+export function startUpload(service: StorageService): Route {
   return defineRoute(
     {
       method: 'post',
-      path: serverPath('multipart_start_or_complete'),
-      name: 'multipart_start_or_complete',
-      summary: 'Without uploadId: start a multipart upload session. With uploadId: complete it',
+      path: serverPath('multipart_start'),
+      name: 'multipart_start',
+      summary: 'Start a multipart upload session',
       params: objectParams,
       query: z.object({
-        uploadId: uploadId.optional(),
         size: z
           .string()
           .regex(/^\d{1,16}$/, 'must be a whole number of bytes')
@@ -79,69 +56,110 @@ export function startOrCompleteUpload(service: StorageService): Route {
         content_type: z.string().optional(),
       }),
       json: {
-        schema: completion.optional(),
-        limit: '2mb',
+        schema: z.strictObject({}).optional(),
+        limit: '1kb',
         required: false,
-        refusal: 'The body must be { "parts": [{ "partNumber", "etag" }, ...] } or empty',
+        refusal: 'A start takes no body (or {}); the parts are named when the session is completed',
       },
-      responses: {
-        '201': { description: 'Started', content: json(uploadStarted) },
-        '200': { description: 'Completed', content: json(stored) },
-      },
-      errors: [404, 409, 413, 415],
+      responses: { '201': { description: 'Started', content: json(ANSWERS.multipart_start) } },
+      errors: [409, 413],
     },
-    async ({ params, query, body }, _req, res) => {
-      const caller = callerOf(res);
-      if (query.uploadId === undefined) {
-        const contentType = query.content_type ?? DEFAULT_CONTENT_TYPE;
-        res.status(201).json(await service.uploads.start(caller, params.type, params.key, query.size, contentType));
-        return;
-      }
-      // The store answers a completion of thousands of parts only when done.
-      liftDeadline(res);
-      res.status(200).json(await service.uploads.complete(caller, params.type, params.key, query.uploadId, body?.parts));
+    async ({ params, query }, _req, res) => {
+      const contentType = query.content_type ?? DEFAULT_CONTENT_TYPE;
+      return { status: 201, body: await service.uploads.start(callerOf(res), params.type, params.key, query.size, contentType) };
     },
   );
 }
 
-/**
- * GET with uploadId and parts=… presigns those parts; with uploadId alone, lists the parts
- * uploaded so far; without uploadId, lists the open sessions on the key.
- */
-export function partUrlsOrList(service: StorageService): Route {
+export function openSessions(service: StorageService): Route {
+  return defineRoute(
+    {
+      method: 'get',
+      path: serverPath('multipart_sessions'),
+      name: 'multipart_sessions',
+      summary: 'The open multipart upload sessions on the key',
+      params: objectParams,
+      responses: { '200': { description: 'Open sessions', content: json(ANSWERS.multipart_sessions) } },
+    },
+    async ({ params }, _req, res) => ({
+      status: 200,
+      body: {
+        uploads: (await service.uploads.openUploads(callerOf(res), params.type, params.key)).map((upload) => ({
+          uploadId: upload.uploadId,
+          initiated: upload.initiated.toISOString(),
+        })),
+      },
+    }),
+  );
+}
+
+export function partUrls(service: StorageService): Route {
+  return defineRoute(
+    {
+      method: 'get',
+      path: serverPath('multipart_part_urls'),
+      name: 'multipart_part_urls',
+      summary: "Presigned PUT URLs for some of a session's parts",
+      params: sessionParams,
+      query: z.object({
+        parts: z
+          .string()
+          .regex(/^[0-9,\- ]+$/, 'must look like 1,2,5-8')
+          .transform(parsePartNumbers)
+          .meta({ description: 'e.g. 1,2,5-8; at most 1000' }),
+      }),
+      responses: { '200': { description: 'Part URLs', content: json(ANSWERS.multipart_part_urls) } },
+      errors: [404],
+    },
+    async ({ params, query }, _req, res) => ({
+      status: 200,
+      body: await service.uploads.partUrls(callerOf(res), params.type, params.key, params.uploadId, query.parts),
+    }),
+  );
+}
+
+export function storedParts(service: StorageService): Route {
   return defineRoute(
     {
       method: 'get',
       path: serverPath('multipart_parts'),
       name: 'multipart_parts',
-      summary: 'With uploadId and parts: presigned part URLs. With uploadId: the parts stored. Without: open sessions on the key',
-      params: objectParams,
-      query: z.object({
-        uploadId: uploadId.optional(),
-        parts: z
-          .string()
-          .regex(/^[0-9,\- ]+$/, 'must look like 1,2,5-8')
-          .transform(parsePartNumbers)
-          .optional()
-          .meta({ description: 'e.g. 1,2,5-8; at most 1000' }),
-      }),
-      responses: {
-        '200': { description: 'Part URLs, stored parts, or open sessions', content: json(z.union([partUrls, partList, uploadList])) },
-      },
+      summary: 'The parts of a session stored so far, to resume it',
+      params: sessionParams,
+      responses: { '200': { description: 'Stored parts', content: json(ANSWERS.multipart_parts) } },
       errors: [404],
     },
-    async ({ params, query }, _req, res) => {
-      const [caller, { type, key }] = [callerOf(res), params];
-      if (query.uploadId === undefined) {
-        if (query.parts !== undefined) throw new BadRequest('uploadId is required with parts');
-        res.status(200).json({ uploads: await service.uploads.openUploads(caller, type, key) });
-        return;
-      }
-      if (query.parts !== undefined) {
-        res.status(200).json(await service.uploads.partUrls(caller, type, key, query.uploadId, query.parts));
-        return;
-      }
-      res.status(200).json({ uploadId: query.uploadId, parts: await service.uploads.uploadedParts(caller, type, key, query.uploadId) });
+    async ({ params }, _req, res) => ({
+      status: 200,
+      body: {
+        uploadId: params.uploadId,
+        parts: await service.uploads.uploadedParts(callerOf(res), params.type, params.key, params.uploadId),
+      },
+    }),
+  );
+}
+
+export function completeUpload(service: StorageService): Route {
+  return defineRoute(
+    {
+      method: 'post',
+      path: serverPath('multipart_complete'),
+      name: 'multipart_complete',
+      summary: 'Complete a session: its parts become the object',
+      params: sessionParams,
+      json: {
+        schema: completion.optional(),
+        limit: '2mb',
+        required: false,
+        refusal: 'The body must be { "parts": [{ "partNumber", "etag" }, ...] } or empty',
+      },
+      responses: { '200': { description: 'Completed', content: json(ANSWERS.multipart_complete) } },
+      errors: [404, 409, 413, 415],
+    },
+    async ({ params, body }, _req, res) => {
+      // The store answers a completion of thousands of parts only when done.
+      liftDeadline(res);
+      return { status: 200, body: await service.uploads.complete(callerOf(res), params.type, params.key, params.uploadId, body?.parts) };
     },
   );
 }
@@ -153,14 +171,48 @@ export function abortUpload(service: StorageService): Route {
       path: serverPath('multipart_abort'),
       name: 'multipart_abort',
       summary: 'Abort a multipart upload session',
-      params: objectParams,
-      query: z.object({ uploadId }),
+      params: sessionParams,
       responses: { '204': { description: 'Aborted' } },
       errors: [404],
     },
-    async ({ params, query }, _req, res) => {
-      await service.uploads.abort(callerOf(res), params.type, params.key, query.uploadId);
+    async ({ params }, _req, res) => {
+      await service.uploads.abort(callerOf(res), params.type, params.key, params.uploadId);
       res.status(204).end();
     },
   );
+}
+
+/**
+ * The first version's requests, on /multipart/{type}/{key} with the operation in the query,
+ * turned into the paths above before routing (so they are checked, logged and counted as the
+ * operation they are). The rest of the path is kept as sent, still escaped.
+ */
+const LEGACY: readonly { method: string; withParts?: boolean; route: RouteName }[] = [
+  { method: 'POST', route: 'multipart_complete' },
+  { method: 'GET', withParts: true, route: 'multipart_part_urls' },
+  { method: 'GET', withParts: false, route: 'multipart_parts' },
+  { method: 'DELETE', route: 'multipart_abort' },
+];
+
+export function legacyPaths(): RequestHandler {
+  return (req, _res, next) => {
+    const legacyPath = /^\/multipart\/(?!sessions\/)([^/?]+)\/([^?]*)(\?.*)?$/.exec(req.url);
+    if (!legacyPath) return next();
+    const [, type = '', key = '', search = ''] = legacyPath;
+    const { uploadId, parts } = req.query;
+    if (uploadId === undefined) {
+      if (req.method === 'GET' && parts !== undefined) throw new BadRequest('uploadId is required with parts');
+      if (req.method === 'DELETE') throw new BadRequest("The query parameter 'uploadId' is required");
+      return next();
+    }
+    if (typeof uploadId !== 'string') throw new BadRequest("The query parameter 'uploadId' must be given once");
+    if (uploadId === '') throw new BadRequest("The query parameter 'uploadId' must not be empty");
+    const legacy = LEGACY.find(
+      (entry) => entry.method === req.method && (entry.withParts ?? parts !== undefined) === (parts !== undefined),
+    );
+    if (!legacy) return next();
+    req.url =
+      ROUTES[legacy.route].path.replace('{uploadId}', encodeURIComponent(uploadId)).replace('{type}', type).replace('{key+}', key) + search;
+    next();
+  };
 }

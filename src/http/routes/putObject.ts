@@ -6,7 +6,8 @@ import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import type { InFlight } from '../inFlight';
 import { callerOf } from '../request';
-import { json, objectParams, stored } from '../schemas';
+import { json, objectParams } from '../schemas';
+import { ANSWERS } from '../../protocol/answers';
 import { serverPath } from '../../protocol/routes';
 import { DEFAULT_CONTENT_TYPE } from '../../protocol/contentTypes';
 
@@ -26,7 +27,7 @@ export function putObject(service: StorageService, uploads: InFlight, transfer: 
           .meta({ description: `Stored with the blob; default ${DEFAULT_CONTENT_TYPE}` }),
       }),
       stream: { description: 'The blob' },
-      responses: { '200': { description: 'Stored', content: json(stored) } },
+      responses: { '200': { description: 'Stored', content: json(ANSWERS.set) } },
       errors: [409],
     },
     async ({ params, headers }, req, res) => {
@@ -38,7 +39,7 @@ export function putObject(service: StorageService, uploads: InFlight, transfer: 
         service.put(callerOf(res), params.type, params.key, req, contentType, declaredLength(req), storeSide.signal),
       );
       res.locals.bytesIn = written.size;
-      res.status(200).json({ key: params.key, size: written.size, etag: written.etag });
+      return { status: 200, body: { key: params.key, size: written.size, etag: written.etag } };
     },
     [transfer],
   );

@@ -8,6 +8,7 @@ import type { SignInTickets } from '../../auth/signInTickets';
 import { NotFound } from '../../errors';
 import { defineRoute, type Route } from '../contract';
 import { json } from '../schemas';
+import { ANSWERS } from '../../protocol/answers';
 import { serverPath } from '../../protocol/routes';
 
 export function signIn(tickets: SignInTickets | undefined): Route {
@@ -28,7 +29,7 @@ export function signIn(tickets: SignInTickets | undefined): Route {
       responses: {
         '200': {
           description: 'A token for the link’s subject',
-          content: json(z.object({ token: z.string(), subject: z.string(), expiresIn: z.number().int() })),
+          content: json(ANSWERS.sign_in),
         },
       },
       errors: [400, 401, 404, 408, 415, 500, 503],
@@ -36,7 +37,7 @@ export function signIn(tickets: SignInTickets | undefined): Route {
     async ({ body }, _req, res) => {
       if (!tickets) throw new NotFound('This gateway issues no sign-in links (it has no AUTH_JWT_SECRET)');
       res.setHeader('Cache-Control', 'no-store');
-      res.status(200).json(await tickets.redeem(body.ticket));
+      return { status: 200, body: await tickets.redeem(body.ticket) };
     },
   );
 }

@@ -1,0 +1,130 @@
+/**
+ * The JSON answers of the Storage API, as zod schemas: what the gateway's handlers must return
+ * (a body of another shape does not compile, http/contract.ts), what the OpenAPI document
+ * describes, and, through `AnswerOf`, the types the client and the console read. Shared by the
+ * client, the console and the server: imports nothing of the project but the protocol.
+ *
+ * The client and the console import these as types only, so zod never runs on their side.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errorCodes';
+import { MAX_PARTS } from './multipart';
+import { NAMESPACE_PATTERN, OPERATIONS, STORAGE_TYPES } from './storageTypes';
+
+/** Every refusal and failure. */
+export const errorAnswer = z
+  .object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) })
+  .meta({ id: 'Error', description: 'Every refusal and failure' });
+
+/** What a write answers: the key, its size and the store's entity tag. */
+export const stored = z.object({ key: z.string(), size: z.number().int().min(0), etag: z.string() }).meta({ id: 'Stored' });
+
+export const keyList = z.array(z.string()).meta({ id: 'KeyList' });
+
+export const folderList = z
+  .object({
+    keys: z.array(z.string()),
+    prefixes: z.array(z.string().regex(/\/$/)).meta({ description: 'Folders, each ending with /' }),
+  })
+  .meta({ id: 'FolderList' });
+
+/** Without a delimiter the contract's plain array of keys; with one, keys and folders. */
+export const listing = z.union([keyList, folderList]).meta({ id: 'Listing' });
+
+const typeRights = z.object({
+  operations: z.array(z.enum(OPERATIONS)),
+  note: z.string().meta({ description: "What the type's rules say to a refused caller" }),
+});
+
+export const capabilities = z
+  .object({
+    subject: z.string().meta({ description: "The token's subject" }),
+    namespace: z.string().regex(NAMESPACE_PATTERN).meta({ description: 'The namespace acted on' }),
+    signedUrlMaxTtlSeconds: z.number().int().min(1).meta({ description: 'The most expires_in may ask for' }),
+    types: z.object(
+      Object.fromEntries(STORAGE_TYPES.map((type) => [type, typeRights])) as Record<(typeof STORAGE_TYPES)[number], typeof typeRights>,
+    ),
+  })
+  .meta({ id: 'Capabilities' });
+
+export const uploadStarted = z
+  .object({
+    uploadId: z.string(),
+    key: z.string(),
+    partSize: z.number().int(),
+    maxParts: z.literal(MAX_PARTS),
+    urlTtlSeconds: z.number().int(),
+  })
+  .meta({ id: 'UploadStarted' });
+
+export const partUrls = z
+  .object({
+    uploadId: z.string(),
+    expiresIn: z.number().int(),
+    urls: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+  })
+  .meta({ id: 'PartUrls' });
+
+export const partList = z
+  .object({
+    uploadId: z.string(),
+    parts: z.array(z.object({ partNumber: z.number().int(), size: z.number().int(), etag: z.string() })),
+  })
+  .meta({ id: 'PartList' });
+
+export const uploadList = z
+  .object({ uploads: z.array(z.object({ uploadId: z.string(), initiated: z.string() })) })
+  .meta({ id: 'UploadList' });
+
+export const signedIn = z.object({ token: z.string(), subject: z.string(), expiresIn: z.number().int() }).meta({ id: 'SignedIn' });
+
+export const status = z.object({ status: z.string() }).meta({ id: 'Status' });
+
+export const readiness = z
+  .object({
+    status: z.literal('ready'),
+    endpoints: z.array(
+      z.object({
+        endpoint: z
+          .number()
+          .int()
+          .min(1)
+          .meta({ description: 'Its place in S3_ENDPOINT (1 is the first); the URL itself is not shown here' }),
+        up: z.boolean().meta({ description: 'Whether it answers its health checks' }),
+        since: z.iso.datetime().meta({ description: 'When its state last changed' }),
+        reason: z
+          .string()
+          .optional()
+          .meta({ description: 'Why it is down, in words (connection refused, no answer in time, no write quorum)' }),
+      }),
+    ),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'What still serves but an operator should know (the store is full: writes answer 507)' }),
+  })
+  .meta({ id: 'Readiness' });
+
+/**
+ * The JSON answer of each route that has one (routes.ts names them): the route contracts
+ * declare exactly these (test/unit/protocol.test.ts), and clients read them as `AnswerOf`.
+ */
+export const ANSWERS = {
+  set: stored,
+  list: listing,
+  copy: stored,
+  capabilities,
+  sign_in: signedIn,
+  multipart_start: uploadStarted,
+  multipart_sessions: uploadList,
+  multipart_part_urls: partUrls,
+  multipart_parts: partList,
+  multipart_complete: stored,
+} as const;
+
+export type AnsweredRoute = keyof typeof ANSWERS;
+
+/** The JSON a route answers with on success. */
+export type AnswerOf<R extends AnsweredRoute> = z.output<(typeof ANSWERS)[R]>;
+
+export type ErrorAnswer = z.output<typeof errorAnswer>;
