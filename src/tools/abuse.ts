@@ -25,7 +25,9 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { mintToken } from '../auth/tokens';
 import { readLocalSecrets } from '../local/secrets';
-import { Attackers, SCENARIOS, type Context, type Scenario } from './abuseScenarios';
+import { Attackers } from './abuseAttackers';
+import { SCENARIOS } from './abuseScenarios';
+import type { Context, Scenario } from './abuseSetup';
 import type { VictimResult, VictimRun } from './abuseVictim';
 import { peakMib, processTree, resetPeak, rssMib } from './procStats';
 
