@@ -78,6 +78,16 @@ function failure(error: unknown): string {
   return code?.toLowerCase() ?? 'error';
 }
 
+/** Counts the first outcome it is given (an answer, an error, a close) and ignores the rest. */
+function countedOnce(attackers: Attackers): (outcome: string) => void {
+  let counted = false;
+  return (outcome) => {
+    if (counted) return;
+    counted = true;
+    attackers.count(outcome);
+  };
+}
+
 /** One attacker request on a pool; resolves with its status, or how it failed. */
 export function attackRequest(
   attackers: Attackers,
@@ -108,12 +118,7 @@ export function attackRequest(
 export function heldUpload(attackers: Attackers, url: string, headers: Record<string, string>): http.ClientRequest {
   attackers.requests++;
   const request = http.request(url, { method: 'PUT', agent: false, headers, signal: attackers.signal });
-  let outcome: string | undefined;
-  const end = (what: string) => {
-    if (outcome !== undefined) return;
-    outcome = what;
-    attackers.count(what);
-  };
+  const end = countedOnce(attackers);
   request.on('socket', (socket) => attackers.track(socket));
   request.on('response', (response) => {
     end(String(response.statusCode));
@@ -141,12 +146,7 @@ export function slowConnection(attackers: Attackers, port: number, head: string,
   attackers.requests++;
   const socket = net.connect({ host: '127.0.0.1', port });
   attackers.track(socket);
-  let outcome: string | undefined;
-  const end = (what: string) => {
-    if (outcome !== undefined) return;
-    outcome = what;
-    attackers.count(what);
-  };
+  const end = countedOnce(attackers);
   socket.on('data', (chunk: Buffer) => {
     const status = /^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1'))?.[1];
     end(status ?? 'garbled');

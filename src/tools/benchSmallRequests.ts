@@ -8,7 +8,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { namespaceFor, objectKey } from '../protocol/namespace';
 import { expectStatus, urlFor } from './benchClient';
 import { load } from './benchMeasure';
-import type { Bench } from './benchStack';
+import type { BareProxy, Bench } from './benchStack';
 import { floorRow, ratioRow, type Row } from './benchTable';
 import { cpuSeconds } from './procStats';
 
@@ -38,17 +38,17 @@ export async function measureSmallRequests(bench: Bench): Promise<Row[]> {
   const directGet = await load(n, options.seconds, (loop) => client.send('GET', getUrls[loop] ?? '', {}));
   const minioCpuPerGet = (cpuSeconds([tree.minio]) - minioCpu0) / directGet.ops;
   rows.push(ratioRow(`1 KiB GET, ${n} concurrent`, gwGet.rate, directGet.rate, 'ops/s', 0.5));
-  const bareCpu0 = cpuSeconds([bare.pid]);
-  const bareGet = await load(n, options.seconds, (loop) =>
-    client.send('GET', `${bare.url}/storage-data/${objectKey(namespaceFor(`bench-${loop}`), 'bench/small')}`, {}),
-  );
-  const bareCpuPerGet = (cpuSeconds([bare.pid]) - bareCpu0) / bareGet.ops;
+  // The same GETs through a bare proxy, straight to each caller's object: its rate and CPU per GET.
+  const throughProxy = async (proxy: BareProxy) => {
+    const cpu0 = cpuSeconds([proxy.pid]);
+    const got = await load(n, options.seconds, (loop) =>
+      client.send('GET', `${proxy.url}/storage-data/${objectKey(namespaceFor(`bench-${loop}`), 'bench/small')}`, {}),
+    );
+    return { rate: got.rate, cpuPerGet: (cpuSeconds([proxy.pid]) - cpu0) / got.ops };
+  };
+  const bareGet = await throughProxy(bare);
   rows.push(floorRow('  floor: a bare Node proxy, same GETs', bareGet.rate, directGet.rate, 'ops/s'));
-  const expressCpu0 = cpuSeconds([bareExpress.pid]);
-  const expressGet = await load(n, options.seconds, (loop) =>
-    client.send('GET', `${bareExpress.url}/storage-data/${objectKey(namespaceFor(`bench-${loop}`), 'bench/small')}`, {}),
-  );
-  const expressCpuPerGet = (cpuSeconds([bareExpress.pid]) - expressCpu0) / expressGet.ops;
+  const expressGet = await throughProxy(bareExpress);
   rows.push(floorRow('  floor: the same proxy on Express, one route', expressGet.rate, directGet.rate, 'ops/s'));
 
   // ---- 1 KiB PUT, concurrent
@@ -117,7 +117,7 @@ export async function measureSmallRequests(bench: Bench): Promise<Row[]> {
   });
   rows.push({
     metric: '  floor: a bare Node proxy’s CPU per GET',
-    gateway: bareCpuPerGet * 1000,
+    gateway: bareGet.cpuPerGet * 1000,
     direct: minioCpuPerGet * 1000,
     unit: 'ms',
     goal: '–',
@@ -126,7 +126,7 @@ export async function measureSmallRequests(bench: Bench): Promise<Row[]> {
   });
   rows.push({
     metric: '  floor: the same proxy on Express, CPU per GET',
-    gateway: expressCpuPerGet * 1000,
+    gateway: expressGet.cpuPerGet * 1000,
     direct: minioCpuPerGet * 1000,
     unit: 'ms',
     goal: '–',
