@@ -22,7 +22,8 @@ import { StoreAccessDenied, StoreUnavailable } from './errors';
 import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
 import { S3Store } from './store/s3Store';
-import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
+import { SigningCredentials, SigningCredentialsRefused } from './store/signingCredentials';
+import { UrlSigner } from './store/urlSigner';
 import { bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
 import { startUpkeep } from './upkeep';
 
@@ -121,12 +122,14 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     endpoints.start();
     cleanups.push(() => endpoints.close());
     metrics.watchEndpoints(endpoints);
-    const signer = new UrlSigner(
+    const signing = new SigningCredentials(
       config.s3,
       endpoints,
       STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
       config.signedUrlMaxTtlSeconds,
     );
+    cleanups.push(() => signing.close());
+    const signer = new UrlSigner(config.s3, endpoints, signing);
     const orphanAgeMs = config.orphanUploadAgeSeconds * 1000;
     const store = new S3Store(config.s3, {
       observer: metrics,
@@ -143,7 +146,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const service = new StorageService(store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
     // crash loop): serve unready and keep preparing. Wrong credentials or a refused role are.
-    const preparation = new Preparation(() => prepare(service, store, signer, logger), logger);
+    const preparation = new Preparation(() => prepare(service, store, signing, logger), logger);
     cleanups.push(() => preparation.stop());
     await preparation.first(store.describe());
     const stopUpkeep = startUpkeep(
@@ -222,7 +225,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 }
 
 /** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
-async function prepare(service: StorageService, store: { describe(): string }, signer: UrlSigner, logger: Logger): Promise<void> {
+async function prepare(service: StorageService, store: { describe(): string }, signing: SigningCredentials, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
     const withoutCors = reports.filter((report) => report.cors === 'unsupported');
@@ -244,7 +247,7 @@ async function prepare(service: StorageService, store: { describe(): string }, s
         );
       }
     }
-    await signer.prepare();
+    await signing.prepare();
   } catch (error) {
     if (error instanceof StoreAccessDenied) {
       throw new StartupError(`${error.message}: check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`);

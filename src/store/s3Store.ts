@@ -218,7 +218,6 @@ export class S3Store implements Store, StoreUpkeep {
     this.client.destroy();
     this.copies.destroy();
     this.transfers.destroy();
-    this.signer?.close();
     await this.http.close();
     if (this.ownsEndpoints) await this.endpoints.close();
   }

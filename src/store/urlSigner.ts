@@ -1,14 +1,8 @@
 /**
- * Presigned URLs, signed with least-privilege credentials, never with the gateway's own.
- *
- * A presigned URL carries the rights of whoever signed it, and the store honours headers the
- * holder adds (x-amz-copy-source turns a PUT into a copy). So each kind of URL is signed by
- * its own temporary identity, assumed through the store's STS with a session policy:
- *   - upload:   s3:PutObject on the gateway's buckets, nothing else (no read of any object,
- *               so a copy-source header is refused; no tagging, ACL, retention or listing);
- *   - download: s3:GetObject on the gateway's buckets, nothing else.
- * The signature binds the method, the bucket, the key and every query parameter, so a URL
- * does exactly one thing to exactly one object.
+ * Presigned URLs: SigV4 query signing with the temporary identities of signingCredentials.ts
+ * (one for uploads, one for downloads), never with the gateway's own credentials. The
+ * signature binds the method, the bucket, the key and every query parameter, so a URL does
+ * exactly one thing to exactly one object.
  *
  * Upload URLs also bind the headers that decide how a browser treats the object: Content-Type
  * (the uploader must send exactly it) and, on MinIO, an empty Content-Disposition and
@@ -27,15 +21,12 @@
  * and metadata itself (s3Store.ts, settleUpload), and download URLs pin the type they serve.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Settings } from '../config';
 import { StoreUnavailable } from '../errors';
-import { routeByHealth, type StoreEndpoints } from './endpoints';
-
-export type UrlPurpose = 'upload' | 'download';
+import type { StoreEndpoints } from './endpoints';
+import type { SigningCredentials, UrlPurpose } from './signingCredentials';
 
 export interface SignedRequest {
   method: 'GET' | 'PUT';
@@ -70,63 +61,27 @@ const CLEARED_UPLOAD_HEADERS = ['content-disposition', 'content-encoding', 'x-am
 const UNHOISTABLE = new Set(['x-amz-tagging']);
 const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 
-/** MinIO accepts 15 minutes to a year; AWS a role's session length (12 h at most). */
-const MINIO_SESSION_SECONDS = 365 * 24 * 3600;
-const AWS_SESSION_SECONDS = 12 * 3600;
-
 export class UrlSigner {
   private readonly signers: Record<UrlPurpose, SignatureV4>;
-  private readonly credentials: Record<UrlPurpose, ScopedCredentials>;
-  private readonly sts: STSClient;
   /** Parsed public endpoints, by URL: one is picked per signature, paired with a healthy node. */
   private readonly publicUrls = new Map<string, URL>();
 
   constructor(
     private readonly settings: S3Settings,
     private readonly endpoints: StoreEndpoints,
-    buckets: readonly string[],
-    /** The longest URL lifetime: credentials are renewed while they still outlive it. */
-    maxUrlTtlSeconds: number,
+    private readonly credentials: SigningCredentials,
   ) {
-    // MinIO serves STS on its S3 endpoints; AWS has its own regional STS endpoint.
-    const stsOnStore = settings.engine !== 'aws' && settings.endpoints.length > 0;
-    this.sts = new STSClient({
-      region: settings.region,
-      credentials: settings.credentials,
-      ...(stsOnStore && { endpoint: settings.endpoints[0] }),
-      maxAttempts: 3,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, socketTimeout: settings.responseTimeoutMs }),
-    });
-    if (stsOnStore) routeByHealth(this.sts, endpoints);
-    const session = settings.engine === 'aws' ? AWS_SESSION_SECONDS : Math.min(MINIO_SESSION_SECONDS, 2 * maxUrlTtlSeconds + 3600);
-    // MinIO ignores the role, and SeaweedFS wants none for a session of the caller's own (a
-    // named role there needs a trust policy): the session policy alone narrows the rights.
-    const roleArn =
-      settings.signingRoleArn ?? (settings.engine === 'minio' ? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing' : undefined);
-    const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
-    const scoped = (purpose: UrlPurpose, action: string) =>
-      new ScopedCredentials(this.sts, purpose, sessionPolicy(action, resources), roleArn, session, maxUrlTtlSeconds + 300);
-    this.credentials = { upload: scoped('upload', 's3:PutObject'), download: scoped('download', 's3:GetObject') };
     const signer = (purpose: UrlPurpose) =>
       new SignatureV4({
         service: 's3',
         region: settings.region,
-        credentials: () => this.credentials[purpose].get(),
+        credentials: () => this.credentials.get(purpose),
         sha256: NodeSha256,
         // The path is escaped once, here, the way S3 expects; the signer must not do it again.
         uriEscapePath: false,
         applyChecksum: false,
       });
     this.signers = { upload: signer('upload'), download: signer('download') };
-  }
-
-  /** Obtains both identities now, so a store without STS or a missing role fails at start-up. */
-  async prepare(): Promise<void> {
-    await Promise.all([this.credentials.upload.get(), this.credentials.download.get()]);
-  }
-
-  close(): void {
-    this.sts.destroy();
   }
 
   /** A URL for one PUT of a whole object or of one part. */
@@ -198,7 +153,7 @@ export class UrlSigner {
     const { endpoint, host, path } = this.target(request.bucket, request.key);
     let credentials;
     try {
-      credentials = await this.credentials.upload.get();
+      credentials = await this.credentials.get('upload');
     } catch {
       throw new StoreUnavailable('Signed URLs cannot be issued right now: the store did not grant signing credentials; try again shortly');
     }
@@ -254,75 +209,6 @@ export class UrlSigner {
     if (!url) this.publicUrls.set(text, (url = new URL(text)));
     return url;
   }
-}
-
-/** Temporary credentials for one purpose, renewed before they could cut a URL short. */
-class ScopedCredentials {
-  private current: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date } | undefined;
-  private renewing: Promise<void> | undefined;
-
-  constructor(
-    private readonly sts: STSClient,
-    private readonly purpose: UrlPurpose,
-    private readonly policy: string,
-    private readonly roleArn: string | undefined,
-    private readonly sessionSeconds: number,
-    /** Renew when less than this is left: a URL signed now must not outlive its credentials. */
-    private readonly minRemainingSeconds: number,
-  ) {}
-
-  async get() {
-    if (!this.current || this.current.expiration.getTime() - Date.now() < this.minRemainingSeconds * 1000) {
-      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
-      await this.renewing;
-    }
-    return this.current as NonNullable<typeof this.current>;
-  }
-
-  private async renew(): Promise<void> {
-    try {
-      const answer = await this.sts.send(
-        new AssumeRoleCommand({
-          RoleArn: this.roleArn,
-          RoleSessionName: `storage-gateway-${this.purpose}`,
-          Policy: this.policy,
-          DurationSeconds: this.sessionSeconds,
-        }),
-      );
-      const c = answer.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-        throw new Error('the STS answer carried no credentials');
-      }
-      this.current = {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-      };
-    } catch (error) {
-      throw new SigningCredentialsRefused(this.purpose, error);
-    }
-  }
-}
-
-/** The store's STS would not issue URL-signing credentials (no STS, no role, or no right to assume it). */
-export class SigningCredentialsRefused extends Error {
-  override name = 'SigningCredentialsRefused';
-  constructor(
-    readonly purpose: UrlPurpose,
-    override readonly cause: unknown,
-  ) {
-    super(`The store's STS refused ${purpose}-URL credentials: ${(cause as Error)?.message ?? String(cause)}`);
-  }
-
-  /** The STS answered (and said no), as opposed to not answering at all: retrying will not help. */
-  get answered(): boolean {
-    return (this.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode !== undefined;
-  }
-}
-
-function sessionPolicy(action: string, resources: string[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [action], Resource: resources }] });
 }
 
 /** RFC 3986 escaping, as SigV4 wants it: everything but unreserved characters. */
