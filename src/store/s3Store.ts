@@ -42,6 +42,7 @@ import type {
   Written,
 } from './types';
 import type { UrlSigner } from './urlSigner';
+import { URL_BINDINGS } from './urlBindings';
 import { MultipartSessions } from './multipartSessions';
 import { createS3Clients } from './s3Clients';
 import { StoreCalls } from './storeCalls';
@@ -413,29 +414,17 @@ export class S3Store implements Store, StoreUpkeep {
     return this.calls.run('checkCollision', () => this.collisions.find(bucket, key, floor, principal));
   }
 
-  // ---- presigned URLs, signed by least-privilege identities (urlSigner.ts) --------------------
+  // ---- presigned URLs: what each binds is urlBindings.ts's table, signed by urlSigner.ts ------
 
-  /**
-   * A URL a plain HTTP PUT can store the object with, no further authentication. Content-Type
-   * is bound (the uploader must send exactly it, or on MinIO nothing); metadata rides in the
-   * signed query; an exclusive URL only creates, so the uploader must send `If-None-Match: *`.
-   */
+  /** A URL a plain HTTP PUT can store the object with, no further authentication. */
   async presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string> {
     const signer = this.requireSigner();
-    if (this.settings.engine === 'seaweedfs') await this.records.record(bucket, key, options);
-    return signer.upload({
-      bucket,
-      key,
-      expiresIn: options.expiresIn,
-      metadata: options.metadata,
-      contentType: options.contentType,
-      contentTypeNamed: options.contentTypeNamed,
-      ...(options.exclusive && { headers: { 'if-none-match': '*' } }),
-    });
+    if (URL_BINDINGS.object[this.settings.engine].metadata === 'record') await this.records.record(bucket, key, options);
+    return signer.issue('object', bucket, key, options);
   }
 
   async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
-    return this.requireSigner().upload({ bucket, key, expiresIn, query: { partNumber: String(partNumber), uploadId } });
+    return this.requireSigner().issue('part', bucket, key, { expiresIn, uploadId, partNumber });
   }
 
   /**
@@ -443,10 +432,7 @@ export class S3Store implements Store, StoreUpkeep {
    * `contentType` pins the type the answer declares, whatever is stored by the time it is used.
    */
   async presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string> {
-    const query: Record<string, string> = {};
-    if (options.attachment) query['response-content-disposition'] = 'attachment';
-    if (options.contentType !== undefined) query['response-content-type'] = options.contentType;
-    return this.requireSigner().download({ bucket, key, expiresIn: options.expiresIn, ...(Object.keys(query).length > 0 && { query }) });
+    return this.requireSigner().issue('download', bucket, key, options);
   }
 
   private requireSigner(): UrlSigner {

@@ -84,7 +84,7 @@ export interface UploadUrlOptions {
   expiresIn: number;
   metadata: Record<string, string>;
   contentType: string;
-  /** Whether the caller named the type (SeaweedFS binds only a named one: urlSigner.ts). */
+  /** Whether the caller named the type (SeaweedFS binds only a named one: urlBindings.ts). */
   contentTypeNamed?: boolean;
   /** Only create: the uploader must send If-None-Match: *. */
   exclusive?: boolean;

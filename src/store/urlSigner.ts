@@ -2,23 +2,11 @@
  * Presigned URLs: SigV4 query signing with the temporary identities of signingCredentials.ts
  * (one for uploads, one for downloads), never with the gateway's own credentials. The
  * signature binds the method, the bucket, the key and every query parameter, so a URL does
- * exactly one thing to exactly one object.
+ * exactly one thing to exactly one object; what else each kind of URL binds, on each engine,
+ * is urlBindings.ts's table, which this reads.
  *
- * Upload URLs also bind the headers that decide how a browser treats the object: Content-Type
- * (the uploader must send exactly it) and, on MinIO, an empty Content-Disposition and
- * Content-Encoding, so a holder cannot store an object that a download renders as a page.
- * (Cache-Control is left free: fetch and browsers add it themselves to conditional requests.) MinIO reads a signed header's value from the query when the request lacks the
- * header, so each bound value is repeated in the (signed) query and a bare `curl -T` still works.
- *
- * SeaweedFS takes nothing from the query (neither a header's value nor x-amz-meta-*), and
- * leaves a signed header that the request lacks out of the signature it checks. So there a
- * header is bound *absent* by naming it in X-Amz-SignedHeaders while signing as if the request
- * lacked it: sending it at all breaks the signature. Content-Disposition, Content-Encoding and
- * x-amz-tagging are bound absent. Content-Type is bound to its value when the caller named a
- * type; a URL issued without one leaves it free, because one URL must serve both a bare
- * `curl -T` (no Content-Type) and the Python client (application/octet-stream), and SeaweedFS
- * cannot accept both and refuse the rest. The object store then settles such an upload's type
- * and metadata itself (s3Store.ts, settleUpload), and download URLs pin the type they serve.
+ * The SDK's signer does the usual case. A header bound *absent* (SeaweedFS) is signed here by
+ * hand: named in X-Amz-SignedHeaders, left out of the canonical request.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -27,38 +15,21 @@ import type { S3Settings } from '../config';
 import { StoreUnavailable } from '../errors';
 import type { StoreEndpoints } from './endpoints';
 import type { SigningCredentials, UrlPurpose } from './signingCredentials';
+import { bindUrl, UNHOISTABLE_HEADERS, type UrlFacts, type UrlKind } from './urlBindings';
 
-export interface SignedRequest {
+interface SignedRequest {
   method: 'GET' | 'PUT';
   bucket: string;
   key: string;
   expiresIn: number;
   /** Headers the holder must send with exactly these values. */
-  headers?: Record<string, string>;
+  headers: Record<string, string>;
   /** Signed query parameters (uploadId, partNumber, response-content-disposition, ...). */
-  query?: Record<string, string>;
-  /** x-amz-meta-* values, carried in the signed query (MinIO and AWS store them). */
-  metadata?: Record<string, string>;
+  query: Record<string, string>;
+  /** x-amz-meta-* values, carried in the signed query. */
+  metadata: Record<string, string>;
 }
 
-export interface UploadRequest extends Omit<SignedRequest, 'method'> {
-  /** The Content-Type the upload stores. */
-  contentType?: string | undefined;
-  /**
-   * Whether the caller named the type. On SeaweedFS only a named type is bound into the URL
-   * (see above); elsewhere the type is always bound.
-   */
-  contentTypeNamed?: boolean | undefined;
-}
-
-/**
- * Headers an upload URL binds to empty on MinIO, so no holder can set them: the two that decide
- * how a browser treats a download, and object tags (MinIO stores x-amz-tagging on a PUT with
- * only the PutObject right; operators may key lifecycle or replication rules on tags).
- */
-const CLEARED_UPLOAD_HEADERS = ['content-disposition', 'content-encoding', 'x-amz-tagging'];
-/** x-amz-* headers are moved into the query when presigning; these must stay headers to bind. */
-const UNHOISTABLE = new Set(['x-amz-tagging']);
 const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 
 export class UrlSigner {
@@ -84,30 +55,11 @@ export class UrlSigner {
     this.signers = { upload: signer('upload'), download: signer('download') };
   }
 
-  /** A URL for one PUT of a whole object or of one part. */
-  upload(request: UploadRequest): Promise<string> {
-    const headers: Record<string, string> = { ...request.headers };
-    const query: Record<string, string> = { ...request.query };
-    if (this.settings.engine === 'seaweedfs' && request.contentType !== undefined) {
-      // A whole object: see the file's comment. Metadata in the query would be ignored there.
-      if (request.contentTypeNamed) headers['content-type'] = request.contentType;
-      return this.signBindingAbsent({ ...request, method: 'PUT', headers, query, metadata: {} }, CLEARED_UPLOAD_HEADERS);
-    }
-    if (request.contentType !== undefined) {
-      const bound: Record<string, string> = { 'content-type': request.contentType };
-      // MinIO takes a missing signed header's value from the query: repeat each bound value
-      // there, so a bare PUT still satisfies the signature (and gets exactly these values).
-      if (this.settings.engine === 'minio') {
-        for (const name of CLEARED_UPLOAD_HEADERS) bound[name] = '';
-        Object.assign(query, bound);
-      }
-      Object.assign(headers, bound);
-    }
-    return this.sign('upload', { ...request, method: 'PUT', headers, query });
-  }
-
-  download(request: Omit<SignedRequest, 'method'>): Promise<string> {
-    return this.sign('download', { ...request, method: 'GET' });
+  /** A URL for one request of this kind on one object, binding what urlBindings.ts says for the engine. */
+  issue(kind: UrlKind, bucket: string, key: string, facts: UrlFacts & { expiresIn: number }): Promise<string> {
+    const { signedAs, absent, ...bound } = bindUrl(kind, this.settings.engine, facts);
+    const request = { ...bound, bucket, key, expiresIn: facts.expiresIn };
+    return absent.length > 0 ? this.signBindingAbsent(signedAs, request, absent) : this.sign(signedAs, request);
   }
 
   private async sign(purpose: UrlPurpose, request: SignedRequest): Promise<string> {
@@ -118,21 +70,21 @@ export class UrlSigner {
       'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
       ...request.headers,
     };
-    for (const [name, value] of Object.entries(request.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
+    for (const [name, value] of Object.entries(request.metadata)) headers[`x-amz-meta-${name}`] = value;
     const unsigned = new HttpRequest({
       method: request.method,
       protocol: endpoint.protocol,
       hostname: host,
       path,
       headers,
-      query: request.query ?? {},
+      query: request.query,
     });
     let signed;
     try {
       signed = await this.signers[purpose].presign(unsigned, {
         expiresIn: request.expiresIn,
         signableHeaders: new Set(Object.keys(headers)),
-        unhoistableHeaders: UNHOISTABLE,
+        unhoistableHeaders: UNHOISTABLE_HEADERS,
       });
     } catch {
       // The store would not renew the signing credentials: a retryable 503, never a fallback.
@@ -147,18 +99,19 @@ export class UrlSigner {
   /**
    * SigV4 query signing by hand, for SeaweedFS: `absent` headers are named in
    * X-Amz-SignedHeaders but left out of the canonical request, as SeaweedFS leaves out a signed
-   * header the request lacks. A request that carries one of them no longer matches.
+   * header the request lacks. A request that carries one of them no longer matches. It carries
+   * no metadata: SeaweedFS ignores it in the query (the table's `metadata: 'record'`).
    */
-  private async signBindingAbsent(request: SignedRequest, absent: readonly string[]): Promise<string> {
+  private async signBindingAbsent(purpose: UrlPurpose, request: SignedRequest, absent: readonly string[]): Promise<string> {
     const { endpoint, host, path } = this.target(request.bucket, request.key);
     let credentials;
     try {
-      credentials = await this.credentials.get('upload');
+      credentials = await this.credentials.get(purpose);
     } catch {
       throw new StoreUnavailable('Signed URLs cannot be issued right now: the store did not grant signing credentials; try again shortly');
     }
     const present: Record<string, string> = { host };
-    for (const [name, value] of Object.entries(request.headers ?? {})) present[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+    for (const [name, value] of Object.entries(request.headers)) present[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
     const presentNames = Object.keys(present).sort();
     const signedNames = [...new Set([...presentNames, ...absent])].sort();
     const amzDate = new Date()

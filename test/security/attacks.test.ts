@@ -816,7 +816,7 @@ describe('door: stored HTML and the store’s origin', () => {
     });
   } else {
     // SeaweedFS cannot bind the type of a URL issued without one and still take both a bare
-    // PUT and the Python client's application/octet-stream (src/store/urlSigner.ts): it stores
+    // PUT and the Python client's application/octet-stream (src/store/urlBindings.ts): it stores
     // what the uploader sends, or guesses from the bytes. The gateway settles such an object to
     // application/octet-stream (and its owner) on the first read through it or within its sweep,
     // and never lets a browser render it from the store's origin meanwhile.
