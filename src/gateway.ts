@@ -141,7 +141,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       streamSockets: config.maxTransfers + STREAM_SOCKET_HEADROOM,
       partBufferBytes: config.unknownLengthBufferBytes,
     });
-    metrics.watchShares({ storeCalls: store.smallCalls, heavyCalls: store.heavyCalls });
+    metrics.watchShares(store.shares);
     cleanups.push(() => store.close());
     const service = new StorageService(store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
@@ -150,7 +150,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     cleanups.push(() => preparation.stop());
     await preparation.first(store.describe());
     const stopUpkeep = startUpkeep(
-      store,
+      store.upkeep,
       service,
       {
         engine: config.s3.engine,

@@ -8,7 +8,7 @@
  * the gateway's own.
  */
 import type { Readable } from 'node:stream';
-import type { Principal } from '../shares';
+import type { FairPool, Principal } from '../shares';
 
 export type { Principal } from '../shares';
 import type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
@@ -186,4 +186,12 @@ export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup & S
 /** Told of every call to the store: how long it took and, if it failed, the error's name. */
 export interface StoreObserver {
   observeStoreCall(operation: string, seconds: number, failure: string | undefined): void;
+}
+
+/** The fair pools the store's calls for callers take turns in (shares.ts), which the metrics watch. */
+export interface StoreCallShares {
+  /** Small calls: heads, listings, deletes, multipart bookkeeping. */
+  storeCalls: FairPool;
+  /** Calls that keep the store busy for long: multipart completions and server-side copies. */
+  heavyCalls: FairPool;
 }
