@@ -1,8 +1,9 @@
 /**
  * The store interface (types.ts) on S3: MinIO, SeaweedFS or AWS S3. Everything the gateway
  * sends to the object store starts here: buckets and their lifecycle rules, object reads and
- * writes (streamed), listing, collisions, presigning. Larger parts have files of their own,
- * sharing this store's clients through one S3Context (s3Context.ts):
+ * writes (streamed), listing, collisions, presigning. It is opened by openS3Store.ts, which
+ * builds its clients and URL signer and hands it out by its interfaces. Larger parts have
+ * files of their own, sharing this store's clients through one S3Context (s3Context.ts):
  *   s3StoreOptions.ts     its options and defaults, and the fair pools its calls take turns in
  *   s3Clients.ts          the SDK and signed-HTTP clients, built from the settings
  *   storeCalls.ts         every call timed, its failures translated, those under way known
@@ -22,7 +23,6 @@ import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clie
 import type { S3Settings } from '../config';
 import type { Principal } from '../shares';
 import { NotModified, StoreUnavailable } from '../errors';
-import { endpointsFor, type StoreEndpoints } from './endpoints';
 import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { RecentWrites } from './recentWrites';
 import { headerOf, type SignedHttp } from './signedHttp';
@@ -45,7 +45,7 @@ import type {
 import type { UrlSigner } from './urlSigner';
 import { URL_BINDINGS } from './urlBindings';
 import { MultipartSessions } from './multipartSessions';
-import { createS3Clients } from './s3Clients';
+import type { S3Clients } from './s3Clients';
 import { StoreCalls } from './storeCalls';
 import { CollisionCheck } from './collisions';
 import { putWhole } from './singlePut';
@@ -58,16 +58,22 @@ import {
   COPY_PART_SIZE,
   DEFAULT_ORPHAN_AGE_MS,
   DEFAULT_PART_BUFFER_BYTES,
-  DEFAULT_RESPONSE_TIMEOUT_MS,
   partBufferShares,
   SINGLE_COPY_LIMIT,
-  storeCallShares,
-  TRANSFER_SOCKETS,
   type StoreOptions,
 } from './s3StoreOptions';
 
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
 const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
+
+/** What the store works with, built and closed by openS3Store.ts. */
+export interface S3StoreParts {
+  clients: S3Clients;
+  /** Callers' small calls, and their completions and copies, each taken in fair turns (shares.ts). */
+  shares: StoreCallShares;
+  /** Signs presigned URLs with least-privilege credentials; without it no URL is issued. */
+  signer: UrlSigner | undefined;
+}
 
 export class S3Store implements Store {
   /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
@@ -87,14 +93,8 @@ export class S3Store implements Store {
   private readonly streamed: StreamedUploads;
   private readonly records: UrlUploadRecords;
   private readonly serverCopies: ServerCopies;
-  readonly endpoints: StoreEndpoints;
-  /** Endpoints made here (not handed in) are closed here. */
-  private readonly ownsEndpoints: boolean;
-  /** A live stream refreshes its entry four times per orphan age, so it never looks dead. */
-  private readonly streamHeartbeatMs: number;
-
-  /** Callers' small calls, and their completions and copies, each taken in fair turns (shares.ts). */
-  readonly shares: StoreCallShares = storeCallShares();
+  /** Callers' calls take their turns here (shares.ts). */
+  private readonly shares: StoreCallShares;
   /** The background side: sweeps and SeaweedFS's filer TTL (s3Upkeep.ts). */
   readonly upkeep: S3Upkeep;
   /** Collision checks, with their short memory of parents that are not objects. */
@@ -106,18 +106,12 @@ export class S3Store implements Store {
 
   constructor(
     private readonly settings: S3Settings,
-    options: StoreOptions = {},
+    { clients, shares, signer }: S3StoreParts,
+    options: Omit<StoreOptions, 'signing'> = {},
   ) {
     this.calls = new StoreCalls(options.observer, () => this.describe());
-    this.signer = options.signer;
-    this.ownsEndpoints = options.endpoints === undefined;
-    this.endpoints = options.endpoints ?? endpointsFor(settings);
-    this.streamHeartbeatMs = (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4;
-    const clients = createS3Clients(settings, this.endpoints, {
-      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
-      streamSockets: options.streamSockets ?? TRANSFER_SOCKETS,
-      smallCalls: this.shares.storeCalls,
-    });
+    this.shares = shares;
+    this.signer = signer;
     this.client = clients.client;
     this.copies = clients.copies;
     this.transfers = clients.transfers;
@@ -138,7 +132,8 @@ export class S3Store implements Store {
     this.streamed = new StreamedUploads(
       context,
       this.sessions,
-      this.streamHeartbeatMs,
+      // A live stream refreshes its entry four times per orphan age, so it never looks dead.
+      (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4,
       partBufferShares(options.partBufferBytes ?? DEFAULT_PART_BUFFER_BYTES, PART_SIZE),
     );
     this.records = new UrlUploadRecords(context);
@@ -152,14 +147,6 @@ export class S3Store implements Store {
   /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
   describe(): string {
     return this.settings.endpoints.length > 0 ? this.settings.endpoints.join(',') : `AWS S3 (${this.settings.region})`;
-  }
-
-  async close(): Promise<void> {
-    this.client.destroy();
-    this.copies.destroy();
-    this.transfers.destroy();
-    await this.http.close();
-    if (this.ownsEndpoints) await this.endpoints.close();
   }
 
   // ---- buckets ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@
 import { FairPool } from '../shares';
 import type { StoreEndpoints } from './endpoints';
 import type { StoreCallShares, StoreObserver } from './types';
-import type { UrlSigner } from './urlSigner';
 
 /** By default a stream entry not refreshed for an hour is a dead gateway's (ORPHAN_UPLOAD_AGE_SECONDS). */
 export const DEFAULT_ORPHAN_AGE_MS = 3600_000;
@@ -48,8 +47,11 @@ export interface StoreOptions {
   /** Objects larger than this are copied in parts (tests lower it to exercise that path). */
   singleCopyLimit?: number;
   copyPartSize?: number;
-  /** Signs presigned URLs with least-privilege credentials; without it no URL is issued. */
-  signer?: UrlSigner;
+  /**
+   * Presigned URLs for objects in these buckets, signed with least-privilege credentials
+   * renewed to outlive the longest URL; without it no URL is issued.
+   */
+  signing?: { buckets: readonly string[]; maxUrlTtlSeconds: number };
   /** How long the store may stay silent on a call before it counts as unavailable. */
   responseTimeoutMs?: number;
   /** A streamed upload whose entry was not refreshed for this long belongs to a dead process. */

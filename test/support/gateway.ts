@@ -20,9 +20,9 @@ import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
 import { SESSION_RECORD_PREFIX } from '../../src/storage/sessionRecords';
-import { S3Store } from '../../src/store/s3Store';
+import { openS3Store } from '../../src/store/openS3Store';
 import type { StoreOptions } from '../../src/store/s3StoreOptions';
-import type { StoreUpkeep } from '../../src/store/types';
+import type { OpenedStore, StoreUpkeep } from '../../src/store/types';
 import { URL_UPLOAD_PREFIX } from '../../src/store/urlUploadRecords';
 import { engineSettings, testStore } from './testStore';
 
@@ -101,9 +101,9 @@ export function upkeepOf(gateway: RunningGateway): StoreUpkeep {
 }
 
 /** The gateway's S3 store on the test store, without URL signing (tests that need it start a gateway). */
-export function testS3Store(options: StoreOptions = {}): S3Store {
+export function testS3Store(options: StoreOptions = {}): OpenedStore {
   const store = testStore();
-  return new S3Store(
+  return openS3Store(
     {
       endpoints: [store.endpoint],
       publicEndpoints: [store.endpoint],
