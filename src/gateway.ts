@@ -21,8 +21,9 @@ import { Metrics } from './metrics';
 import { StoreAccessDenied, StoreUnavailable } from './errors';
 import { StorageService } from './storage/service';
 import { endpointsFor } from './store/endpoints';
-import { S3Store } from './store/s3Store';
-import { SigningCredentialsRefused, UrlSigner } from './store/urlSigner';
+import { openS3Store } from './store/openS3Store';
+import { SigningCredentialsRefused } from './store/signingCredentials';
+import type { OpenedStore } from './store/types';
 import { bucketName, STORAGE_TYPES, TMP_EXPIRY_DAYS } from './storage/types';
 import { startUpkeep } from './upkeep';
 
@@ -121,16 +122,13 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     endpoints.start();
     cleanups.push(() => endpoints.close());
     metrics.watchEndpoints(endpoints);
-    const signer = new UrlSigner(
-      config.s3,
-      endpoints,
-      STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
-      config.signedUrlMaxTtlSeconds,
-    );
     const orphanAgeMs = config.orphanUploadAgeSeconds * 1000;
-    const store = new S3Store(config.s3, {
+    const opened = openS3Store(config.s3, {
       observer: metrics,
-      signer,
+      signing: {
+        buckets: STORAGE_TYPES.map((type) => bucketName(config.bucketPrefix, type)),
+        maxUrlTtlSeconds: config.signedUrlMaxTtlSeconds,
+      },
       endpoints,
       responseTimeoutMs: config.s3.responseTimeoutMs,
       orphanAgeMs,
@@ -138,16 +136,16 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       streamSockets: config.maxTransfers + STREAM_SOCKET_HEADROOM,
       partBufferBytes: config.unknownLengthBufferBytes,
     });
-    metrics.watchShares({ storeCalls: store.smallCalls, heavyCalls: store.heavyCalls });
-    cleanups.push(() => store.close());
-    const service = new StorageService(store, config);
+    metrics.watchShares(opened.calls);
+    cleanups.push(() => opened.close());
+    const service = new StorageService(opened.store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
     // crash loop): serve unready and keep preparing. Wrong credentials or a refused role are.
-    const preparation = new Preparation(() => prepare(service, store, signer, logger), logger);
+    const preparation = new Preparation(() => prepare(service, opened, logger), logger);
     cleanups.push(() => preparation.stop());
-    await preparation.first(store.describe());
+    await preparation.first(opened.describe());
     const stopUpkeep = startUpkeep(
-      store,
+      opened.upkeep,
       service,
       {
         engine: config.s3.engine,
@@ -222,7 +220,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 }
 
 /** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
-async function prepare(service: StorageService, store: { describe(): string }, signer: UrlSigner, logger: Logger): Promise<void> {
+async function prepare(service: StorageService, store: OpenedStore, logger: Logger): Promise<void> {
   try {
     const reports = await service.prepareBuckets();
     const withoutCors = reports.filter((report) => report.cors === 'unsupported');
@@ -244,7 +242,7 @@ async function prepare(service: StorageService, store: { describe(): string }, s
         );
       }
     }
-    await signer.prepare();
+    await store.prepareSigning();
   } catch (error) {
     if (error instanceof StoreAccessDenied) {
       throw new StartupError(`${error.message}: check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`);

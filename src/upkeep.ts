@@ -26,7 +26,7 @@ export interface UpkeepSettings {
   ready: () => boolean;
 }
 
-/** SeaweedFS: how often what upload URLs stored is settled (see S3Store.settleUpload). */
+/** SeaweedFS: how often what upload URLs stored is settled (urlUploadRecords.ts, settle). */
 const SETTLE_SWEEP_MS = 30_000;
 /** SeaweedFS: how often stale multipart uploads are looked for, and the tmp expiry checked. */
 const SEAWEEDFS_UPKEEP_MS = 10 * 60_000;

@@ -93,3 +93,11 @@ export function createS3Clients(settings: S3Settings, endpoints: StoreEndpoints,
   if (endpoint !== undefined) for (const sdk of [client, copies, transfers]) routeByHealth(sdk, endpoints);
   return { client, copies, transfers, http };
 }
+
+/** Closes what createS3Clients opened. */
+export async function closeS3Clients(clients: S3Clients): Promise<void> {
+  clients.client.destroy();
+  clients.copies.destroy();
+  clients.transfers.destroy();
+  await clients.http.close();
+}

@@ -1,8 +1,10 @@
 /**
  * The store interface (types.ts) on S3: MinIO, SeaweedFS or AWS S3. Everything the gateway
  * sends to the object store starts here: buckets and their lifecycle rules, object reads and
- * writes (streamed), listing, collisions, presigning. Larger parts have files of their own,
- * sharing this store's clients through one S3Context (s3Context.ts):
+ * writes (streamed), listing, collisions, presigning. It is opened by openS3Store.ts, which
+ * builds its clients and URL signer and hands it out by its interfaces. Larger parts have
+ * files of their own, sharing this store's clients through one S3Context (s3Context.ts):
+ *   s3StoreOptions.ts     its options and defaults, and the fair pools its calls take turns in
  *   s3Clients.ts          the SDK and signed-HTTP clients, built from the settings
  *   storeCalls.ts         every call timed, its failures translated, those under way known
  *   singlePut.ts          one streamed PUT of a body of known length
@@ -11,17 +13,17 @@
  *   streamedUploads.ts    bodies of unknown length cut into parts, and the sweep of orphans
  *   serverCopies.ts       server-side copies, in parts above 5 GiB or when exclusive
  *   urlUploadRecords.ts   SeaweedFS: what upload URLs must store, settled on read
+ *   urlBindings.ts        what each kind of presigned URL binds, per engine (urlSigner.ts signs)
+ *   s3Upkeep.ts           the background side (StoreUpkeep): sweeps, SeaweedFS's filer TTL
  * Store errors are translated into the domain's errors at this seam (failures.ts), so
  * nothing above it imports the AWS SDK.
  */
 import type { Readable } from 'node:stream';
 import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config';
-import { FairPool, type Principal } from '../shares';
+import type { Principal } from '../shares';
 import { NotModified, StoreUnavailable } from '../errors';
-import { endpointsFor, type StoreEndpoints } from './endpoints';
 import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
-import { ensureBucketTtl } from './seaweedFiler';
 import { RecentWrites } from './recentWrites';
 import { headerOf, type SignedHttp } from './signedHttp';
 import type {
@@ -33,8 +35,7 @@ import type {
   ReadConditions,
   Store,
   StoredObject,
-  StoreObserver,
-  StoreUpkeep,
+  StoreCallShares,
   StreamOptions,
   UploadedPart,
   UploadUrlOptions,
@@ -42,8 +43,9 @@ import type {
   Written,
 } from './types';
 import type { UrlSigner } from './urlSigner';
+import { URL_BINDINGS } from './urlBindings';
 import { MultipartSessions } from './multipartSessions';
-import { createS3Clients } from './s3Clients';
+import type { S3Clients } from './s3Clients';
 import { StoreCalls } from './storeCalls';
 import { CollisionCheck } from './collisions';
 import { putWhole } from './singlePut';
@@ -51,64 +53,29 @@ import { objectInfo, type S3Context } from './s3Context';
 import { ServerCopies } from './serverCopies';
 import { PART_SIZE, StreamedUploads } from './streamedUploads';
 import { UrlUploadRecords } from './urlUploadRecords';
+import { S3Upkeep } from './s3Upkeep';
+import {
+  COPY_PART_SIZE,
+  DEFAULT_ORPHAN_AGE_MS,
+  DEFAULT_PART_BUFFER_BYTES,
+  partBufferShares,
+  SINGLE_COPY_LIMIT,
+  type StoreOptions,
+} from './s3StoreOptions';
 
-/** By default a stream entry not refreshed for an hour is a dead gateway's (ORPHAN_UPLOAD_AGE_SECONDS). */
-const DEFAULT_ORPHAN_AGE_MS = 3600_000;
 /** S3's limit for one PutObject; larger bodies of known length go in parts. */
 const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
-/** Sockets for streamed bodies by default: the HTTP layer bounds streams below it (MAX_TRANSFERS). */
-const TRANSFER_SOCKETS = 1024;
-/**
- * Small calls under way for callers at once (heads, listings, deletes, multipart bookkeeping),
- * shared fairly (shares.ts): below the sockets there are, so the gateway's own calls (health,
- * readiness, sweeps) always find one. One caller holds at most STORE_CALLS_PER_CALLER and may
- * queue STORE_CALLS_QUEUED_PER_CALLER more: a deep key's collision check or a thousand parallel
- * listings wait in that caller's own line.
- */
-export const STORE_CALL_SLOTS = 48;
-export const STORE_CALLS_PER_CALLER = 8;
-export const STORE_CALLS_QUEUED_PER_CALLER = 256;
-/**
- * Calls that keep the store busy for long: multipart completions (up to 10,000 parts each) and
- * server-side copies. A few at once for everyone, one or two per caller.
- */
-export const HEAVY_CALL_SLOTS = 4;
-export const HEAVY_CALLS_PER_CALLER = 2;
-export const HEAVY_CALLS_QUEUED_PER_CALLER = 16;
-/** Part buffers for uploads of unknown length unless told otherwise: 6 of 16 MiB. */
-const DEFAULT_PART_BUFFER_BYTES = 96 * 1024 ** 2;
-/** A call that waits longer than this for its turn is answered 503 (the gateway is busy). */
-const TURN_WAIT_MS = 10_000;
-/** Completions and copies wait longer: each one ahead may take seconds. */
-const HEAVY_TURN_WAIT_MS = 60_000;
-/** How long the store may stay silent on a call unless told otherwise (S3_RESPONSE_TIMEOUT_SECONDS). */
-const DEFAULT_RESPONSE_TIMEOUT_MS = 10_000;
 
-/** S3 copies at most 5 GiB in one CopyObject; larger objects are copied part by part. */
-const SINGLE_COPY_LIMIT = 5 * 1024 ** 3;
-/** Parts of a server-side copy: large, as no bytes pass through the gateway. */
-const COPY_PART_SIZE = 512 * 1024 ** 2;
-
-export interface StoreOptions {
-  observer?: StoreObserver;
-  /** Objects larger than this are copied in parts (tests lower it to exercise that path). */
-  singleCopyLimit?: number;
-  copyPartSize?: number;
+/** What the store works with, built and closed by openS3Store.ts. */
+export interface S3StoreParts {
+  clients: S3Clients;
+  /** Callers' small calls, and their completions and copies, each taken in fair turns (shares.ts). */
+  shares: StoreCallShares;
   /** Signs presigned URLs with least-privilege credentials; without it no URL is issued. */
-  signer?: UrlSigner;
-  /** How long the store may stay silent on a call before it counts as unavailable. */
-  responseTimeoutMs?: number;
-  /** A streamed upload whose entry was not refreshed for this long belongs to a dead process. */
-  orphanAgeMs?: number;
-  /** The store's endpoints and their health (shared with the URL signer); by default from the settings. */
-  endpoints?: StoreEndpoints;
-  /** Connections for streamed bodies (GET and PUT); the HTTP layer keeps streams under way below it. */
-  streamSockets?: number;
-  /** Bytes all uploads of unknown length may hold in part buffers at once (UNKNOWN_LENGTH_BUFFER_MIB). */
-  partBufferBytes?: number;
+  signer: UrlSigner | undefined;
 }
 
-export class S3Store implements Store, StoreUpkeep {
+export class S3Store implements Store {
   /** Small calls: heads, lists, deletes, multipart bookkeeping, bucket set-up. */
   private readonly client: S3Client;
   /** Parts of a streamed upload of unknown length, on their own sockets. */
@@ -126,29 +93,10 @@ export class S3Store implements Store, StoreUpkeep {
   private readonly streamed: StreamedUploads;
   private readonly records: UrlUploadRecords;
   private readonly serverCopies: ServerCopies;
-  readonly endpoints: StoreEndpoints;
-  /** Endpoints made here (not handed in) are closed here. */
-  private readonly ownsEndpoints: boolean;
-  /** A live stream refreshes its entry four times per orphan age, so it never looks dead. */
-  private readonly streamHeartbeatMs: number;
-
-  /** Callers' small calls, and their completions and copies, each taken in fair turns (shares.ts). */
-  readonly smallCalls = new FairPool({
-    limit: 'store_calls',
-    slots: STORE_CALL_SLOTS,
-    perPrincipal: STORE_CALLS_PER_CALLER,
-    queuedPerPrincipal: STORE_CALLS_QUEUED_PER_CALLER,
-    maxWaitMs: TURN_WAIT_MS,
-    what: 'store calls',
-  });
-  readonly heavyCalls = new FairPool({
-    limit: 'heavy_calls',
-    slots: HEAVY_CALL_SLOTS,
-    perPrincipal: HEAVY_CALLS_PER_CALLER,
-    queuedPerPrincipal: HEAVY_CALLS_QUEUED_PER_CALLER,
-    maxWaitMs: HEAVY_TURN_WAIT_MS,
-    what: 'multipart completions and copies',
-  });
+  /** Callers' calls take their turns here (shares.ts). */
+  private readonly shares: StoreCallShares;
+  /** The background side: sweeps and SeaweedFS's filer TTL (s3Upkeep.ts). */
+  readonly upkeep: S3Upkeep;
   /** Collision checks, with their short memory of parents that are not objects. */
   private readonly collisions: CollisionCheck;
   /** Keys written in the last seconds: a 404 for one is checked with another node (SignedHttp). */
@@ -158,18 +106,12 @@ export class S3Store implements Store, StoreUpkeep {
 
   constructor(
     private readonly settings: S3Settings,
-    options: StoreOptions = {},
+    { clients, shares, signer }: S3StoreParts,
+    options: Omit<StoreOptions, 'signing'> = {},
   ) {
     this.calls = new StoreCalls(options.observer, () => this.describe());
-    this.signer = options.signer;
-    this.ownsEndpoints = options.endpoints === undefined;
-    this.endpoints = options.endpoints ?? endpointsFor(settings);
-    this.streamHeartbeatMs = (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4;
-    const clients = createS3Clients(settings, this.endpoints, {
-      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
-      streamSockets: options.streamSockets ?? TRANSFER_SOCKETS,
-      smallCalls: this.smallCalls,
-    });
+    this.shares = shares;
+    this.signer = signer;
     this.client = clients.client;
     this.copies = clients.copies;
     this.transfers = clients.transfers;
@@ -182,45 +124,29 @@ export class S3Store implements Store, StoreUpkeep {
       copies: this.copies,
       http: this.http,
       call: (operation, exchange, exclusive) => this.calls.run(operation, exchange, exclusive),
-      turn: (principal, work) => this.smallCalls.run(principal, work),
-      heavy: (principal, work) => this.heavyCalls.run(principal, work),
+      turn: (principal, work) => this.shares.storeCalls.run(principal, work),
+      heavy: (principal, work) => this.shares.heavyCalls.run(principal, work),
       writing: (bucket, key) => this.wrote(bucket, key),
     };
     this.sessions = new MultipartSessions(context);
-    const partBuffers = Math.max(1, Math.floor((options.partBufferBytes ?? DEFAULT_PART_BUFFER_BYTES) / PART_SIZE));
     this.streamed = new StreamedUploads(
       context,
       this.sessions,
-      this.streamHeartbeatMs,
-      new FairPool({
-        limit: 'unknown_length_uploads',
-        slots: partBuffers,
-        // A quarter each: one caller's chunked uploads never hold every buffer.
-        perPrincipal: Math.max(1, Math.ceil(partBuffers / 4)),
-        queuedPerPrincipal: 0,
-        maxWaitMs: 0,
-        what: 'uploads without a Content-Length (send one to stream without a buffer)',
-      }),
+      // A live stream refreshes its entry four times per orphan age, so it never looks dead.
+      (options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS) / 4,
+      partBufferShares(options.partBufferBytes ?? DEFAULT_PART_BUFFER_BYTES, PART_SIZE),
     );
     this.records = new UrlUploadRecords(context);
     this.serverCopies = new ServerCopies(context, this.sessions, {
       singleCopyLimit: options.singleCopyLimit ?? SINGLE_COPY_LIMIT,
       copyPartSize: options.copyPartSize ?? COPY_PART_SIZE,
     });
+    this.upkeep = new S3Upkeep(context, { streamed: this.streamed, records: this.records, sessions: this.sessions });
   }
 
   /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
   describe(): string {
     return this.settings.endpoints.length > 0 ? this.settings.endpoints.join(',') : `AWS S3 (${this.settings.region})`;
-  }
-
-  async close(): Promise<void> {
-    this.client.destroy();
-    this.copies.destroy();
-    this.transfers.destroy();
-    this.signer?.close();
-    await this.http.close();
-    if (this.ownsEndpoints) await this.endpoints.close();
   }
 
   // ---- buckets ------------------------------------------------------------------------------
@@ -232,25 +158,8 @@ export class S3Store implements Store, StoreUpkeep {
   async ensureBucket(bucket: string, rules: LifecycleRuleSpec[], cors?: CorsRuleSpec): Promise<BucketReport> {
     const report = await this.calls.run('ensureBucket', () => prepareBucket(this.client, bucket, rules, cors));
     const expiry = rules.find((r) => r.expireAfterDays !== undefined)?.expireAfterDays;
-    if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.ensureFilerTtl(bucket, expiry);
+    if (this.settings.engine === 'seaweedfs' && expiry !== undefined) report.filerTtl = await this.upkeep.ensureFilerTtl(bucket, expiry);
     return report;
-  }
-
-  /**
-   * SeaweedFS stores lifecycle rules but `weed server` does not apply them: the expiry is
-   * applied as a filer path TTL (seaweedFiler.ts), when the gateway knows the filer.
-   */
-  async ensureFilerTtl(bucket: string, days: number): Promise<'written' | 'present' | 'unconfigured'> {
-    const filerUrl = this.settings.filerUrl;
-    if (filerUrl === undefined) return 'unconfigured';
-    return this.calls.run('ensureFilerTtl', async () => {
-      try {
-        return await ensureBucketTtl(filerUrl, bucket, days);
-      } catch (error) {
-        // The filer not answering is an outage like any other: retried until it answers.
-        throw new StoreUnavailable(undefined, `${(error as Error).message} (filer ${filerUrl})`);
-      }
-    });
   }
 
   /** Throws unless every bucket is reachable with our credentials. */
@@ -324,6 +233,47 @@ export class S3Store implements Store, StoreUpkeep {
     return this.serverCopies.copy(source, target, options);
   }
 
+  async delete(bucket: string, key: string, principal?: Principal): Promise<void> {
+    await this.calls.run('deleteObject', async () => {
+      const answer = await this.http.send({ method: 'DELETE', bucket, key, principal });
+      await answer.body.dump();
+    });
+  }
+
+  /**
+   * Keys under `prefix` in key order, starting after `startAfter`. With a delimiter, keys that
+   * go on past it are rolled up into common prefixes (one entry each, counted in maxKeys).
+   */
+  async list(
+    bucket: string,
+    prefix: string,
+    startAfter: string | undefined,
+    maxKeys: number,
+    delimiter?: string,
+    principal?: Principal,
+  ): Promise<ListPage> {
+    return this.calls.run('listObjects', async () => {
+      const command = new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        StartAfter: startAfter,
+        MaxKeys: maxKeys,
+        Delimiter: delimiter,
+      });
+      const answer = await this.shares.storeCalls.run(principal, () => this.client.send(command));
+      return {
+        keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+        prefixes: (answer.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
+        truncated: answer.IsTruncated === true,
+      };
+    });
+  }
+
+  /** Whether the key would collide with another object as a file and a folder (collisions.ts). */
+  async collidingKey(bucket: string, key: string, floor: string, principal?: Principal): Promise<string | undefined> {
+    return this.calls.run('checkCollision', () => this.collisions.find(bucket, key, floor, principal));
+  }
+
   // ---- multipart upload sessions (multipartSessions.ts) ----------------------------------------
 
   createMultipart(bucket: string, key: string, options: WriteOptions): Promise<string> {
@@ -356,87 +306,17 @@ export class S3Store implements Store, StoreUpkeep {
     return this.sessions.abortMultipart(bucket, key, uploadId, principal);
   }
 
-  // ---- upkeep the gateway runs in the background (StoreUpkeep, scheduled by upkeep.ts) -------
+  // ---- presigned URLs: what each binds is urlBindings.ts's table, signed by urlSigner.ts ------
 
-  /** Aborts the gateway's own streamed uploads whose process died (streamedUploads.ts). */
-  sweepOrphanedStreams(bucket: string, staleAfterMs: number): Promise<number> {
-    return this.streamed.sweepOrphanedStreams(bucket, staleAfterMs);
-  }
-
-  /** SeaweedFS: settles what upload URLs stored, forgets expired records (urlUploadRecords.ts). */
-  sweepUrlUploads(bucket: string): Promise<number> {
-    return this.records.sweep(bucket);
-  }
-
-  /** SeaweedFS: aborts multipart uploads older than the lifecycle rule's age, which it does not apply itself. */
-  abortStaleUploads(bucket: string, olderThanMs: number): Promise<number> {
-    return this.sessions.abortStaleUploads(bucket, olderThanMs);
-  }
-
-  async delete(bucket: string, key: string, principal?: Principal): Promise<void> {
-    await this.calls.run('deleteObject', async () => {
-      const answer = await this.http.send({ method: 'DELETE', bucket, key, principal });
-      await answer.body.dump();
-    });
-  }
-
-  /**
-   * Keys under `prefix` in key order, starting after `startAfter`. With a delimiter, keys that
-   * go on past it are rolled up into common prefixes (one entry each, counted in maxKeys).
-   */
-  async list(
-    bucket: string,
-    prefix: string,
-    startAfter: string | undefined,
-    maxKeys: number,
-    delimiter?: string,
-    principal?: Principal,
-  ): Promise<ListPage> {
-    return this.calls.run('listObjects', async () => {
-      const command = new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        StartAfter: startAfter,
-        MaxKeys: maxKeys,
-        Delimiter: delimiter,
-      });
-      const answer = await this.smallCalls.run(principal, () => this.client.send(command));
-      return {
-        keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
-        prefixes: (answer.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
-        truncated: answer.IsTruncated === true,
-      };
-    });
-  }
-
-  /** Whether the key would collide with another object as a file and a folder (collisions.ts). */
-  async collidingKey(bucket: string, key: string, floor: string, principal?: Principal): Promise<string | undefined> {
-    return this.calls.run('checkCollision', () => this.collisions.find(bucket, key, floor, principal));
-  }
-
-  // ---- presigned URLs, signed by least-privilege identities (urlSigner.ts) --------------------
-
-  /**
-   * A URL a plain HTTP PUT can store the object with, no further authentication. Content-Type
-   * is bound (the uploader must send exactly it, or on MinIO nothing); metadata rides in the
-   * signed query; an exclusive URL only creates, so the uploader must send `If-None-Match: *`.
-   */
+  /** A URL a plain HTTP PUT can store the object with, no further authentication. */
   async presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string> {
     const signer = this.requireSigner();
-    if (this.settings.engine === 'seaweedfs') await this.records.record(bucket, key, options);
-    return signer.upload({
-      bucket,
-      key,
-      expiresIn: options.expiresIn,
-      metadata: options.metadata,
-      contentType: options.contentType,
-      contentTypeNamed: options.contentTypeNamed,
-      ...(options.exclusive && { headers: { 'if-none-match': '*' } }),
-    });
+    if (URL_BINDINGS.object[this.settings.engine].metadata === 'record') await this.records.record(bucket, key, options);
+    return signer.issue('object', bucket, key, options);
   }
 
   async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
-    return this.requireSigner().upload({ bucket, key, expiresIn, query: { partNumber: String(partNumber), uploadId } });
+    return this.requireSigner().issue('part', bucket, key, { expiresIn, uploadId, partNumber });
   }
 
   /**
@@ -444,16 +324,15 @@ export class S3Store implements Store, StoreUpkeep {
    * `contentType` pins the type the answer declares, whatever is stored by the time it is used.
    */
   async presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string> {
-    const query: Record<string, string> = {};
-    if (options.attachment) query['response-content-disposition'] = 'attachment';
-    if (options.contentType !== undefined) query['response-content-type'] = options.contentType;
-    return this.requireSigner().download({ bucket, key, expiresIn: options.expiresIn, ...(Object.keys(query).length > 0 && { query }) });
+    return this.requireSigner().issue('download', bucket, key, options);
   }
 
   private requireSigner(): UrlSigner {
     if (!this.signer) throw new StoreUnavailable('This gateway issues no signed URLs: it has no URL-signing credentials');
     return this.signer;
   }
+
+  // ---- health (StoreHealth) ---------------------------------------------------------------------
 
   /** Store calls under way for longer than `olderThanMs`, oldest first: what a request waits on. */
   callsUnderWay(olderThanMs: number): { operation: string; seconds: number }[] {

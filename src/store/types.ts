@@ -1,14 +1,15 @@
 /**
  * What the storage service needs of an object store, as four small interfaces, and the shapes
  * that cross the seam. The S3 implementation is s3Store.ts; tests also run the service on an
- * in-memory one (test/support/memoryStore.ts). Nothing here knows S3 or HTTP.
+ * in-memory one (test/support/memoryStore.ts); the gateway opens the S3 one through
+ * openS3Store.ts, which answers it as an OpenedStore. Nothing here knows S3 or HTTP.
  *
  * Calls made for a caller name its principal (`principal`, a token's subject): the store calls
  * they cause take turns in that principal's share of the store (shares.ts). Omitted, a call is
  * the gateway's own.
  */
 import type { Readable } from 'node:stream';
-import type { Principal } from '../shares';
+import type { FairPool, Principal } from '../shares';
 
 export type { Principal } from '../shares';
 import type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
@@ -84,7 +85,7 @@ export interface UploadUrlOptions {
   expiresIn: number;
   metadata: Record<string, string>;
   contentType: string;
-  /** Whether the caller named the type (SeaweedFS binds only a named one: urlSigner.ts). */
+  /** Whether the caller named the type (SeaweedFS binds only a named one: urlBindings.ts). */
   contentTypeNamed?: boolean;
   /** Only create: the uploader must send If-None-Match: *. */
   exclusive?: boolean;
@@ -186,4 +187,25 @@ export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup & S
 /** Told of every call to the store: how long it took and, if it failed, the error's name. */
 export interface StoreObserver {
   observeStoreCall(operation: string, seconds: number, failure: string | undefined): void;
+}
+
+/** The fair pools the store's calls for callers take turns in (shares.ts), which the metrics watch. */
+export interface StoreCallShares {
+  /** Small calls: heads, listings, deletes, multipart bookkeeping. */
+  storeCalls: FairPool;
+  /** Calls that keep the store busy for long: multipart completions and server-side copies. */
+  heavyCalls: FairPool;
+}
+
+/** A store opened for the gateway: each side of it by its interface, and what it needs at start and end. */
+export interface OpenedStore {
+  store: Store;
+  upkeep: StoreUpkeep;
+  calls: StoreCallShares;
+  /** Obtains the URL-signing identities now, so a store that will not grant them is found at start-up. */
+  prepareSigning(): Promise<void>;
+  /** Where the gateway reaches the store, for start-up messages (no credentials in it). */
+  describe(): string;
+  /** Closes what opening the store opened: clients, signing sessions, endpoints not handed in. */
+  close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import type { ObjectInfo, UploadUrlOptions } from './types';
 
 /**
  * SeaweedFS: where the gateway records each upload URL it issued (Content-Type and metadata
- * the upload must end with), until the URL expires; see settleUpload.
+ * the upload must end with), until the URL expires; see settle.
  */
 export const URL_UPLOAD_PREFIX = '.storage-gateway/url-uploads/';
 /** A record outlives its URL by this much, for clock skew between the gateway and the store. */

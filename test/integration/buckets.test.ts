@@ -17,7 +17,7 @@ import { testStore } from '../support/testStore';
 
 const s3 = operatorClient();
 const prefix = `t-${randomBytes(5).toString('hex')}`;
-const store = testS3Store();
+const opened = testS3Store();
 const settings = {
   listPageSize: 1000,
   signedUrlTtlSeconds: 60,
@@ -26,12 +26,12 @@ const settings = {
   inlineContentTypes: [],
   maxUploadSessions: { perKey: 8, perCaller: 100 },
 };
-const service = new StorageService(store, { ...settings, bucketPrefix: prefix });
+const service = new StorageService(opened.store, { ...settings, bucketPrefix: prefix });
 /** The abort rule on every bucket, where the engine takes it. */
 const abortRules = testStore().engine === 'minio' ? [] : [RULE_ABORT_INCOMPLETE_UPLOADS];
 
 afterAll(async () => {
-  await store.close();
+  await opened.close();
   await removeBuckets(s3, prefix);
   s3.destroy();
 });
@@ -105,6 +105,6 @@ it('keeps the browser CORS rule where the store takes one; MinIO keeps none and 
 
 it('reports readiness only when every bucket is there', async () => {
   await expect(service.checkReady()).resolves.toBeUndefined();
-  const other = new StorageService(store, { ...settings, bucketPrefix: `${prefix}-missing` });
+  const other = new StorageService(opened.store, { ...settings, bucketPrefix: `${prefix}-missing` });
   await expect(other.checkReady()).rejects.toThrow();
 });

@@ -70,14 +70,14 @@ describe('copy', () => {
   it('copies objects above the single-copy limit in parts', async () => {
     const objects = testS3Store({ singleCopyLimit: 5 * MiB, copyPartSize: 5 * MiB });
     try {
-      const copied = await objects.copy(
+      const copied = await objects.store.copy(
         { bucket: source, key: 'big.bin' },
         { bucket: gw.bucket('tmp'), key: 'parts/big.bin' },
         { metadata: { owner: 'copier' }, contentTypeFor: (type) => type ?? 'application/octet-stream' },
       );
       expect(copied.size).toBe(big.length);
       expect(copied.etag).toMatch(/-3"$/); // three parts: 5 + 5 + 2 MiB
-      const back = await objects.get(gw.bucket('tmp'), 'parts/big.bin');
+      const back = await objects.store.get(gw.bucket('tmp'), 'parts/big.bin');
       const hash = createHash('sha256');
       for await (const chunk of back.body) hash.update(chunk as Buffer);
       expect(hash.digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));

@@ -10,7 +10,7 @@ import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-
 import { RULE_TMP_EXPIRY } from '../../src/storage/service';
 import { TMP_EXPIRY_DAYS } from '../../src/storage/types';
 import { pacedPut } from '../support/hostileHttp';
-import { startTestGateway, type TestGateway } from '../support/gateway';
+import { startTestGateway, upkeepOf, type TestGateway } from '../support/gateway';
 import { recordedTtlSeconds } from '../support/seaweedfs';
 import { testStore } from '../support/testStore';
 
@@ -110,11 +110,11 @@ describe.each(WAYS)('$way', ({ write }) => {
     const open = async () =>
       ((await gw.s3.send(new ListMultipartUploadsCommand({ Bucket: gw.bucket('data'), Prefix: `${ns()}/abandoned.bin` }))).Uploads ?? [])
         .length;
-    const store = (gw.service as unknown as { store: { abortStaleUploads(bucket: string, ms: number): Promise<number> } }).store;
-    expect(await store.abortStaleUploads(gw.bucket('data'), DAY_MS)).toBe(0);
+    const upkeep = upkeepOf(gw);
+    expect(await upkeep.abortStaleUploads(gw.bucket('data'), DAY_MS)).toBe(0);
     expect(await open()).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(await store.abortStaleUploads(gw.bucket('data'), 1000)).toBe(1);
+    expect(await upkeep.abortStaleUploads(gw.bucket('data'), 1000)).toBe(1);
     expect(await open()).toBe(0);
   },
 );

@@ -8,19 +8,19 @@ import { testStore } from '../support/testStore';
 const s3 = operatorClient();
 const prefix = `t-${randomBytes(5).toString('hex')}`;
 const bucket = `${prefix}-conformance`;
-const store = testS3Store();
+const opened = testS3Store();
 
 beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 afterAll(async () => {
-  await store.close();
+  await opened.close();
   await removeBuckets(s3, prefix);
   s3.destroy();
 });
 
 storeConformance(`the S3 store on ${testStore().engine}`, () => ({
-  store,
+  store: opened.store,
   bucket,
   // As an uploader would through a part URL (this store has no URL-signing identity here).
   uploadPart: async (key, uploadId, partNumber, data) =>

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { requiredUploadHeaders } from '../../src/protocol/uploadUrls';
 import type { StorageType } from '../../src/storage/types';
-import { startTestGateway, type TestGateway } from '../support/gateway';
+import { startTestGateway, upkeepOf, type TestGateway } from '../support/gateway';
 import { openResponse, readRest, send, stalledUpload, trickleUpload, type OpenResponse } from '../support/hostileHttp';
 import { testStore } from '../support/testStore';
 
@@ -834,12 +834,11 @@ describe('door: stored HTML and the store’s origin', () => {
     });
   } else {
     // SeaweedFS cannot bind the type of a URL issued without one and still take both a bare
-    // PUT and the Python client's application/octet-stream (src/store/urlSigner.ts): it stores
+    // PUT and the Python client's application/octet-stream (src/store/urlBindings.ts): it stores
     // what the uploader sends, or guesses from the bytes. The gateway settles such an object to
     // application/octet-stream (and its owner) on the first read through it or within its sweep,
     // and never lets a browser render it from the store's origin meanwhile.
-    const sweep = () =>
-      (gw.service as unknown as { store: { sweepUrlUploads(bucket: string): Promise<number> } }).store.sweepUrlUploads(gw.bucket('data'));
+    const sweep = () => upkeepOf(gw).sweepUrlUploads(gw.bucket('data'));
     const stored = async (key: string) => {
       const head = await gw.s3.send(new HeadObjectCommand({ Bucket: gw.bucket('data'), Key: `${bobNs}/${key}` }));
       return { type: head.ContentType, metadata: head.Metadata };

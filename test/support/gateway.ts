@@ -20,7 +20,9 @@ import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
 import { SESSION_RECORD_PREFIX } from '../../src/storage/sessionRecords';
-import { S3Store, type StoreOptions } from '../../src/store/s3Store';
+import { openS3Store } from '../../src/store/openS3Store';
+import type { StoreOptions } from '../../src/store/s3StoreOptions';
+import type { OpenedStore, StoreUpkeep } from '../../src/store/types';
 import { URL_UPLOAD_PREFIX } from '../../src/store/urlUploadRecords';
 import { engineSettings, testStore } from './testStore';
 
@@ -72,7 +74,7 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
 /**
  * The objects the gateway keeps outside every namespace for longer than a request: a record of
  * each caller's open multipart session (under `.storage-gateway/sessions/<namespace>/`, until
- * it ends), and on SeaweedFS the record of an upload URL until it expires (S3Store.settleUpload).
+ * it ends), and on SeaweedFS the record of an upload URL until it expires (urlUploadRecords.ts).
  * Their names are hashes; nothing a caller sends can reach them.
  */
 export function isGatewayRecord(key: string | undefined): boolean {
@@ -93,10 +95,15 @@ export function operatorClient(): S3Client {
   });
 }
 
+/** The background side of a gateway's store (StoreUpkeep), to run a sweep now rather than on its schedule. */
+export function upkeepOf(gateway: RunningGateway): StoreUpkeep {
+  return (gateway.service as unknown as { store: { upkeep: StoreUpkeep } }).store.upkeep;
+}
+
 /** The gateway's S3 store on the test store, without URL signing (tests that need it start a gateway). */
-export function testS3Store(options: StoreOptions = {}): S3Store {
+export function testS3Store(options: StoreOptions = {}): OpenedStore {
   const store = testStore();
-  return new S3Store(
+  return openS3Store(
     {
       endpoints: [store.endpoint],
       publicEndpoints: [store.endpoint],
