@@ -164,7 +164,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
       service,
       verifier: createVerifier(config.auth),
       signInTickets: config.auth.jwtSecret
-        ? new SignInTickets(config.auth.jwtSecret, config.auth.maxTokenLifetimeSeconds, service)
+        ? new SignInTickets(config.auth.jwtSecret, config.auth.maxTokenLifetimeSeconds, service.oneTimeNames)
         : undefined,
       logger,
       metrics,
@@ -222,7 +222,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 /** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
 async function prepare(service: StorageService, store: OpenedStore, logger: Logger): Promise<void> {
   try {
-    const reports = await service.prepareBuckets();
+    const reports = await service.buckets.prepare();
     const withoutCors = reports.filter((report) => report.cors === 'unsupported');
     if (withoutCors.length > 0) {
       logger.info(

@@ -4,7 +4,7 @@
  * POST /storage/v1/sign-in, for a token it keeps in the tab. A ticket is an HS256 JWT with
  * `use: "sign-in"` and a random `jti`, signed with the gateway's secret: it is never accepted
  * as a token on the API (tokens.ts), and once traded, its `jti` is recorded in the store with
- * a create-only write (StorageService.claimOnce), so a link found later in a terminal's
+ * a create-only write (OneTimeNames.claim), so a link found later in a terminal's
  * scrollback or a browser's history signs no one in: not after a restart, nor on another
  * worker or replica. The process also remembers the tickets it traded, to refuse a replay
  * without asking the store.
@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { Unauthorized } from '../errors';
-import type { StorageService } from '../storage/service';
+import type { OneTimeNames } from '../storage/oneTimeNames';
 import { mintToken, SIGN_IN_USE } from './tokens';
 
 /** How long a printed link works, if not used. */
@@ -42,7 +42,7 @@ export class SignInTickets {
     /** The longest token this gateway accepts (AUTH_MAX_TOKEN_LIFETIME_SECONDS). */
     private readonly maxTokenSeconds: number,
     /** Where traded tickets are recorded for every process and restart to see. */
-    private readonly service: Pick<StorageService, 'claimOnce'>,
+    private readonly names: Pick<OneTimeNames, 'claim'>,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -67,7 +67,7 @@ export class SignInTickets {
     const used = () => new Unauthorized('This sign-in link was used already: run npm start again, or paste a token');
     if (this.used.has(jti)) throw used();
     if (this.used.size >= USED_KEPT) throw new Unauthorized('Too many sign-ins at once; try again shortly');
-    if (!(await this.service.claimOnce(`sign-in/${jti}`, new Date(exp * 1000)))) throw used();
+    if (!(await this.names.claim(`sign-in/${jti}`, new Date(exp * 1000)))) throw used();
     this.used.set(jti, exp * 1000);
     const expiresIn = Math.min(SESSION_SECONDS, this.maxTokenSeconds);
     return { token: await mintToken(this.secret, sub, { expiresIn }), subject: sub, expiresIn };

@@ -1,13 +1,16 @@
 /**
  * The Storage API's domain: the calls into the object store for each operation, after the
  * checks every call makes (access.ts: the policy table, the key, the namespace). Multipart
- * sessions are `uploads` (uploadSessions.ts). Routes call this; this calls the store; nothing
- * here knows HTTP.
+ * sessions are `uploads` (uploadSessions.ts), the buckets' set-up `buckets` (provisioning.ts),
+ * names claimed once `oneTimeNames` (oneTimeNames.ts). Routes call this; this calls the store;
+ * nothing here knows HTTP.
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ObjectInfo, ReadConditions, Store, StoredObject } from '../store/types';
-import { BadRequest, Conflict, Forbidden } from '../errors';
+import { BadRequest, Forbidden } from '../errors';
+import type { AnswerOf } from '../protocol/answers';
+import { BucketProvisioning } from './provisioning';
+import { OneTimeNames } from './oneTimeNames';
 import { checkContentType, DEFAULT_CONTENT_TYPE, mediaTypeOf, safeContentType } from './contentTypes';
 import { validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from '../protocol/namespace';
@@ -15,8 +18,8 @@ import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './pa
 import { Access, ownerMetadata, type Caller } from './access';
 import { UploadSessions } from './uploadSessions';
 import { allowsAny, POLICY } from './policy';
-import { OPERATIONS, type Operation } from '../protocol/storageTypes';
-import { ABORT_INCOMPLETE_UPLOAD_DAYS, STORAGE_TYPES, TMP_EXPIRY_DAYS, type StorageType } from './types';
+import { OPERATIONS } from '../protocol/storageTypes';
+import { STORAGE_TYPES, type StorageType } from './types';
 
 export type { Caller } from './access';
 
@@ -47,37 +50,14 @@ export interface ListResult {
   next: string | undefined;
 }
 
-export interface Capabilities {
-  subject: string;
-  namespace: string;
-  /** The longest lifetime a presigned URL may be asked for (?expires_in=). */
-  signedUrlMaxTtlSeconds: number;
-  types: Record<StorageType, { operations: Operation[]; note: string }>;
-}
-
-/** Lifecycle rule IDs; operators see them on the buckets (and may add rules of their own). */
-export const RULE_TMP_EXPIRY = 'storage-gateway-tmp-expiry';
-export const RULE_ABORT_INCOMPLETE_UPLOADS = 'storage-gateway-abort-incomplete-uploads';
-/**
- * The bucket CORS rule for browsers using presigned URLs (the storage browser uploads parts
- * straight to the store and reads their ETags). Any origin: a presigned URL is its own
- * authorization and the store sets no cookies, so a page on another origin gains nothing a
- * holder of the URL could not do with curl; without the rule browsers are only kept from
- * reading the answers.
- */
-export const RULE_BROWSER_TRANSFERS = 'storage-gateway-browser-transfers';
-const BROWSER_TRANSFERS_CORS = {
-  id: RULE_BROWSER_TRANSFERS,
-  methods: ['GET', 'HEAD', 'PUT'] as ('GET' | 'HEAD' | 'PUT')[],
-  origins: ['*'],
-  exposeHeaders: ['ETag', 'Content-Length', 'Content-Range'],
-  maxAgeSeconds: 3600,
-};
-
 export class StorageService {
   private readonly access: Access;
   /** Multipart upload sessions (extension). */
   readonly uploads: UploadSessions;
+  /** The buckets and their rules, prepared at start and checked for readiness. */
+  readonly buckets: BucketProvisioning;
+  /** Names claimed once across every process (sign-in tickets). */
+  readonly oneTimeNames: OneTimeNames;
 
   constructor(
     private readonly store: Store,
@@ -85,31 +65,12 @@ export class StorageService {
   ) {
     this.access = new Access(store, settings.bucketPrefix);
     this.uploads = new UploadSessions(store, this.access, settings);
+    this.buckets = new BucketProvisioning(store, (type) => this.bucketFor(type));
+    this.oneTimeNames = new OneTimeNames(store, this.bucketFor('tmp'));
   }
 
   bucketFor(type: StorageType): string {
     return this.access.bucketFor(type);
-  }
-
-  /** Creates the buckets and their lifecycle rules; safe to run at every start. */
-  async prepareBuckets() {
-    return Promise.all(
-      STORAGE_TYPES.map((type) =>
-        this.store.ensureBucket(
-          this.bucketFor(type),
-          [
-            ...(type === 'tmp' ? [{ id: RULE_TMP_EXPIRY, expireAfterDays: TMP_EXPIRY_DAYS }] : []),
-            { id: RULE_ABORT_INCOMPLETE_UPLOADS, abortIncompleteUploadsAfterDays: ABORT_INCOMPLETE_UPLOAD_DAYS },
-          ],
-          BROWSER_TRANSFERS_CORS,
-        ),
-      ),
-    );
-  }
-
-  /** Resolves when the store is reachable and every bucket is there. */
-  async checkReady(): Promise<void> {
-    await this.store.checkBuckets(STORAGE_TYPES.map((type) => this.bucketFor(type)));
   }
 
   /** What /readyz says beside being ready (the store is full). */
@@ -126,7 +87,7 @@ export class StorageService {
    * What the caller may do on each storage type, read from the policy table, so a client (the
    * storage browser) offers only that; `note` is what the type's rules say to a refusal.
    */
-  capabilities(caller: Caller): Capabilities {
+  capabilities(caller: Caller): AnswerOf<'capabilities'> {
     return {
       subject: caller.subject,
       namespace: caller.namespace,
@@ -136,7 +97,7 @@ export class StorageService {
           type,
           { operations: OPERATIONS.filter((operation) => allowsAny(type, caller.actors, operation)), note: POLICY[type].refusal },
         ]),
-      ) as Capabilities['types'],
+      ) as AnswerOf<'capabilities'>['types'],
     };
   }
 
@@ -337,31 +298,4 @@ export class StorageService {
     }
     return requested;
   }
-
-  /**
-   * Claims a one-time name (a sign-in ticket's id) for every process and replica: answers true
-   * the first time only. Recorded with a create-only write in the tmp bucket, outside every
-   * namespace, where the bucket's expiry removes it after TMP_EXPIRY_DAYS; `until` (when the
-   * name's own use ends) must fall within that.
-   */
-  async claimOnce(name: string, until: Date): Promise<boolean> {
-    if (until.getTime() > Date.now() + TMP_EXPIRY_DAYS * 24 * 3600_000) throw new Error('a claim must end within the tmp expiry');
-    const record = `${CLAIM_PREFIX}${createHash('sha256').update(name).digest('hex')}`;
-    const body = Buffer.from(JSON.stringify({ until: until.toISOString() }));
-    try {
-      await this.store.put(this.bucketFor('tmp'), record, Readable.from([body]), {
-        contentType: 'application/json',
-        contentLength: body.length,
-        metadata: {},
-        exclusive: true,
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof Conflict) return false;
-      throw error;
-    }
-  }
 }
-
-/** One-time names claimed (claimOnce), outside every namespace (those are 40 hex characters). */
-const CLAIM_PREFIX = '.storage-gateway/claims/';

@@ -10,7 +10,8 @@ import {
   PutBucketLifecycleConfigurationCommand,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
-import { StorageService, RULE_ABORT_INCOMPLETE_UPLOADS, RULE_TMP_EXPIRY } from '../../src/storage/service';
+import { StorageService } from '../../src/storage/service';
+import { RULE_ABORT_INCOMPLETE_UPLOADS, RULE_TMP_EXPIRY } from '../../src/storage/provisioning';
 import { STORAGE_TYPES } from '../../src/storage/types';
 import { operatorClient, removeBuckets, testS3Store } from '../support/gateway';
 import { testStore } from '../support/testStore';
@@ -46,7 +47,7 @@ async function rules(type: string): Promise<LifecycleRule[]> {
 }
 
 it('creates one bucket per storage type, and a seven-day expiry on tmp only', async () => {
-  const reports = await service.prepareBuckets();
+  const reports = await service.buckets.prepare();
   expect(reports.map((r) => r.created)).toEqual(STORAGE_TYPES.map(() => true));
 
   const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
@@ -71,7 +72,7 @@ it('creates one bucket per storage type, and a seven-day expiry on tmp only', as
 });
 
 it('is idempotent: a second run creates and writes nothing', async () => {
-  const reports = await service.prepareBuckets();
+  const reports = await service.buckets.prepare();
   for (const report of reports) {
     expect(report.created).toBe(false);
     expect(report.rulesWritten).toEqual([]);
@@ -88,14 +89,14 @@ it('keeps a rule an operator added, and restores its own if removed', async () =
   };
   await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [operatorRule] } }));
 
-  const [report] = (await service.prepareBuckets()).filter((r) => r.bucket === bucket);
+  const [report] = (await service.buckets.prepare()).filter((r) => r.bucket === bucket);
   expect(report?.rulesWritten).toEqual([RULE_TMP_EXPIRY, ...abortRules]);
   const ids = (await rules('tmp')).map((r) => r.ID).sort();
   expect(ids).toEqual(['operator-scratch', RULE_TMP_EXPIRY, ...abortRules].sort());
 });
 
 it('keeps the browser CORS rule where the store takes one; MinIO keeps none and answers CORS itself', async () => {
-  const reports = await service.prepareBuckets();
+  const reports = await service.buckets.prepare();
   for (const report of reports) {
     if (testStore().engine === 'minio') expect(report).toMatchObject({ cors: 'unsupported', corsRefusal: 'NotImplemented 501' });
     // Written by the first run (or refused); a second run finds it.
@@ -104,7 +105,7 @@ it('keeps the browser CORS rule where the store takes one; MinIO keeps none and 
 });
 
 it('reports readiness only when every bucket is there', async () => {
-  await expect(service.checkReady()).resolves.toBeUndefined();
+  await expect(service.buckets.checkReady()).resolves.toBeUndefined();
   const other = new StorageService(opened.store, { ...settings, bucketPrefix: `${prefix}-missing` });
-  await expect(other.checkReady()).rejects.toThrow();
+  await expect(other.buckets.checkReady()).rejects.toThrow();
 });

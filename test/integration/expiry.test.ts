@@ -7,7 +7,7 @@
  * gateway keeps as a filer path rule because `weed server` alone applies no lifecycle rule.
  */
 import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { RULE_TMP_EXPIRY } from '../../src/storage/service';
+import { RULE_TMP_EXPIRY } from '../../src/storage/provisioning';
 import { TMP_EXPIRY_DAYS } from '../../src/storage/types';
 import { pacedPut } from '../support/hostileHttp';
 import { startTestGateway, upkeepOf, type TestGateway } from '../support/gateway';

@@ -28,7 +28,7 @@ let service: StorageService;
 beforeEach(async () => {
   store = new MemoryStore();
   service = new StorageService(store, settings);
-  await service.prepareBuckets();
+  await service.buckets.prepare();
   await store.ensureBucket('outside', []);
   store.calls.length = 0;
 });

@@ -75,7 +75,7 @@ class BucketCheck {
  * are not theirs to learn (the URLs are in the logs, for operators).
  */
 export function readyz(service: StorageService, accepting: () => boolean, prepared: () => boolean, endpoints: StoreEndpoints): Route {
-  const buckets = new BucketCheck(() => service.checkReady());
+  const buckets = new BucketCheck(() => service.buckets.checkReady());
   return defineRoute(
     {
       method: 'get',
