@@ -9,7 +9,7 @@
  * side copies and completions, which the store answers only when done (`liftDeadline`).
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { closeAfterAnswer } from '../closing';
+import { readRestAfterAnswer } from '../closing';
 import type { ErrorAnswer } from '../../protocol/answers';
 
 export interface DeadlineOptions {
@@ -30,7 +30,7 @@ export function requestDeadline({ ms, underWay }: DeadlineOptions): RequestHandl
         limit: 'request_deadline',
         reason: `no answer within ${ms / 1000} s; store calls under way: ${calls || 'none'}`,
       };
-      closeAfterAnswer(req, res);
+      readRestAfterAnswer(req, res);
       res
         .status(503)
         .set('Retry-After', '5')

@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../log';
 import { InsufficientStorage, StorageError, StoreUnavailable } from '../../errors';
-import { closeAfterAnswer } from '../closing';
+import { readRestAfterAnswer } from '../closing';
 import type { ErrorAnswer } from '../../protocol/answers';
 import type { ErrorCode } from '../../protocol/errorCodes';
 
@@ -74,7 +74,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // A body not all read (a store that refused an upload midway) would keep the caller
     // writing into a socket no one reads, never seeing this answer (closing.ts).
-    if (!req.complete && !isClientGone(error)) closeAfterAnswer(req, res);
+    if (!req.complete && !isClientGone(error)) readRestAfterAnswer(req, res);
     if (error instanceof StorageError) {
       // For the access log line: what failed, and for an outage why and where (never sent).
       res.locals.failure = {

@@ -19,7 +19,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { LimitName } from '../../errors';
-import { closeAfterAnswer, drop } from '../closing';
+import { readRestAfterAnswer, drop } from '../closing';
 import type { ErrorAnswer } from '../../protocol/answers';
 
 export interface MinimumRate {
@@ -190,7 +190,7 @@ function stopStalled(req: Request, res: Response, seconds: number): void {
     drop(req);
     return;
   }
-  closeAfterAnswer(req, res);
+  readRestAfterAnswer(req, res);
   res
     .status(503)
     .set('Retry-After', '5')
@@ -206,6 +206,6 @@ function cut(req: Request, res: Response, socket: Request['socket'], limit: Limi
     drop(req, socket);
     return;
   }
-  closeAfterAnswer(req, res, socket);
+  readRestAfterAnswer(req, res, socket);
   res.status(408).json({ error: { code: 'request_timeout', message } } satisfies ErrorAnswer);
 }
