@@ -40,11 +40,13 @@ export function useFolder(api: Api, place: Place | undefined, problems: Problems
     );
   };
 
+  // Every move is a new place, though it may name the folder shown (its tab, its breadcrumb,
+  // Back to it): the move forgets the pages loaded, so it must list them again.
   useEffect(() => {
     if (!place) return;
     problems.clear();
     ask(place, undefined, (page) => page);
-  }, [place?.type, place?.prefix, reloads]);
+  }, [place, reloads]);
 
   const loadMore = () => {
     if (!place || !folder?.next) return;
@@ -59,5 +61,12 @@ export function useFolder(api: Api, place: Place | undefined, problems: Problems
   const forget = (keys: readonly string[]) =>
     setLoaded((shown) => shown && { ...shown, folder: { ...shown.folder, keys: shown.folder.keys.filter((key) => !keys.includes(key)) } });
 
-  return { folder, loading: busy, loadMore, reload: () => setReloads((n) => n + 1), forget };
+  // Until its first page is in, a place is loading, not empty.
+  return {
+    folder,
+    loading: busy || (place !== undefined && folder === undefined),
+    loadMore,
+    reload: () => setReloads((n) => n + 1),
+    forget,
+  };
 }

@@ -17,7 +17,8 @@ export function usePlace(types: StorageType[], onMove: () => void) {
   });
 
   const show = (next: Place) => {
-    setPlace(next);
+    // A new object even where it names the place shown: useFolder lists each move afresh.
+    setPlace({ ...next });
     onMove();
   };
   const latestShow = useRef(show);

@@ -193,6 +193,21 @@ if (!present) {
     await shot('01-signed-in');
   });
 
+  it('lists the folder shown afresh when its own tab or breadcrumb is clicked, instead of emptying it', async () => {
+    // The tab of the folder shown: the same place, listed again, not an empty panel.
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByText('4 entries so far').waitFor();
+    await page.getByRole('button', { name: 'docs (folder)' }).waitFor();
+    // The last breadcrumb is the folder shown: the same.
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'docs' }).click();
+    await page.getByText('3 entries', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor();
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByText('4 entries so far').waitFor();
+  });
+
   it('pages with "Load more", browses folders by breadcrumbs, filters and sorts', async () => {
     await page.getByRole('button', { name: 'Load more' }).click();
     await page.getByRole('button', { name: 'top.txt' }).waitFor();
