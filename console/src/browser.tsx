@@ -4,7 +4,7 @@
  * selected key's details or the ticked keys to delete together. This file puts the parts
  * together and keeps what is picked; each part is a file of its own.
  */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { StorageType } from '../../src/protocol/storageTypes';
 import type { Api, Capabilities } from './api';
 import { BulkDelete } from './bulkDelete';
@@ -40,6 +40,10 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
   });
   const { problem, ...problems } = useProblem(onUnauthorized);
   const { folder, loading, loadMore, reload, forget } = useFolder(api, place, problems);
+  // Uploads calls back the onUploaded of the render its queue started in, maybe folders ago:
+  // whether a finished file belongs in the listing is asked of the place shown now.
+  const shown = useRef(place);
+  shown.current = place;
 
   if (!place)
     return (
@@ -47,7 +51,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
         This token may not list any storage type.
       </p>
     );
-  const { type, prefix } = place;
+  const { type } = place;
   const allowed = capabilities.types[type]?.operations ?? [];
 
   return (
@@ -62,7 +66,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
           api={api}
           target={allowed.includes('signUpload') ? place : undefined}
           onUploaded={(uploadedType, key) => {
-            if (uploadedType === type && key.startsWith(prefix)) reload();
+            if (uploadedType === shown.current?.type && key.startsWith(shown.current.prefix)) reload();
           }}
           onError={problems.fail}
         />
