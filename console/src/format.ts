@@ -1,4 +1,14 @@
-/** Sizes and dates as people read them. */
+/** Sizes, dates and storage types as people read them. */
+import type { StorageType } from '../../src/protocol/storageTypes';
+
+export const TYPE_NAMES: Record<StorageType, string> = {
+  data: 'Data',
+  tmp: 'Temporary',
+  products: 'Products',
+  result: 'Results',
+  logs: 'Logs',
+};
+
 const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatSize(bytes: number): string {

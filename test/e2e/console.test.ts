@@ -95,6 +95,19 @@ if (!present) {
     expect(response.status).toBe(200);
   };
   const shot = (name: string, tab: Page = page) => tab.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  /** Runs `run` with the page's uploads held to `bytesPerSecond` (Chromium's network emulation), then at full speed again. */
+  const atUploadRate = async (bytesPerSecond: number, run: () => Promise<void>) => {
+    const cdp = await context.newCDPSession(page);
+    const emulate = (uploadThroughput: number) =>
+      cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput });
+    await emulate(bytesPerSecond);
+    try {
+      await run();
+    } finally {
+      await emulate(-1);
+      await cdp.detach();
+    }
+  };
   /** A tab with a sessionStorage of its own, and the API requests it sent, with the Authorization each carried. */
   const freshTab = async () => {
     const fresh = await browser.newContext({ viewport: { width: 1100, height: 800 } });
@@ -191,6 +204,21 @@ if (!present) {
     expect(await page.getByRole('tab').allTextContents()).toEqual(['Data', 'Temporary', 'Products', 'Results', 'Logs']);
     await page.getByText('4 entries so far').waitFor();
     await shot('01-signed-in');
+  });
+
+  it('lists the folder shown afresh when its own tab or breadcrumb is clicked, instead of emptying it', async () => {
+    // The tab of the folder shown: the same place, listed again, not an empty panel.
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByText('4 entries so far').waitFor();
+    await page.getByRole('button', { name: 'docs (folder)' }).waitFor();
+    // The last breadcrumb is the folder shown: the same.
+    await page.getByRole('button', { name: 'docs (folder)' }).click();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'docs' }).click();
+    await page.getByText('3 entries', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'readme.txt' }).waitFor();
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByText('4 entries so far').waitFor();
   });
 
   it('pages with "Load more", browses folders by breadcrumbs, filters and sorts', async () => {
@@ -345,36 +373,34 @@ if (!present) {
     const files = { 'small.txt': Buffer.from('small file'), 'empty.bin': Buffer.alloc(0), 'big.bin': big };
     for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
     // Slow the page's uploads down (about 4 s for the large file) so the bars are seen moving.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16 * MiB });
     try {
-      await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(Object.keys(files).map((name) => path.join(dir, name)));
-      const total = page.locator('#upload-total');
-      await total.waitFor();
-      const seen = new Set<string>();
-      let shown = false;
-      for (let i = 0; i < 200 && (await total.count()) > 0; i++) {
-        const value = (await total.getAttribute('value').catch(() => null)) ?? '';
-        seen.add(value);
-        if (!shown && Number(value) > 10 * MiB) {
-          shown = true;
-          await shot('06-uploading');
+      await atUploadRate(16 * MiB, async () => {
+        await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(Object.keys(files).map((name) => path.join(dir, name)));
+        const total = page.locator('#upload-total');
+        await total.waitFor();
+        const seen = new Set<string>();
+        let shown = false;
+        for (let i = 0; i < 200 && (await total.count()) > 0; i++) {
+          const value = (await total.getAttribute('value').catch(() => null)) ?? '';
+          seen.add(value);
+          if (!shown && Number(value) > 10 * MiB) {
+            shown = true;
+            await shot('06-uploading');
+          }
+          await page.waitForTimeout(25);
         }
-        await page.waitForTimeout(25);
-      }
-      // The bar took several values on the way, not only its start and end.
-      expect(seen.size).toBeGreaterThan(3);
-      for (const name of Object.keys(files)) await page.getByText(`docs/${name}`).waitFor();
-      await page
-        .getByText(/^Uploaded/)
-        .nth(2)
-        .waitFor();
-      expect(await page.getByText(/^Uploaded/).count()).toBe(3);
-      // The folder shows them without a manual refresh.
-      await page.getByRole('button', { name: 'big.bin', exact: true }).waitFor();
+        // The bar took several values on the way, not only its start and end.
+        expect(seen.size).toBeGreaterThan(3);
+        for (const name of Object.keys(files)) await page.getByText(`docs/${name}`).waitFor();
+        await page
+          .getByText(/^Uploaded/)
+          .nth(2)
+          .waitFor();
+        expect(await page.getByText(/^Uploaded/).count()).toBe(3);
+        // The folder shows them without a manual refresh.
+        await page.getByRole('button', { name: 'big.bin', exact: true }).waitFor();
+      });
     } finally {
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-      await cdp.detach();
       rmSync(dir, { recursive: true, force: true });
     }
     const head = await fetch(api('/data/get/docs/big.bin'), { method: 'HEAD', headers: auth });
@@ -392,16 +418,14 @@ if (!present) {
   it('cancels an upload, leaving no object and no open session', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
     writeFileSync(path.join(dir, 'cancelled.bin'), randomBytes(48 * MiB));
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MiB });
     try {
-      await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(path.join(dir, 'cancelled.bin'));
-      await page.getByText(/^[1-9]\d*% of 48 MiB/).waitFor();
-      await page.getByRole('button', { name: 'Cancel upload of docs/cancelled.bin' }).click();
-      await page.getByText('Cancelled', { exact: true }).waitFor();
+      await atUploadRate(4 * MiB, async () => {
+        await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(path.join(dir, 'cancelled.bin'));
+        await page.getByText(/^[1-9]\d*% of 48 MiB/).waitFor();
+        await page.getByRole('button', { name: 'Cancel upload of docs/cancelled.bin' }).click();
+        await page.getByText('Cancelled', { exact: true }).waitFor();
+      });
     } finally {
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-      await cdp.detach();
       rmSync(dir, { recursive: true, force: true });
     }
     expect((await fetch(api('/data/get/docs/cancelled.bin'), { method: 'HEAD', headers: auth })).status).toBe(404);
@@ -426,19 +450,14 @@ if (!present) {
           parts: unknown[];
         }
       ).parts;
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 24 * MiB });
     let uploadId = '';
-    try {
+    await atUploadRate(24 * MiB, async () => {
       await page.locator('input[type=file]:not([webkitdirectory])').first().setInputFiles(file);
       // Five parts of 16 MiB, four at a time: reload once the first four are stored.
       expect(await until(async () => (uploadId = (await sessionsOf())[0]?.uploadId ?? '') !== '', 10_000)).toBe(true);
       expect(await until(async () => (await partsOf(uploadId)).length >= 4, 20_000, 50)).toBe(true);
       await page.reload();
-    } finally {
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-      await cdp.detach();
-    }
+    });
     const interrupted = page.getByRole('heading', { name: 'Interrupted uploads' });
     await interrupted.waitFor();
     await page.getByText(/^docs\/resumed\.bin \(80 MiB, data\)/).waitFor();
@@ -486,6 +505,34 @@ if (!present) {
     }
     await page.getByRole('button', { name: 'dropped-2.txt', exact: true }).waitFor();
     expect(await (await fetch(api('/data/get/folder-beta/dropped-1.txt'), { headers: auth })).text()).toBe('first drop');
+  });
+
+  it('shows a file uploaded into the folder shown, though the queue it waited in was started in another folder', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
+    writeFileSync(path.join(dir, 'slow.bin'), randomBytes(24 * MiB));
+    try {
+      await atUploadRate(8 * MiB, async () => {
+        await page.getByRole('tab', { name: 'Data' }).click();
+        await page.getByRole('button', { name: 'folder-alpha (folder)' }).click();
+        await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles(path.join(dir, 'slow.bin'));
+        await page.getByText(/^[1-9]\d*% of 24 MiB/).waitFor();
+        // While it is sent, another file into another folder: it waits its turn.
+        await page.getByRole('tab', { name: 'Data' }).click();
+        await page.getByRole('button', { name: 'folder-beta (folder)' }).click();
+        await page.getByRole('button', { name: 'x.txt' }).waitFor();
+        await page
+          .locator('input[type=file]:not([webkitdirectory])')
+          .setInputFiles({ name: 'late.txt', mimeType: 'text/plain', buffer: Buffer.from('late') });
+        await page
+          .locator('.uploads-area li', { hasText: 'folder-beta/late.txt' })
+          .getByText(/^Uploaded/)
+          .waitFor({ timeout: 20_000 });
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The file finished after the move, in the folder shown: the listing has it without Refresh.
+    await page.getByRole('button', { name: 'late.txt' }).waitFor({ timeout: 5000 });
   });
 
   it('offers no download or delete on products, and says why', async () => {

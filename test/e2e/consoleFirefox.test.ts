@@ -113,6 +113,14 @@ if (!present)
     expect((await fetch(api('/data/get/docs/readme.txt'), { headers: auth })).status).toBe(404);
   });
 
+  it('lists the folder shown again when its own tab is clicked, instead of emptying it', async () => {
+    await (await named('Data', 'tab')).click();
+    await named('docs (folder)');
+    await (await named('Data', 'tab')).click();
+    await text('1 entry');
+    await named('docs (folder)');
+  });
+
   it('offers no delete on products, and the page threw nothing', async () => {
     await (await named('Products', 'tab')).click();
     await (await named('scenes (folder)')).click();
