@@ -1,4 +1,5 @@
 /** Headers and limits every response and request gets, whatever the route. */
+import http from 'node:http';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 import { rawRequest } from '../support/rawHttp';
 
@@ -128,5 +129,42 @@ describe('input a route’s contract refuses', () => {
     const response = await fetch(`${gw.apiUrl}/data/list?prefix=none/&unused=1&unused=2`, { headers });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([]);
+  });
+});
+
+describe('a body refused before it was read', () => {
+  /** PUTs 1 KiB bodies one after another on one kept-alive connection. */
+  async function putAll(keys: string[]): Promise<{ status: number; reused: boolean }[]> {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const body = Buffer.alloc(1024, 7);
+    const put = (key: string) =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.request(`${gw.apiUrl}/data/${key}`, {
+          method: 'PUT',
+          agent,
+          headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
+        });
+        request.on('error', reject);
+        request.on('response', (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }));
+        });
+        request.end(body);
+      });
+    try {
+      const answers = [];
+      for (const key of keys) answers.push(await put(key));
+      return answers;
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  it('leaves the kept-alive connection serving the next requests (no "socket hang up")', async () => {
+    const tooDeep = (depth: number) => `${'d/'.repeat(depth - 1)}leaf`;
+    const answers = await putAll([tooDeep(480), tooDeep(240), tooDeep(120), tooDeep(60), 'kept-alive/after-refusals.bin']);
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 200]);
+    // One connection throughout: each answer said keep-alive, and it was.
+    expect(answers.map((answer) => answer.reused)).toEqual([false, true, true, true, true]);
   });
 });
