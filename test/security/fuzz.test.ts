@@ -379,8 +379,11 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
 /** A valid value for each path parameter the document names, already percent-encoded. */
 function paramValue(op: Operation, name: string): string {
   const keyFor: Record<string, string> = {
-    multipart_start_or_complete: 'fuzz/upload.bin',
+    multipart_start: 'fuzz/upload.bin',
+    multipart_sessions: 'fuzz/upload.bin',
+    multipart_part_urls: 'fuzz/upload.bin',
     multipart_parts: 'fuzz/upload.bin',
+    multipart_complete: 'fuzz/upload.bin',
     multipart_abort: 'fuzz/upload.bin',
     set: 'fuzz/put.bin',
     delete: 'fuzz/deleted.txt',
@@ -393,6 +396,8 @@ function paramValue(op: Operation, name: string): string {
     src: 'fuzz/source.txt',
     dest_type: 'data',
     dest: 'fuzz/copied.txt',
+    // An abort would end the session the other operations are fuzzed on.
+    uploadId: encodeURIComponent(op.id === 'multipart_abort' ? 'fuzz-no-such-upload' : callers.uploadId),
   };
   const value = values[name];
   if (value === undefined) throw new Error(`${op.method} ${op.template}: the fuzzer has no value for the path parameter {${name}}`);
@@ -402,9 +407,7 @@ function paramValue(op: Operation, name: string): string {
 /** The query an ordinary call of the operation sends. */
 function baseQuery(op: Operation): string {
   const queries: Record<string, string> = {
-    multipart_start_or_complete: `uploadId=${encodeURIComponent(callers.uploadId)}`,
-    multipart_parts: `uploadId=${encodeURIComponent(callers.uploadId)}`,
-    multipart_abort: 'uploadId=fuzz-no-such-upload',
+    multipart_part_urls: 'parts=1',
     list: 'prefix=fuzz/',
   };
   return queries[op.id] ?? '';
@@ -421,7 +424,7 @@ interface Changes {
   params?: Record<string, string>;
   /** Appended to the operation's own query. */
   query?: string;
-  /** Leave out the operation's own query (a multipart POST then starts rather than completes). */
+  /** Leave out the operation's own query (part URLs then lack their part numbers). */
   bare?: boolean;
   /** Replaces the whole path (and query), as written. */
   path?: string;
@@ -1089,9 +1092,11 @@ it('finds every route in the gateway’s own description', () => {
       'PUT /storage/v1/{type}/{key}',
       'DELETE /storage/v1/{type}/{key}',
       'POST /storage/v1/multipart/{type}/{key}',
+      'POST /storage/v1/multipart/sessions/{uploadId}/complete/{type}/{key}',
+      'DELETE /storage/v1/multipart/sessions/{uploadId}/{type}/{key}',
     ]),
   );
-  expect(operations.length).toBeGreaterThanOrEqual(17);
+  expect(operations.length).toBeGreaterThanOrEqual(20);
 });
 
 it('answers every hostile variant of every route below 500, refusals as JSON errors', async () => {
@@ -1141,7 +1146,7 @@ describe('JSON bodies the body parser refuses', () => {
     route === 'sign-in'
       ? { url: `${gw.apiUrl}/sign-in`, headers: {} }
       : {
-          url: `${gw.apiUrl}/multipart/data/fuzz/upload.bin?uploadId=${encodeURIComponent(callers.uploadId)}`,
+          url: `${gw.apiUrl}/multipart/sessions/${encodeURIComponent(callers.uploadId)}/complete/data/fuzz/upload.bin`,
           headers: { authorization: `Bearer ${callers.user}` },
         };
   const cases: [string, number, string, Record<string, string>, string, RegExp][] = [
