@@ -68,6 +68,27 @@ it('runs its CLI with the package’s version, and loads as a library', async ()
   expect(loaded.stdout.trim()).toBe('function data,tmp,products,result,logs');
 });
 
+it('types its answers without zod: a user’s TypeScript compiles against the installed package alone', async () => {
+  const installedAt = path.join(project(), 'node_modules', 'storage-gateway-client', 'dist', 'protocol');
+  expect(readFileSync(path.join(installedAt, 'answers.d.ts'), 'utf8')).not.toMatch(/zod/);
+  expect(readdirSync(installedAt)).not.toContain('answers.js');
+  writeFileSync(
+    path.join(project(), 'user.ts'),
+    [
+      "import { StorageClient, type SetResult } from 'storage-gateway-client';",
+      "const client = new StorageClient({ url: 'http://127.0.0.1:1', token: 't' });",
+      "export const stored: Promise<SetResult> = client.set('k', 'v');",
+      'export const etag = (result: SetResult): string => result.etag.toUpperCase();',
+      '// @ts-expect-error: the answer has no such field',
+      'export const wrong = (result: SetResult): string => result.nope;',
+    ].join('\n'),
+  );
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const flags = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'];
+  const types = ['--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types')];
+  await run(process.execPath, [tsc, ...flags, ...types, 'user.ts'], { cwd: project() });
+}, 60_000);
+
 it('says where to get a token rather than failing on a missing gateway module (exit 2)', async () => {
   const bin = path.join(project(), 'node_modules', '.bin', 'storage');
   const failed = await run(bin, ['token', 'someone']).then(
