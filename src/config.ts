@@ -121,6 +121,7 @@ const envSchema = z.object({
   ORPHAN_UPLOAD_AGE_SECONDS: int(1, 30 * 24 * 3600).default(3600),
   MULTIPART_ABANDON_HOURS: int(1, 24 * 30).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 /** Every environment variable the gateway reads (the docs must list each one). */
@@ -239,6 +240,8 @@ export interface Config {
   /** Callers' multipart sessions left open this long are aborted (MinIO and SeaweedFS). */
   multipartAbandonHours: number;
   logLevel: string;
+  /** JSON lines for collectors; `pretty`, one short line each, for a person at a terminal. */
+  logFormat: 'json' | 'pretty';
   /** On SIGTERM/SIGINT, in-flight requests get this long before connections are cut. */
   shutdownGraceSeconds: number;
 }
@@ -248,7 +251,8 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment into a Config, or throws a ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** `onTerminal`: whether the log goes to a person (stdout is a terminal), the default for LOG_FORMAT. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, onTerminal = false): Config {
   // An empty variable means "not set", as shells and compose files often write them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
@@ -358,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     multipartAbandonHours: e.MULTIPART_ABANDON_HOURS,
     webConcurrency: e.WEB_CONCURRENCY ?? (embeddedStore ? 1 : os.availableParallelism()),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (onTerminal ? 'pretty' : 'json'),
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
   };
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SignInTickets } from './auth/signInTickets';
 import { createVerifier } from './auth/tokens';
-import type { Config } from './config';
+import type { Config, S3Settings } from './config';
 import { API_BASE, createApp } from './http/app';
 import { closeServer, guardConnections } from './http/connections';
 import { DEFAULT_CONSOLE_DIR, storeOriginsOf } from './http/console';
@@ -141,7 +141,7 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     const service = new StorageService(opened.store, config);
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
     // crash loop): serve unready and keep preparing. Wrong credentials or a refused role are.
-    const preparation = new Preparation(() => prepare(service, opened, logger), logger);
+    const preparation = new Preparation(() => prepare(service, opened, config.s3.engine, logger), logger);
     cleanups.push(() => preparation.stop());
     await preparation.first(opened.describe());
     const stopUpkeep = startUpkeep(
@@ -220,20 +220,30 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
 }
 
 /** Buckets, their lifecycle rules, and the URL-signing identities: what serving needs first. */
-async function prepare(service: StorageService, store: OpenedStore, logger: Logger): Promise<void> {
+async function prepare(service: StorageService, store: OpenedStore, engine: S3Settings['engine'], logger: Logger): Promise<void> {
   try {
     const reports = await service.buckets.prepare();
     const withoutCors = reports.filter((report) => report.cors === 'unsupported');
     if (withoutCors.length > 0) {
-      logger.info(
+      // MinIO answers every origin by default, so there it is no news.
+      logger[engine === 'minio' ? 'debug' : 'info'](
         { buckets: withoutCors.map((report) => report.bucket), refusal: withoutCors[0]?.corsRefusal },
         "the store keeps no bucket CORS rule: browsers' presigned uploads rely on the store's own CORS (MinIO answers every origin by default)",
       );
     }
+    // rulesUnsupported: MinIO takes no AbortIncompleteMultipartUpload rule; it expires stale uploads itself.
+    const changed = reports.filter(
+      (report) => report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written' || report.cors === 'written',
+    );
+    for (const report of reports) logger.debug(report, changed.includes(report) ? 'bucket prepared' : 'bucket ready');
+    if (changed.length > 0) {
+      const created = changed.filter((report) => report.created).map((report) => report.bucket);
+      logger.info(
+        { created, rulesWritten: Object.fromEntries(changed.map((report) => [report.bucket, report.rulesWritten])) },
+        `buckets prepared${created.length > 0 ? ` (created ${created.join(', ')})` : ''}`,
+      );
+    }
     for (const report of reports) {
-      // rulesUnsupported: MinIO takes no AbortIncompleteMultipartUpload rule; it expires stale uploads itself.
-      const changed = report.created || report.rulesWritten.length > 0 || report.filerTtl === 'written' || report.cors === 'written';
-      logger[changed ? 'info' : 'debug'](report, changed ? 'bucket prepared' : 'bucket ready');
       if (report.filerTtl === 'unconfigured') {
         logger.warn(
           { bucket: report.bucket },

@@ -1,5 +1,9 @@
-/** The gateway's logger: JSON lines (pino) at LOG_LEVEL, on stdout unless told otherwise. */
+/**
+ * The gateway's logger: JSON lines (pino) at LOG_LEVEL, on stdout unless told otherwise; at a
+ * terminal (LOG_FORMAT=pretty) one short line each for a person.
+ */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -16,4 +20,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/** One line a message: the time, the level, the words, then the fields a person may want. */
+export function prettyLog(): DestinationStream {
+  return pinoPretty({
+    colorize: process.stdout.isTTY === true,
+    singleLine: true,
+    translateTime: 'HH:MM:ss',
+    ignore: 'pid,hostname,service',
+    // Only a thrown error's stack gets lines of its own; a refusal's code stays on its line.
+    errorLikeObjectKeys: ['err'],
+    sync: true,
+  });
 }

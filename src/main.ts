@@ -12,8 +12,9 @@ import { startGateway, StartupError } from './gateway';
 import { API_BASE } from './http/app';
 import { CONSOLE_PATH } from './http/console';
 import { LOCAL_ENGINE_NAMES } from './local/engines';
+import { secretsFile } from './local/secrets';
 import type { LocalStore } from './local/process';
-import { createLogger, type Logger } from './log';
+import { createLogger, prettyLog, type Logger } from './log';
 
 const DEMO_SUBJECT = 'local-user';
 
@@ -25,8 +26,8 @@ interface Running {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const config = loadConfig(process.env, process.stdout.isTTY === true);
+  const logger = createLogger(config.logLevel, config.logFormat === 'pretty' ? prettyLog() : undefined);
   if (cluster.isWorker) {
     const worker = await startWorker(logger);
     stopOnSignals(worker, logger);
@@ -71,6 +72,7 @@ async function welcome(running: Running): Promise<string> {
   const browser = `${api.slice(0, -API_BASE.length)}${CONSOLE_PATH}/#ticket=${ticket}`;
   return `
 Storage gateway ready (local ${running.localStore ? LOCAL_ENGINE_NAMES[running.localStore.engine] : ''} at ${running.localStore?.endpoint}, data in ${running.config.dataDir})
+  The store's root credentials and the token secret: ${secretsFile(running.config.dataDir)} (docs/operations.md: reaching the store with S3 tools)
 
   Browser: open ${browser}
            (signs "${DEMO_SUBJECT}" in once, within ${TICKET_LIFETIME_SECONDS / 3600} hours; later, paste the token below)

@@ -21,8 +21,8 @@ const env = {
   LOCAL_ENGINE: engine,
   PORT: '0',
   LOCAL_MINIO_PORT: '0',
-  LOG_LEVEL: 'warn',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // As at a terminal, at the default level: what a new user reads.
+  LOG_FORMAT: 'pretty',
 };
 let gateway: ChildProcess;
 let printed = '';
@@ -49,6 +49,14 @@ function printedValue(pattern: RegExp): string {
   if (!match?.[1]) throw new Error(`${pattern} not found in:\n${printed}`);
   return match[1];
 }
+
+it('starts quietly: no warning, a line or two of log for people, where the data and the root credentials live', () => {
+  const welcome = printed.slice(0, printed.indexOf('export TOKEN='));
+  expect(welcome).not.toMatch(/warn|deprecat|error/i);
+  expect(welcome.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+  expect(welcome).toContain(`data in ${dataDir}`);
+  expect(welcome).toContain(`root credentials and the token secret: ${path.join(dataDir, 'secrets.json')}`);
+});
 
 it('prints the API URL, a token and a curl example that store and read the seed example', async () => {
   const api = printedValue(/API:\s+(\S+)/);
