@@ -1,32 +1,36 @@
 /** The CLI's exit codes, one per kind of outcome a script may want to tell apart. */
 import { CommanderError } from 'commander';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  StorageClientError,
-  UnauthorizedError,
-  UnavailableError,
-} from '../client';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError } from '../client';
 
 export const EXIT = {
   ok: 0,
-  /** Anything else: a network failure, a store that stayed down, a local file error. */
   failure: 1,
-  /** The command line or its input is wrong (also the gateway's 400). */
   usage: 2,
   notFound: 3,
   forbidden: 4,
-  /** No token, or the gateway refused it. */
   unauthorized: 5,
-  /** The store or identity provider is unavailable: worth trying again later. */
   unavailable: 6,
-  /** Something is already at the key and may not be replaced (products), or the key is a folder. */
   conflict: 7,
-  /** Interrupted (Ctrl-C), as shells report a SIGINT. */
   interrupted: 130,
 } as const;
+
+/** What each code means, as `storage --help` lists them. */
+const MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
+  ok: 'done',
+  failure: 'a local file that cannot be read or written, a gateway host name that does not resolve, anything else',
+  usage: 'the command line or its input is wrong (also the gateway’s 400)',
+  notFound: 'no object at the key',
+  forbidden: 'the token may not do this, or the storage type does not allow it',
+  unauthorized: 'no token, or the gateway refused it',
+  unavailable: 'the gateway or store could not be reached, or stayed down, for all of --retry-for',
+  conflict: 'something is already at the key and may not be replaced (products), or the key is a folder',
+  interrupted: 'interrupted (Ctrl-C), as shells report a SIGINT',
+};
+
+export function exitCodesHelp(): string {
+  const lines = (Object.keys(EXIT) as (keyof typeof EXIT)[]).map((name) => `  ${String(EXIT[name]).padEnd(5)}${MEANINGS[name]}`);
+  return `\nExit codes:\n${lines.join('\n')}\n`;
+}
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -48,14 +52,4 @@ export class InterruptedError extends Error {
   constructor() {
     super('interrupted; the upload was stopped and its parts removed from the store');
   }
-}
-
-/** The error as one line for a person, or as JSON for a script. */
-export function describeError(error: unknown, json: boolean): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (!json) return `storage: ${message}\n`;
-  const code = error instanceof StorageClientError ? error.code : error instanceof UsageError ? 'usage' : 'failure';
-  const status = error instanceof StorageClientError ? error.status : undefined;
-  const requestId = error instanceof StorageClientError ? error.requestId : undefined;
-  return `${JSON.stringify({ error: { code, message, status, requestId } })}\n`;
 }

@@ -8,9 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { StorageClient, STORAGE_TYPES, type StorageType } from '../client';
-import { describeError, EXIT, exitCodeFor, InterruptedError, UsageError } from './exitCodes';
+import { StorageClient, STORAGE_TYPES, UnavailableError, type StorageType } from '../client';
+import { contentTypeFor } from './contentTypes';
+import { EXIT, exitCodeFor, exitCodesHelp, InterruptedError, UsageError } from './exitCodes';
+import { checkFileToUpload, checkFileToWrite } from './localFiles';
+import { command, describeError, explainMissingKey, explainSetup } from './messages';
 import { bytes, progressDisplay } from './progress';
+import { retryReporter, type RetryReporter } from './retryNotice';
 
 interface GlobalOptions {
   url: string;
@@ -42,6 +46,7 @@ const program = new Command('storage')
       }),
   )
   .option('--json', 'machine-readable output on stdout, errors as JSON on stderr, no progress bar')
+  .addHelpText('after', exitCodesHelp())
   .showHelpAfterError()
   .exitOverride();
 
@@ -55,9 +60,14 @@ function globals(): GlobalOptions {
   return program.opts<GlobalOptions>();
 }
 
+/** One for the whole run, made with the first client: the global options are parsed by then. */
+let retries: RetryReporter | undefined;
+
 function client(): StorageClient {
-  const { url, token, actFor, retryFor } = globals();
-  return new StorageClient({ url, token, actFor, retry: retryFor === 0 ? { retries: 0 } : { budgetMs: retryFor * 1000 } });
+  const { url, token, actFor, retryFor, json } = globals();
+  retries ??= retryReporter(retryFor, json === true);
+  const retry = retryFor === 0 ? { retries: 0 } : { budgetMs: retryFor * 1000, onRetry: retries.onRetry };
+  return new StorageClient({ url, token, actFor, retry });
 }
 
 /** Writes the command's answer: `json` for --json, else `text` (if any). */
@@ -82,7 +92,9 @@ program
       options: { type: StorageType; contentType?: string; resume: boolean; keepParts?: boolean },
     ) => {
       if (source === '-' && !key) throw new UsageError('a key is needed when uploading from stdin');
+      if (source !== '-') await checkFileToUpload(source);
       const target = key ?? path.basename(source);
+      const contentType = options.contentType ?? contentTypeFor(source === '-' ? target : source);
       const progress = progressDisplay(`put ${target}`, !globals().json);
       // Ctrl-C stops the upload and aborts its session (no parts left on the store); a second
       // Ctrl-C leaves at once.
@@ -95,7 +107,7 @@ program
       const result = await client()
         .setFile(target, source === '-' ? process.stdin : source, {
           type: options.type,
-          contentType: options.contentType,
+          contentType,
           resume: options.resume,
           abortOnFailure: options.keepParts !== true,
           onProgress: progress.update,
@@ -110,7 +122,11 @@ program
           process.off('SIGINT', onInterrupt);
         });
       const resumed = result.resumedBytes > 0 ? ` (resumed: ${bytes(result.resumedBytes)} were already uploaded)` : '';
-      answer(result, `${result.key}: ${bytes(result.size)} stored${resumed}`);
+      const getBack = command('get', options.type, result.key, path.basename(result.key));
+      answer(
+        { ...result, contentType },
+        `${result.key}: ${bytes(result.size)} stored as ${contentType}${resumed}\nget it back with: ${getBack}`,
+      );
     },
   );
 
@@ -121,12 +137,17 @@ program
   .argument('[file]', 'file to write (default: stdout)')
   .addOption(typeOption())
   .action(async (key: string, file: string | undefined, options: { type: StorageType }) => {
+    const missing = explainMissingKey(key, options.type);
     if (!file || file === '-') {
-      await client().getFile(key, process.stdout, { type: options.type });
+      await client().getFile(key, process.stdout, { type: options.type }).catch(missing);
       return;
     }
+    await checkFileToWrite(file);
     const progress = progressDisplay(`get ${key}`, !globals().json);
-    const result = await client().getFile(key, file, { type: options.type, onProgress: progress.update }).finally(progress.stop);
+    const result = await client()
+      .getFile(key, file, { type: options.type, onProgress: progress.update })
+      .catch(missing)
+      .finally(progress.stop);
     answer({ key, file, ...result }, `${file}: ${bytes(result.size)}`);
   });
 
@@ -217,9 +238,14 @@ async function run(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     // commander has already printed its own usage errors and help.
-    const json = program.opts<GlobalOptions>().json === true;
-    if (!(error instanceof CommanderError)) process.stderr.write(describeError(error, json));
-    process.exitCode = exitCodeFor(error);
+    const { json, url, token, retryFor } = globals();
+    const explained = explainSetup(error, { url, token });
+    const retriedFor = retries?.retriedFor();
+    if (explained instanceof UnavailableError && retriedFor) {
+      explained.message += `; gave up after retrying for ${retriedFor} (--retry-for ${retryFor})`;
+    }
+    if (!(error instanceof CommanderError)) process.stderr.write(describeError(explained, json === true));
+    process.exitCode = exitCodeFor(explained);
   }
 }
 

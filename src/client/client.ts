@@ -25,7 +25,11 @@ export interface StorageClientOptions {
   token?: TokenSource;
   /** For service tokens: the namespace to act for (sent as X-Storage-Namespace). */
   actFor?: string;
-  /** Retries for network errors, 5xx and 429 answers (default: for up to 60 s, from 250 ms apart to 10 s apart, at most 30). */
+  /**
+   * Retries for network errors, 5xx and 429 answers (default: for up to 60 s, from 250 ms apart
+   * to 10 s apart, at most 30); `onRetry` is told of each one. A host name that does not resolve
+   * is not retried (HostNotFoundError).
+   */
   retry?: Partial<RetryPolicy>;
   /** Sizes from this up go through a multipart session in setFile (default 64 MiB). */
   multipartThreshold?: number;

@@ -83,8 +83,46 @@ function describe(response: Response, body: string): { code: string; message: st
   return { code, message: s3Message ?? `HTTP ${response.status} ${response.statusText}`.trim() };
 }
 
-/** A failure before any answer: refused connection, reset, DNS. Always worth a retry. */
-export function networkError(cause: unknown): UnavailableError {
-  const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
-  return new UnavailableError(`Network error: ${detail}`, 0, 'network_error', undefined, undefined, { cause });
+/**
+ * The gateway's (or store's) host name does not resolve: a mistyped URL far more often than a
+ * passing DNS fault, so it is reported at once rather than retried.
+ */
+export class HostNotFoundError extends StorageClientError {}
+
+const HOST_NOT_FOUND = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+
+/** Network failures in words; the code follows in parentheses. */
+const IN_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection broken',
+  ETIMEDOUT: 'no answer in time',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'no connection in time',
+  UND_ERR_SOCKET: 'connection closed by the other side',
+};
+
+/**
+ * A failure before any answer: refused connection, reset, DNS. Worth a retry, except a host
+ * name that does not resolve. The message names only the URL's origin: a presigned URL's query
+ * is a credential, and messages end up in logs.
+ */
+export function networkError(cause: unknown, url: string): UnavailableError | HostNotFoundError {
+  const { code, detail } = failureOf(cause);
+  const reason = code ? `${IN_WORDS[code] ?? detail} (${code})` : detail;
+  const message = `Cannot reach ${new URL(url).origin}: ${reason}`;
+  if (code && HOST_NOT_FOUND.has(code)) return new HostNotFoundError(message, 0, 'host_not_found', undefined, { cause });
+  return new UnavailableError(message, 0, 'network_error', undefined, undefined, { cause });
+}
+
+/** fetch wraps the socket's error in its own `fetch failed`; several addresses fail together. */
+function failureOf(error: unknown): { code?: string; detail: string } {
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const first = inner instanceof AggregateError && inner.errors[0] instanceof Error ? inner.errors[0] : inner;
+  const code = (first as { code?: unknown } | undefined)?.code ?? (inner as { code?: unknown } | undefined)?.code;
+  const detail = first instanceof Error ? first.message : String(first);
+  return { code: typeof code === 'string' ? code : undefined, detail };
 }

@@ -17,11 +17,12 @@ export {
   BadRequestError,
   ConflictError,
   ForbiddenError,
+  HostNotFoundError,
   NotFoundError,
   StorageClientError,
   UnauthorizedError,
   UnavailableError,
 } from './errors';
-export type { RetryPolicy } from './retry';
+export type { RetryListener, RetryNotice, RetryPolicy } from './retry';
 export type { Progress, ProgressCallback, UploadResult } from './upload';
 export { STORAGE_TYPES, type StorageType } from '../protocol/storageTypes';

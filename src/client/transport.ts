@@ -101,7 +101,7 @@ export class Transport {
         response = await this.fetchImpl(url, request);
       } catch (error) {
         if (init.signal?.aborted) throw init.signal.reason ?? error;
-        throw networkError(error);
+        throw networkError(error, url);
       }
       if (response.ok) return response;
       throw errorFromResponse(response, await errorText(response));

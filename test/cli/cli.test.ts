@@ -20,8 +20,8 @@ import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/
 import { startTcpRelay, type TcpRelay } from '../support/tcpRelay';
 import { testStore } from '../support/testStore';
 import { until } from '../support/wait';
+import { CLI, cliRunner, type Run } from './runCli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli/main.js');
 const MiB = 1024 * 1024;
 
 let gw: TestGateway;
@@ -49,24 +49,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function storage(args: string[], options: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.end(options.input);
-  });
-}
+const storage = cliRunner(() => env);
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const json = (run: Run) => JSON.parse(run.stdout.toString('utf8')) as unknown;
@@ -106,19 +89,26 @@ describe('put and get', () => {
     const put = await storage(['--json', 'put', bigFile, 'big/file.bin']);
     expect(put.stderr).toBe('');
     expect(put.code).toBe(0);
-    expect(json(put)).toEqual({ key: 'big/file.bin', size: big.length, etag: expect.stringMatching(/-5"$/), parts: 5, resumedBytes: 0 });
+    expect(json(put)).toEqual({
+      key: 'big/file.bin',
+      size: big.length,
+      etag: expect.stringMatching(/-5"$/),
+      parts: 5,
+      resumedBytes: 0,
+      contentType: 'application/octet-stream',
+    });
     const get = await storage(['get', 'big/file.bin']);
     expect(get.code).toBe(0);
     expect(get.stdout.length).toBe(big.length);
     expect(sha256(get.stdout)).toBe(sha256(big));
   });
 
-  it('puts a file under its own name when no key is given, and says so', async () => {
+  it('puts a file under its own name when no key is given, and says so and how to get it back', async () => {
     const file = path.join(dir, 'hello.txt');
     writeFileSync(file, 'Hello Storage');
     const put = await storage(['put', file]);
     expect(put.code).toBe(0);
-    expect(put.stdout.toString()).toBe('hello.txt: 13 B stored\n');
+    expect(put.stdout.toString()).toBe('hello.txt: 13 B stored as text/plain\nget it back with: storage get hello.txt hello.txt\n');
   });
 
   it('puts stdin given as -, into the storage type asked for', async () => {
@@ -201,11 +191,16 @@ describe('ls, rm, url, cp, token', () => {
 });
 
 describe('exit codes', () => {
-  it('3 for a key that is not there, with the gateway’s message', async () => {
+  it('3 for a key that is not there, naming the key and how to look for it', async () => {
     const run = await storage(['get', 'absent']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toBe('storage: No object at that key\n');
+    expect(run.stderr).toBe("storage: no object at key 'absent' (storage type data)\nstorage: see which keys there are: storage ls\n");
     expect(run.stdout.length).toBe(0);
+    const nested = await storage(['get', '-t', 'tmp', 'reports/2024/absent.csv', path.join(dir, 'absent.csv')]);
+    expect([nested.code, nested.stderr]).toEqual([
+      3,
+      "storage: no object at key 'reports/2024/absent.csv' (storage type tmp)\nstorage: see which keys there are: storage ls -t tmp reports/2024/\n",
+    ]);
   });
 
   it('4 when the storage type forbids it', async () => {
@@ -257,7 +252,13 @@ describe('exit codes', () => {
     const run = await storage(['--json', 'get', 'absent']);
     expect(run.code).toBe(3);
     expect(JSON.parse(run.stderr)).toEqual({
-      error: { code: 'not_found', message: 'No object at that key', status: 404, requestId: expect.any(String) },
+      error: {
+        code: 'not_found',
+        message: "no object at key 'absent' (storage type data)",
+        status: 404,
+        requestId: expect.any(String),
+        hint: 'see which keys there are: storage ls',
+      },
     });
   });
 });

@@ -3,10 +3,10 @@
  * them, with the typed errors each failure becomes.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BadRequestError, ForbiddenError, NotFoundError, StorageClient, UnauthorizedError, UnavailableError } from '../../src/client';
+import { closedPort } from '../support/closedPort';
 import { startTestGateway, type TestGateway } from '../support/gateway';
 
 let gw: TestGateway;
@@ -221,12 +221,3 @@ describe('typed errors', () => {
     expect(attempts).toBe(3);
   });
 });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -1,5 +1,6 @@
 /** How the client turns keys and base URLs into request URLs. */
-import { BadRequestError } from '../../src/client/errors';
+import { BadRequestError, HostNotFoundError, UnavailableError } from '../../src/client/errors';
+import type { RetryNotice } from '../../src/client/retry';
 import { apiRoot, Transport } from '../../src/client/transport';
 import { keyPath, pathTo } from '../../src/protocol/routes';
 
@@ -46,5 +47,38 @@ describe('apiRoot', () => {
   it('refuses what is not an http(s) URL', () => {
     expect(() => apiRoot('ftp://h/')).toThrow(TypeError);
     expect(() => apiRoot('localhost:8080')).toThrow();
+  });
+});
+
+describe('network failures', () => {
+  const failing = (code: string) =>
+    jest.fn<Promise<Response>, Parameters<typeof fetch>>(() =>
+      Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(`connect ${code}`), { code }) })),
+    );
+
+  it('are retried for the budget, each retry told to onRetry, and named by the origin alone', async () => {
+    const fetchImpl = failing('ECONNREFUSED');
+    const notices: RetryNotice[] = [];
+    const policy = { retries: 100, baseDelayMs: 20, maxDelayMs: 50, budgetMs: 300, onRetry: (notice: RetryNotice) => notices.push(notice) };
+    const transport = new Transport('http://h:8080', 'token', undefined, policy, fetchImpl);
+    const started = Date.now();
+    const failure = transport.direct('GET', 'http://store:9000/b/k?X-Amz-Signature=secret');
+    await expect(failure).rejects.toMatchObject({
+      constructor: UnavailableError,
+      message: 'Cannot reach http://store:9000: connection refused (ECONNREFUSED)',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(notices.length).toBe(fetchImpl.mock.calls.length - 1);
+    expect(notices[0]).toMatchObject({ retry: 1, budgetMs: 300, error: expect.any(UnavailableError) });
+  });
+
+  it.each(['ENOTFOUND', 'EAI_AGAIN'])('%s: a host name that does not resolve fails at once, HostNotFoundError', async (code) => {
+    const fetchImpl = failing(code);
+    const transport = new Transport('http://gateway.invalid', 'token', undefined, undefined, fetchImpl);
+    await expect(transport.call('list', { type: 'data' })).rejects.toMatchObject({
+      constructor: HostNotFoundError,
+      code: 'host_not_found',
+    });
+    expect(fetchImpl).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * What the CLI tells a person when something fails: the error in words that name what it was
+ * about (the key, the URL, the path), and where it helps, the command to try next.
+ */
+import { HostNotFoundError, NotFoundError, StorageClientError, UnauthorizedError, UnavailableError, type StorageType } from '../client';
+import { UsageError } from './exitCodes';
+import { LocalFileError } from './localFiles';
+
+/** The next step for an error, printed on its own line after the message (`hint` with --json). */
+const hints = new WeakMap<Error, string>();
+
+/**
+ * Rewords an error the client raised, keeping its class (its exit code) and request id. The
+ * client's messages are the gateway's, which cannot know the command line that led to them.
+ */
+function reword<E extends Error>(error: E, message: string, hint?: string): E {
+  error.message = message;
+  if (hint) hints.set(error, hint);
+  return error;
+}
+
+/** A word safe in a shell command line as it is, or else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `storage <command>` with `-t type` when the type is not the default. */
+export function command(name: string, type: StorageType, ...words: string[]): string {
+  return ['storage', name, ...(type === 'data' ? [] : ['-t', type]), ...words.map(shellWord)].join(' ');
+}
+
+/** For get: a missing key is named, with the listing of its folder as the way to find the right one. */
+export function explainMissingKey(key: string, type: StorageType): (error: unknown) => never {
+  return (error) => {
+    if (!(error instanceof NotFoundError)) throw error;
+    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
+    const listing = folder ? command('ls', type, folder) : command('ls', type);
+    throw reword(error, `no object at key '${key}' (storage type ${type})`, `see which keys there are: ${listing}`);
+  };
+}
+
+const GET_A_TOKEN =
+  'On a local gateway, mint one in its checkout with: npm run token -- <subject>; otherwise ask the gateway’s operator for one. ' +
+  'Pass it with --token <jwt> or STORAGE_TOKEN.';
+
+/** Errors that are about the setup rather than the command: the token, the gateway's URL. */
+export function explainSetup(error: unknown, setup: { url: string; token?: string }): unknown {
+  if (error instanceof UnauthorizedError) {
+    return setup.token
+      ? reword(error, `the gateway refused the token: ${error.message}`, `It may have expired. ${GET_A_TOKEN}`)
+      : reword(error, 'no token: the gateway answers only requests that carry one', GET_A_TOKEN);
+  }
+  if (error instanceof HostNotFoundError) return reword(error, error.message, `check the gateway URL (--url or STORAGE_URL): ${setup.url}`);
+  // Only when it is the gateway that does not answer: a presigned URL's store is another host.
+  if (error instanceof UnavailableError && error.status === 0 && error.message.includes(new URL(setup.url).origin)) {
+    return reword(error, error.message, `is the gateway running at ${setup.url}? (in its checkout, npm start starts a local one)`);
+  }
+  return error;
+}
+
+/** The error as one line (and its hint) for a person, or as JSON for a script. */
+export function describeError(error: unknown, json: boolean): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = error instanceof Error ? hints.get(error) : undefined;
+  if (!json) return `storage: ${message}\n${hint ? `storage: ${hint}\n` : ''}`;
+  const code =
+    error instanceof StorageClientError
+      ? error.code
+      : error instanceof UsageError
+        ? 'usage'
+        : error instanceof LocalFileError
+          ? 'local_file'
+          : 'failure';
+  const status = error instanceof StorageClientError ? error.status : undefined;
+  const requestId = error instanceof StorageClientError ? error.requestId : undefined;
+  return `${JSON.stringify({ error: { code, message, status, requestId, hint } })}\n`;
+}
