@@ -3,6 +3,8 @@
  * `{ "error": { "code", "message" } }`; each status becomes one class so callers can
  * `catch (e) { if (e instanceof NotFoundError) ... }` without reading status codes.
  */
+import { NETWORK_FAILURES_IN_WORDS } from '../protocol/networkFailures';
+
 export class StorageClientError extends Error {
   constructor(
     message: string,
@@ -91,20 +93,6 @@ export class HostNotFoundError extends StorageClientError {}
 
 const HOST_NOT_FOUND = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 
-/** Network failures in words; the code follows in parentheses. */
-const IN_WORDS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection broken',
-  ETIMEDOUT: 'no answer in time',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'no connection in time',
-  UND_ERR_SOCKET: 'connection closed by the other side',
-};
-
 /**
  * A failure before any answer: refused connection, reset, DNS. Worth a retry, except a host
  * name that does not resolve. The message names only the URL's origin: a presigned URL's query
@@ -112,7 +100,7 @@ const IN_WORDS: Readonly<Record<string, string>> = {
  */
 export function networkError(cause: unknown, url: string): UnavailableError | HostNotFoundError {
   const { code, detail } = failureOf(cause);
-  const reason = code ? `${IN_WORDS[code] ?? detail} (${code})` : detail;
+  const reason = code ? `${NETWORK_FAILURES_IN_WORDS[code] ?? detail} (${code})` : detail;
   const message = `Cannot reach ${new URL(url).origin}: ${reason}`;
   if (code && HOST_NOT_FOUND.has(code)) return new HostNotFoundError(message, 0, 'host_not_found', undefined, { cause });
   return new UnavailableError(message, 0, 'network_error', undefined, undefined, { cause });

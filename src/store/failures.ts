@@ -5,6 +5,7 @@
  * and the domain error every other failure becomes (`translate`).
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
+import { NETWORK_FAILURES_IN_WORDS } from '../protocol/networkFailures';
 import {
   BadRequest,
   Conflict,
@@ -69,19 +70,8 @@ export function isTimeout(error: unknown): boolean {
 
 /** Network failures in words, for logs and /readyz; the code follows in parentheses. */
 const IN_WORDS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection broken',
-  ETIMEDOUT: 'no answer in time',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'no connection in time',
-  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
-  UND_ERR_BODY_TIMEOUT: 'the answer stalled',
+  ...NETWORK_FAILURES_IN_WORDS,
   UND_ERR_SOCKET: 'connection closed by the store',
-  UND_ERR_CLOSED: 'connection closed',
 };
 
 /** What the store's own refusals mean, where their name does not say it plainly. */
