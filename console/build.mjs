@@ -1,9 +1,10 @@
 // Builds the storage browser into dist/console: one ES module bundle and one style sheet,
 // each named by its content hash (cached for a year), and index.html pointing at them
-// (revalidated on every load). esbuild bundles Preact and the app in a fraction of a second.
+// (revalidated on every load), beside the favicon, a file of its own so the page's policy
+// needs nothing new for it (img-src 'self'). esbuild bundles Preact and the app in a fraction of a second.
 // The new build is written beside the old one and swapped in, so a gateway serving
 // dist/console (a test running in parallel) never finds it half-written.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,7 @@ const page = (await readFile(path.join(here, 'src', 'index.html'), 'utf8'))
   .replace('%SCRIPT%', `./${script.split(path.sep).join('/')}`)
   .replace('%STYLES%', `./${styles.split(path.sep).join('/')}`);
 await writeFile(path.join(out, 'index.html'), page);
+await copyFile(path.join(here, 'src', 'favicon.svg'), path.join(out, 'favicon.svg'));
 
 await rename(target, old).catch((error) => {
   if (error.code !== 'ENOENT') throw error;

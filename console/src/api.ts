@@ -22,8 +22,15 @@ export type Capabilities = AnswerOf<'capabilities'>;
 /** The operations allowed on one type, and what its rules say to a caller refused something. */
 export type TypeCapabilities = Capabilities['types'][StorageType];
 
+/** A key as its folder's listing tells it: no HEAD per key. */
+export interface ListedKey {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 export interface Listing {
-  keys: string[];
+  keys: ListedKey[];
   prefixes: string[];
   next: string | undefined;
 }
@@ -103,14 +110,18 @@ export class Api {
     return this.json('capabilities', {});
   }
 
-  /** One page of a folder: its keys and sub-folders, and the token for the next page. */
+  /** One page of a folder: its keys with their sizes and dates, its sub-folders, and the token for the next page. */
   async list(type: StorageType, prefix: string, next?: string): Promise<Listing> {
-    // A next page's token carries the prefix and delimiter.
-    const query = next ? {} : { prefix, delimiter: '/' };
+    // A next page's token carries the prefix and delimiter; details shape each page's answer, so every page asks.
+    const query = next ? { details: 1 } : { prefix, delimiter: '/', details: 1 };
     const response = await this.call('list', { type }, { query, headers: next ? { [HEADERS.next]: next } : {} });
-    // With a delimiter the answer is the folder form.
-    const body = (await response.json()) as Extract<AnswerOf<'list'>, { prefixes: string[] }>;
-    return { keys: body.keys, prefixes: body.prefixes, next: response.headers.get(HEADERS.next) ?? undefined };
+    // Asked with details, the answer is the detailed form.
+    const body = (await response.json()) as Extract<AnswerOf<'list'>, { objects: unknown[] }>;
+    return {
+      keys: body.objects.map(({ key, size, lastModified }) => ({ key, size, lastModified: new Date(lastModified) })),
+      prefixes: body.prefixes,
+      next: response.headers.get(HEADERS.next) ?? undefined,
+    };
   }
 
   async details(type: StorageType, key: string): Promise<ObjectDetails> {

@@ -1,6 +1,6 @@
 /**
  * The storage browser: a tab per storage type the caller may list; in a tab, one folder at a
- * time (breadcrumbs, a filter, sort by name, "load more" pages), uploads into it, and the
+ * time (breadcrumbs, a filter, sort by name, size or date, "load more" pages), uploads into it, and the
  * selected key's details or the ticked keys to delete together. This file puts the parts
  * together and keeps what is picked; each part is a file of its own.
  */
@@ -12,7 +12,9 @@ import { Crumbs } from './crumbs';
 import { Details } from './details';
 import { FolderEntries } from './entries';
 import { tabId, TypeTabs } from './tabs';
+import type { Sort } from './sorting';
 import { Toolbar } from './toolbar';
+import { aboutId, TypeAbout } from './typeAbout';
 import { Uploads } from './uploads';
 import { useFolder } from './useFolder';
 import { usePlace } from './usePlace';
@@ -29,7 +31,7 @@ const PANEL = 'folder-panel';
 export function Browser({ api, capabilities, onUnauthorized }: Props) {
   const types = (Object.keys(capabilities.types) as StorageType[]).filter((type) => capabilities.types[type]?.operations.includes('list'));
   const [filter, setFilter] = useState('');
-  const [descending, setDescending] = useState(false);
+  const [sort, setSort] = useState<Sort>({ by: 'name', descending: false });
   const [selected, setSelected] = useState<string>();
   /** Keys ticked for deleting together. */
   const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
@@ -58,9 +60,10 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
     <main class="browser">
       <TypeTabs types={types} current={type} panel={PANEL} onOpen={(each) => open({ type: each, prefix: '' })} />
 
-      <section id={PANEL} role="tabpanel" aria-labelledby={tabId(type)} class="panel">
+      <section id={PANEL} role="tabpanel" aria-labelledby={tabId(type)} aria-describedby={aboutId(type)} class="panel">
+        <TypeAbout type={type} rights={capabilities.types[type]} />
         <Crumbs place={place} onOpen={open} />
-        <Toolbar filter={filter} onFilter={setFilter} descending={descending} onSort={setDescending} onRefresh={reload} />
+        <Toolbar filter={filter} onFilter={setFilter} sort={sort} onSort={setSort} onRefresh={reload} />
 
         <Uploads
           api={api}
@@ -98,7 +101,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
               folder={folder}
               loading={loading}
               filter={filter}
-              descending={descending}
+              sort={sort}
               tickable={allowed.includes('delete')}
               ticked={ticked}
               onTicked={setTicked}

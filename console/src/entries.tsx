@@ -1,19 +1,21 @@
 /**
- * The folder's contents as loaded: filtered and sorted by name, a way up, its folders, then its
- * keys, each key tickable where it may be deleted. Key names are the caller's own text and are
- * only ever rendered as text.
+ * The folder's contents as loaded: filtered and sorted (sorting.ts), a way up, its folders, then
+ * its keys with their sizes and dates, each key tickable where it may be deleted. Key names are
+ * the caller's own text and are only ever rendered as text.
  */
 import { useMemo } from 'preact/hooks';
 import { parentOf, type Place } from './address';
 import type { Listing } from './api';
+import { formatDate, formatSize } from './format';
 import { Icon } from './icon';
+import { sortFolders, sortKeys, type Sort } from './sorting';
 
 interface Props {
   place: Place;
   folder: Listing | undefined;
   loading: boolean;
   filter: string;
-  descending: boolean;
+  sort: Sort;
   /** Whether keys may be ticked (for deleting together). */
   tickable: boolean;
   ticked: ReadonlySet<string>;
@@ -28,18 +30,20 @@ interface Props {
 const MAX_DRAWN = 2000;
 
 export function FolderEntries(props: Props) {
-  const { place, folder, loading, filter, descending, tickable, ticked, onTicked, selected, onSelect, onOpen, onMore } = props;
+  const { place, folder, loading, filter, sort, tickable, ticked, onTicked, selected, onSelect, onOpen, onMore } = props;
   const { type, prefix } = place;
   const entries = useMemo(() => {
     const needle = filter.trim().toLowerCase();
     const named = (full: string) => full.slice(prefix.length);
     const matches = (full: string) => !needle || named(full).toLowerCase().includes(needle);
-    const order = (a: string, b: string) => (descending ? -1 : 1) * (a < b ? -1 : a > b ? 1 : 0);
     return {
-      folders: (folder?.prefixes ?? []).filter(matches).sort(order),
-      keys: (folder?.keys ?? []).filter(matches).sort(order),
+      folders: sortFolders((folder?.prefixes ?? []).filter(matches), sort),
+      keys: sortKeys(
+        (folder?.keys ?? []).filter(({ key }) => matches(key)),
+        sort,
+      ),
     };
-  }, [folder, filter, descending, prefix]);
+  }, [folder, filter, sort, prefix]);
 
   const shown = entries.folders.length + entries.keys.length;
   // However many pages are loaded, the page draws at most MAX_DRAWN rows: the filter finds the rest.
@@ -80,7 +84,7 @@ export function FolderEntries(props: Props) {
               </button>
             </li>
           ))}
-          {drawnKeys.map((full) => (
+          {drawnKeys.map(({ key: full, size, lastModified }) => (
             <li key={`k:${full}`} class={tickable ? 'tickable' : undefined}>
               {tickable && (
                 <input
@@ -95,6 +99,10 @@ export function FolderEntries(props: Props) {
                 <Icon kind="file" />
                 <span class="name">{full.slice(prefix.length)}</span>
               </button>
+              <span class="size">{formatSize(size)}</span>
+              <time class="date" dateTime={lastModified.toISOString()}>
+                {formatDate(lastModified)}
+              </time>
             </li>
           ))}
         </ul>

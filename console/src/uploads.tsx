@@ -11,6 +11,8 @@ import { ApiError, type Api } from './api';
 import { formatDuration, formatSize } from './format';
 import { forgetUpload, isSameFile, pendingUploads, rememberUpload, type PendingUpload } from './pending';
 import { uploadFile } from './upload';
+import { DropZone, type Dropped } from './dropZone';
+import { UploadRows, type Job } from './uploadRows';
 
 interface Props {
   api: Api;
@@ -20,31 +22,16 @@ interface Props {
   onError: (error: unknown) => void;
 }
 
-interface Job {
-  id: number;
-  type: StorageType;
-  key: string;
-  file: File;
-  sent: number;
-  state: 'waiting' | 'uploading' | 'done' | 'failed' | 'cancelled';
-  message?: string;
-  controller: AbortController;
-  /** The session an earlier page was sending this file in. */
-  resume?: PendingUpload | undefined;
-}
-
 let lastId = 0;
 
 export function Uploads({ api, target, onUploaded, onError }: Props) {
   const [jobs, setJobs] = useState<Job[]>([]);
-  const [over, setOver] = useState(false);
   const [interrupted, setInterrupted] = useState(pendingUploads);
   const [mismatch, setMismatch] = useState<string>();
   const queue = useRef<Job[]>([]);
   const running = useRef(false);
   /** The files added since the queue last ran dry, and when the first of them started: what the total bar and rate count. */
   const batch = useRef<{ ids: Set<number>; started: number }>({ ids: new Set(), started: 0 });
-  const folderPicker = useRef<HTMLInputElement>(null);
 
   const update = (id: number, patch: Partial<Job>) => setJobs((all) => all.map((job) => (job.id === id ? { ...job, ...patch } : job)));
 
@@ -162,64 +149,7 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
           )}
         </div>
       )}
-      {target && (
-        <div
-          class={`uploads${over ? ' over' : ''}`}
-          onDragOver={(event) => {
-            event.preventDefault();
-            setOver(true);
-          }}
-          onDragLeave={() => setOver(false)}
-          onDrop={(event) => {
-            event.preventDefault();
-            setOver(false);
-            // Entries are taken now: the drop's items are gone once this handler returns.
-            const items = [...(event.dataTransfer?.items ?? [])].filter((item) => item.kind === 'file');
-            const taken = items.map((item) => ({ entry: item.webkitGetAsEntry(), file: item.getAsFile() }));
-            const to = target;
-            void Promise.all(
-              taken.map(({ entry, file }) => (entry ? filesIn(entry, '') : Promise.resolve(file ? [{ file, path: file.name }] : []))),
-            ).then(
-              (found) => add(found.flat(), to),
-              (error: unknown) => onError(error),
-            );
-          }}
-        >
-          <p>
-            Drop files here to upload them to <strong>{target.prefix || 'the top folder'}</strong>, or
-          </p>
-          <div class="actions">
-            <label class="button">
-              Choose files
-              <input
-                type="file"
-                multiple
-                class="sr-only"
-                onChange={(event) => {
-                  add([...(event.currentTarget.files ?? [])]);
-                  event.currentTarget.value = '';
-                }}
-              />
-            </label>
-            <label class="button">
-              Choose a folder
-              <input
-                type="file"
-                multiple
-                class="sr-only"
-                ref={(element) => {
-                  folderPicker.current = element;
-                  element?.setAttribute('webkitdirectory', '');
-                }}
-                onChange={(event) => {
-                  add([...(event.currentTarget.files ?? [])]);
-                  event.currentTarget.value = '';
-                }}
-              />
-            </label>
-          </div>
-        </div>
-      )}
+      {target && <DropZone target={target} onFiles={add} onError={onError} />}
       {active.length > 0 && (
         <div class="total">
           <label for="upload-total">
@@ -230,69 +160,7 @@ export function Uploads({ api, target, onUploaded, onError }: Props) {
           <progress id="upload-total" max={Math.max(total, 1)} value={sent} />
         </div>
       )}
-      {jobs.length > 0 && (
-        <ul aria-label="Upload progress">
-          {jobs.map((job) => (
-            <li key={job.id} class={job.state}>
-              <span class="name">{job.key}</span>
-              <span class="state" aria-live="polite">
-                {describe(job)}
-              </span>
-              {(job.state === 'waiting' || job.state === 'uploading') && (
-                <button type="button" onClick={() => job.controller.abort()} aria-label={`Cancel upload of ${job.key}`}>
-                  Cancel
-                </button>
-              )}
-              {(job.state === 'uploading' || job.state === 'done') && (
-                <progress
-                  max={Math.max(job.file.size, 1)}
-                  value={job.state === 'done' ? Math.max(job.file.size, 1) : job.sent}
-                  aria-label={`Upload of ${job.key}`}
-                />
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      <UploadRows jobs={jobs} onDismiss={(ids) => setJobs((all) => all.filter((job) => !ids.includes(job.id)))} />
     </section>
   );
-}
-
-interface Dropped {
-  file: File;
-  /** Where it was in what was dropped: `folder/sub/name`. */
-  path: string;
-}
-
-/** The files of a dropped entry, a folder's read all the way down. */
-async function filesIn(entry: FileSystemEntry, parent: string): Promise<Dropped[]> {
-  if (entry.isFile) {
-    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-    return [{ file, path: `${parent}${entry.name}` }];
-  }
-  if (!entry.isDirectory) return [];
-  const reader = (entry as FileSystemDirectoryEntry).createReader();
-  const children: FileSystemEntry[] = [];
-  // A directory reader answers in batches until an empty one.
-  for (;;) {
-    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-    if (batch.length === 0) break;
-    children.push(...batch);
-  }
-  return (await Promise.all(children.map((child) => filesIn(child, `${parent}${entry.name}/`)))).flat();
-}
-
-function describe(job: Job): string {
-  switch (job.state) {
-    case 'waiting':
-      return 'Waiting';
-    case 'uploading':
-      return `${Math.floor((job.sent / Math.max(job.file.size, 1)) * 100)}% of ${formatSize(job.file.size)}`;
-    case 'done':
-      return `Uploaded (${formatSize(job.file.size)})`;
-    case 'cancelled':
-      return 'Cancelled';
-    case 'failed':
-      return `Failed: ${job.message ?? 'unknown error'}`;
-  }
 }

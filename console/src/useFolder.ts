@@ -59,7 +59,9 @@ export function useFolder(api: Api, place: Place | undefined, problems: Problems
 
   /** Takes deleted keys out of the folder shown. */
   const forget = (keys: readonly string[]) =>
-    setLoaded((shown) => shown && { ...shown, folder: { ...shown.folder, keys: shown.folder.keys.filter((key) => !keys.includes(key)) } });
+    setLoaded(
+      (shown) => shown && { ...shown, folder: { ...shown.folder, keys: shown.folder.keys.filter(({ key }) => !keys.includes(key)) } },
+    );
 
   // Until its first page is in, a place is loading, not empty.
   return {

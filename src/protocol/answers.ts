@@ -28,8 +28,21 @@ export const folderList = z
   })
   .meta({ id: 'FolderList' });
 
-/** Without a delimiter the contract's plain array of keys; with one, keys and folders. */
-export const listing = z.union([keyList, folderList]).meta({ id: 'Listing' });
+export const detailedList = z
+  .object({
+    keys: z.array(z.string()),
+    prefixes: z.array(z.string().regex(/\/$/)).meta({ description: 'Folders, each ending with / (none without a delimiter)' }),
+    objects: z
+      .array(z.object({ key: z.string(), size: z.number().int().min(0), lastModified: z.iso.datetime() }))
+      .meta({ description: 'The keys again, in the same order, each with its size in bytes and when it was last written' }),
+  })
+  .meta({ id: 'DetailedList' });
+
+/**
+ * Without a delimiter the contract's plain array of keys; with one, keys and folders; asked
+ * with details, keys and folders with each key's size and date.
+ */
+export const listing = z.union([keyList, folderList, detailedList]).meta({ id: 'Listing' });
 
 const typeRights = z.object({
   operations: z.array(z.enum(OPERATIONS)),

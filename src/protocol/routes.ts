@@ -17,7 +17,7 @@ export const ROUTES = {
   get: { method: 'GET', path: '/{type}/get/{key+}', query: [] },
   exists: { method: 'HEAD', path: '/{type}/get/{key+}', query: [] },
   delete: { method: 'DELETE', path: '/{type}/{key+}', query: [] },
-  list: { method: 'GET', path: '/{type}/list', query: ['prefix', 'delimiter'] },
+  list: { method: 'GET', path: '/{type}/list', query: ['prefix', 'delimiter', 'details'] },
   upload_url: { method: 'GET', path: '/{type}/new_resumable_url/{key+}', query: ['content_type', 'expires_in'] },
   download_url: { method: 'GET', path: '/{type}/get_signed_url/{key+}', query: ['expires_in'] },
   copy: { method: 'POST', path: '/copy/{user_ns}/src/{src_bucket}/{src+}/dest/{dest_type}/{dest+}', query: [] },

@@ -6,7 +6,7 @@
  * nothing here knows HTTP.
  */
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, ReadConditions, Store, StoredObject } from '../store/types';
+import type { ListedObject, ListPage, ObjectInfo, ReadConditions, Store, StoredObject } from '../store/types';
 import { BadRequest, Forbidden } from '../errors';
 import type { AnswerOf } from '../protocol/answers';
 import { BucketProvisioning } from './provisioning';
@@ -44,6 +44,8 @@ export interface UrlOptions {
 
 export interface ListResult {
   keys: string[];
+  /** The same keys with their sizes and dates, as the store's listing tells them. */
+  objects: ListedObject[];
   /** Listings with a delimiter only: the folders, each ending with it. */
   prefixes?: string[];
   /** Present when more keys remain: the X-NEXT token for the next page. */
@@ -180,7 +182,11 @@ export class StorageService {
       );
       const keys = page.keys.map((k) => k.slice(base.length));
       const last = keys.at(-1);
-      return { keys, next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined };
+      return {
+        keys,
+        objects: objectsWithin(page, keys, base),
+        next: page.truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last }) : undefined,
+      };
     }
     return this.listFolded(caller, type, base, listed, folding, startAfter);
   }
@@ -211,8 +217,10 @@ export class StorageService {
     const shown = entries.slice(0, pageSize);
     const truncated = page.truncated || entries.length > pageSize;
     const last = shown.at(-1)?.name.slice(base.length);
+    const keys = shown.filter((e) => !e.folder).map((e) => e.name.slice(base.length));
     return {
-      keys: shown.filter((e) => !e.folder).map((e) => e.name.slice(base.length)),
+      keys,
+      objects: objectsWithin(page, keys, base),
       prefixes: shown.filter((e) => e.folder).map((e) => e.name.slice(base.length)),
       next: truncated && last !== undefined ? encodeCursor({ prefix: listed, after: last, delimiter: LIST_DELIMITER }) : undefined,
     };
@@ -298,4 +306,16 @@ export class StorageService {
     }
     return requested;
   }
+}
+
+/**
+ * The sizes and dates of the keys shown (namespace stripped), from the store's page: only keys
+ * the page itself listed under the caller's own namespace, so nothing of another is told.
+ */
+function objectsWithin(page: ListPage, keys: readonly string[], base: string): ListedObject[] {
+  const listed = new Map(page.objects.map((object) => [object.key, object]));
+  return keys.flatMap((key) => {
+    const object = listed.get(base + key);
+    return object ? [{ ...object, key }] : [];
+  });
 }

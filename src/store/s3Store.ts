@@ -261,8 +261,12 @@ export class S3Store implements Store {
         Delimiter: delimiter,
       });
       const answer = await this.shares.storeCalls.run(principal, () => this.client.send(command));
+      const objects = (answer.Contents ?? []).flatMap((object) =>
+        object.Key ? [{ key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) }] : [],
+      );
       return {
-        keys: (answer.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])),
+        keys: objects.map((object) => object.key),
+        objects,
         prefixes: (answer.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
         truncated: answer.IsTruncated === true,
       };

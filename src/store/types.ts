@@ -74,8 +74,17 @@ export interface OpenUpload {
   initiated: Date;
 }
 
+/** A listed key with what the listing itself tells of it (no HEAD needed). */
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 export interface ListPage {
   keys: string[];
+  /** The same keys, in the same order, with their sizes and dates. */
+  objects: ListedObject[];
   /** With a delimiter: the common prefixes, each folder rolled up into one (ending with the delimiter). */
   prefixes: string[];
   truncated: boolean;

@@ -1,8 +1,8 @@
 /**
  * The storage browser in a real Chromium (Debian's package, driven by playwright-core) against
  * the real gateway and store: sign in by link (only once the page has asked, and never switching
- * accounts silently) and by pasting a token, browse folders, load more,
- * filter, see a key's details, download and share through signed URLs fetched without a token,
+ * accounts silently, a link pasted into an open tab too) and by pasting a token, browse folders,
+ * load more, filter, sort by name, size or date, see a key's details, download and share through signed URLs fetched without a token,
  * delete after confirming, see the rules of products, and errors in plain words. Key names are
  * hostile text and stay text. Screenshots of each main view go to test-output/screenshots/.
  * Skipped, saying so, where /usr/bin/chromium is absent (`.ci/run` installs it).
@@ -255,6 +255,34 @@ if (!present) {
     await shot('02-folder');
   });
 
+  it('shows each key its size and date from the listing alone, and sorts by size and date with folders first', async () => {
+    const rows = page.locator('.entries li:has(.entry.file)');
+    await rows.first().waitFor();
+    const sizes = Object.fromEntries(
+      await Promise.all(
+        (await rows.all()).map(async (row) => [await row.locator('.name').textContent(), await row.locator('.size').textContent()]),
+      ),
+    ) as Record<string, string>;
+    expect(sizes).toEqual({ 'readme.txt': '13 bytes', 'report.csv': '8 bytes' });
+    expect(await rows.first().locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // The sizes came with the listing: the page sent no HEAD for them.
+    const heads = requested.filter((url) => url.includes('/get/docs/'));
+    expect(heads).toEqual([]);
+
+    const names = () => page.locator('.entries .name').allTextContents();
+    await page.getByRole('button', { name: 'Sort by size' }).click();
+    await page.getByRole('button', { name: 'Sort by size, largest first' }).waitFor();
+    expect(await names()).toEqual(['notes', 'readme.txt', 'report.csv']);
+    await page.getByRole('button', { name: 'Sort by size, largest first' }).click();
+    expect(await names()).toEqual(['notes', 'report.csv', 'readme.txt']);
+    await page.getByRole('button', { name: 'Sort by modified' }).click();
+    await page.getByRole('button', { name: 'Sort by modified, newest first' }).waitFor();
+    expect((await names())[0]).toBe('notes');
+    await page.getByRole('button', { name: 'Sort by name' }).click();
+    expect(await names()).toEqual(['notes', 'readme.txt', 'report.csv']);
+    await shot('02b-sorted');
+  });
+
   it("shows a key's size, type, modified time and ETag", async () => {
     await page.getByRole('button', { name: 'readme.txt' }).click();
     const details = page.getByRole('complementary');
@@ -413,6 +441,12 @@ if (!present) {
     const open = (await (await fetch(api('/multipart/data/docs/big.bin'), { headers: auth })).json()) as { uploads: unknown[] };
     expect(open.uploads).toEqual([]);
     await shot('07-uploaded');
+    // Finished rows can be put away, one or all; what was stored stays.
+    await page.getByRole('button', { name: 'Dismiss docs/small.txt' }).click();
+    await page.getByText('docs/small.txt').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Dismiss all finished' }).click();
+    await page.getByRole('list', { name: 'Upload progress' }).waitFor({ state: 'detached' });
+    expect(await (await fetch(api('/data/get/docs/small.txt'), { headers: auth })).text()).toBe('small file');
   });
 
   it('cancels an upload, leaving no object and no open session', async () => {
@@ -532,7 +566,7 @@ if (!present) {
       rmSync(dir, { recursive: true, force: true });
     }
     // The file finished after the move, in the folder shown: the listing has it without Refresh.
-    await page.getByRole('button', { name: 'late.txt' }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'late.txt', exact: true }).waitFor({ timeout: 5000 });
   });
 
   it('offers no download or delete on products, and says why', async () => {
@@ -544,6 +578,10 @@ if (!present) {
     expect(await details.getByRole('button', { name: 'Download' }).count()).toBe(0);
     expect(await details.getByRole('button', { name: 'Delete…' }).count()).toBe(0);
     await details.getByText(/upload-only/).waitFor();
+    // The tab says what the type is for and what this caller may do, before anything is refused.
+    const about = page.getByRole('tabpanel').locator('.about');
+    expect(await about.textContent()).toMatch(/^Products for the catalog.*You may browse and upload here\./);
+    expect(await page.getByRole('tabpanel', { name: 'Products' }).getAttribute('aria-describedby')).toBe('about-products');
     // Products only create: uploading over a stored one is refused, in the API's words.
     await page
       .locator('input[type=file]:not([webkitdirectory])')
@@ -626,6 +664,32 @@ if (!present) {
     await tab.getByText('0 entries', { exact: true }).waitFor();
     expect((await apiCalls()).some((call) => call.authorization === `Bearer ${other}`)).toBe(true);
     await fresh.close();
+  });
+
+  it('takes up a link pasted into an open tab once confirmed: the tab, not reloaded, is then the other account', async () => {
+    const other = await gw.token('pasted-user');
+    const { fresh, tab } = await freshTab();
+    await tab.goto(`${gw.url}/console/#token=${token}`);
+    await tab.getByRole('button', { name: 'Sign in as browser-user' }).click();
+    await tab.locator('.who').getByText('browser-user').waitFor();
+    await tab.getByRole('button', { name: 'docs (folder)' }).waitFor();
+    await tab.evaluate('window.notReloaded = true');
+    await tab.evaluate(`location.hash = '#token=${other}'`);
+    const dialog = tab.getByRole('dialog', { name: 'You are signed in as browser-user. Switch to pasted-user?' });
+    await dialog.getByRole('button', { name: 'Sign in as pasted-user' }).click();
+    await tab.locator('.who').getByText('pasted-user', { exact: true }).waitFor();
+    await tab.getByText('0 entries', { exact: true }).waitFor();
+    expect(await tab.evaluate('window.notReloaded')).toBe(true);
+    expect(await tab.evaluate("sessionStorage.getItem('storage-console-token')")).toBe(other);
+    expect(tab.url()).toBe(`${gw.url}/console/`);
+    await fresh.close();
+  });
+
+  it('has a favicon, served beside the page', async () => {
+    const icon = await page.evaluate(
+      "fetch(document.querySelector('link[rel=icon]').href).then((r) => [r.status, r.headers.get('content-type')])",
+    );
+    expect(icon).toEqual([200, 'image/svg+xml']);
   });
 
   it('trades a one-time link (as npm start prints) only once confirmed: a cancelled one still works, a used one says so', async () => {

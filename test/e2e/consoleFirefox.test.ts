@@ -1,7 +1,7 @@
 /**
  * The storage browser in Firefox (Debian's firefox-esr, driven by puppeteer-core over WebDriver
- * BiDi), against the real gateway and store: the main paths once more, in the other engine the
- * issue names. The full walk-through, with screenshots of each view, is the Chromium test.
+ * BiDi), against the real gateway and store: the main paths once more (sorting by size and a
+ * link pasted into an open tab among them), in the other engine the issue names. The full walk-through, with screenshots of each view, is the Chromium test.
  * Skipped, saying so, without /usr/bin/firefox-esr; `.ci/run` installs it as root.
  */
 import { execFileSync } from 'node:child_process';
@@ -46,6 +46,7 @@ if (!present)
     for (const [type, key, body] of [
       ['data', 'docs/readme.txt', 'Hello Storage'],
       ['data', 'docs/notes/todo.txt', 'todo'],
+      ['data', 'docs/tiny.txt', 'x'],
       ['products', 'scenes/scene.tif', 'raster'],
     ] as const) {
       expect(
@@ -79,6 +80,18 @@ if (!present)
     await text('13 bytes');
     await text('Hello Storage');
     await page.screenshot({ path: path.join(shots, 'details.png') });
+  });
+
+  it('shows sizes from the listing and sorts by size, folders first', async () => {
+    await page.waitForSelector('::-p-aria([name="Sort by size"])', { timeout: 15_000 });
+    const names = () => page.$$eval('.entries .name', (all) => all.map((each) => each.textContent));
+    await (await named('Sort by size')).click();
+    await named('Sort by size, largest first');
+    expect(await names()).toEqual(['notes', 'readme.txt', 'tiny.txt']);
+    expect(await page.$$eval('.entries .size', (all) => all.map((each) => each.textContent))).toEqual(['13 bytes', '1 byte']);
+    await (await named('Sort by size, largest first')).click();
+    expect(await names()).toEqual(['notes', 'tiny.txt', 'readme.txt']);
+    await (await named('Sort by name')).click();
   });
 
   it('shares a link fetched without a token', async () => {
@@ -119,6 +132,24 @@ if (!present)
     await (await named('Data', 'tab')).click();
     await text('1 entry');
     await named('docs (folder)');
+  });
+
+  it('takes up a link pasted into the open tab once confirmed, without a reload', async () => {
+    const other = await gw.token('firefox-other');
+    await page.evaluate('window.notReloaded = true');
+    await page.evaluate(`location.hash = '#token=${other}'`);
+    await page.waitForSelector('::-p-aria([name="You are signed in as firefox-user. Switch to firefox-other?"][role="dialog"])', {
+      timeout: 15_000,
+    });
+    await (await named('Sign in as firefox-other', 'button')).click();
+    await text('0 entries');
+    expect(await page.$eval('.who', (who) => who.textContent)).toBe('Signed in as firefox-other');
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    expect(page.url()).toBe(`${gw.url}/console/`);
+    // Back to the first account, for the tests after this one.
+    await page.evaluate(`location.hash = '#token=${await gw.token('firefox-user')}'`);
+    await (await named('Sign in as firefox-user', 'button')).click();
+    await text('Signed in as firefox-user');
   });
 
   it('offers no delete on products, and the page threw nothing', async () => {

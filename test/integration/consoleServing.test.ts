@@ -2,7 +2,7 @@
  * The storage browser's files, served by the gateway at /console/ (with / redirecting there),
  * under a Content-Security-Policy of their own; the API beside it keeps its headers.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { consolePolicy, storeOriginsOf } from '../../src/http/console';
@@ -22,6 +22,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'assets', 'main-ABC.js'), 'console.log(1);');
   writeFileSync(path.join(dir, 'assets', 'main-ABC.css'), 'body{}');
   writeFileSync(path.join(dir, '.secret'), 'hidden');
+  copyFileSync(path.join(__dirname, '..', '..', 'console', 'src', 'favicon.svg'), path.join(dir, 'favicon.svg'));
   gw = await startTestGateway({}, undefined, { consoleDir: dir });
 });
 afterAll(async () => {
@@ -69,6 +70,17 @@ describe('the console', () => {
     expect(styles.headers.get('content-type')).toBe('text/css; charset=utf-8');
     const head = await get('/console/assets/main-ABC.js', { method: 'HEAD' });
     expect(head.status).toBe(200);
+  });
+
+  it('serves its favicon as an image of its own, under the same policy, which needs nothing more for it', async () => {
+    const icon = await get('/console/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    const policy = icon.headers.get('content-security-policy') ?? '';
+    expect(policy).toBe((await get('/console/')).headers.get('content-security-policy'));
+    expect(policy).toContain("img-src 'self'");
+    // A picture only: nothing in it that would run, were it opened on its own.
+    expect(await icon.text()).not.toMatch(/<script|on\w+=|href=/i);
   });
 
   it.each([

@@ -181,6 +181,45 @@ describe('list with delimiter=/', () => {
     expect(answer.body).toEqual(['docs/1.txt', 'docs/2.txt', 'docs/sub/3.txt']);
   });
 
+  it('with details=1 tells each key its size and date, on every page, without a HEAD per key', async () => {
+    const before = Date.now();
+    // A caller of its own, so the keys the other tests count stay as they are.
+    const sizer = await gw.auth('folder-sizer');
+    await put(sizer, 'sized/three.txt');
+    const first = await page(sizer, '?prefix=sized/&delimiter=/&details=1');
+    expect(first.body).toEqual({
+      keys: ['sized/three.txt'],
+      prefixes: [],
+      objects: [{ key: 'sized/three.txt', size: 'sized/three.txt'.length, lastModified: expect.any(String) as string }],
+    });
+    const [listed] = (first.body as { objects: { lastModified: string }[] }).objects;
+    // The store's clock may be a little behind the test's; the date is this write's, give or take.
+    expect(Math.abs(Date.parse(listed?.lastModified ?? '') - before)).toBeLessThan(60_000);
+    const paged = [];
+    let next: string | undefined;
+    do {
+      const answer = await page(owner, next ? '?details=1' : '?prefix=big/&details=1', next);
+      paged.push(answer.body as { keys: string[]; objects: { key: string; size: number }[] });
+      next = answer.next;
+    } while (next);
+    for (const p of paged) expect(p.objects.map((o) => o.key)).toEqual(p.keys);
+    expect(paged.flatMap((p) => p.objects.map((o) => o.size))).toEqual(Array<number>(8).fill('big/00'.length));
+  });
+
+  it("with details=1 names neither another namespace's objects nor the namespace", async () => {
+    const { body } = await page(owner, '?prefix=docs/&delimiter=/&details=1');
+    const { objects } = body as { objects: { key: string }[] };
+    expect(objects.map((o) => o.key)).toEqual(['docs/1.txt', 'docs/2.txt']);
+    expect(JSON.stringify(body)).not.toContain(gw.namespaceOf('folder-owner'));
+  });
+
+  it('keeps the answers of callers that do not ask for details as they were', async () => {
+    expect((await page(owner, '?prefix=docs/sub/')).body).toEqual(['docs/sub/3.txt']);
+    expect((await page(owner, '?prefix=docs/sub/&delimiter=/')).body).toEqual({ keys: ['docs/sub/3.txt'], prefixes: [] });
+    const refused = await fetch(`${gw.apiUrl}/data/list?details=true`, { headers: owner });
+    expect(refused.status).toBe(400);
+  });
+
   it('needs the list permission, like the plain listing', async () => {
     const response = await fetch(`${gw.apiUrl}/data/list?delimiter=/`, { headers: { authorization: 'Bearer nope' } });
     expect(response.status).toBe(401);

@@ -86,6 +86,10 @@ it('answers every operation as documented, in success and in error', async () =>
   const folded = await call('GET', '/data/list?prefix=doc/&delimiter=/');
   await call('GET', '/data/list', { headers: { 'x-next': folded.headers.get('x-next') ?? '' } });
   await call('GET', '/data/list?delimiter=x'); // 400
+  const detailed = await call('GET', '/data/list?prefix=doc/&delimiter=/&details=1');
+  await call('GET', '/data/list?details=1', { headers: { 'x-next': detailed.headers.get('x-next') ?? '' } });
+  await call('GET', '/data/list?prefix=doc/&details=1');
+  await call('GET', '/data/list?details=yes'); // 400
 
   await call('GET', '/data/new_resumable_url/doc/c.txt?expires_in=60&content_type=text/plain');
   await call('GET', '/data/get_signed_url/doc/a.txt');

@@ -111,8 +111,13 @@ export class MemoryStore implements Store {
       if (startAfter === undefined || entry > startAfter) entries.set(entry, cut === -1 ? 'key' : 'prefix');
     }
     const page = [...entries].slice(0, maxKeys);
+    const keys = page.filter(([, kind]) => kind === 'key').map(([entry]) => entry);
     return {
-      keys: page.filter(([, kind]) => kind === 'key').map(([entry]) => entry),
+      keys,
+      objects: keys.map((key) => {
+        const { contentLength, lastModified } = this.object(bucket, key);
+        return { key, size: contentLength, lastModified };
+      }),
       prefixes: page.filter(([, kind]) => kind === 'prefix').map(([entry]) => entry),
       truncated: entries.size > maxKeys,
     };

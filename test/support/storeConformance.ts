@@ -80,15 +80,30 @@ export function storeConformance(name: string, subject: () => ConformanceSubject
       const { store, bucket } = subject();
       for (const key of ['list/c', 'list/a', 'list/b', 'listing-other']) await put(key, key);
       const first = await store.list(bucket, 'list/', undefined, 2);
-      expect(first).toEqual({ keys: ['list/a', 'list/b'], prefixes: [], truncated: true });
+      expect(first).toMatchObject({ keys: ['list/a', 'list/b'], prefixes: [], truncated: true });
       const second = await store.list(bucket, 'list/', 'list/b', 2);
-      expect(second).toEqual({ keys: ['list/c'], prefixes: [], truncated: false });
+      expect(second).toMatchObject({ keys: ['list/c'], prefixes: [], truncated: false });
+    });
+
+    it("tells each listed key's size and date, as its HEAD does, without one", async () => {
+      const { store, bucket } = subject();
+      await put('sized/one', 'four');
+      await put('sized/two', 'seven b');
+      const { objects } = await store.list(bucket, 'sized/', undefined, 10);
+      expect(objects.map(({ key, size }) => [key, size])).toEqual([
+        ['sized/one', 4],
+        ['sized/two', 7],
+      ]);
+      const head = await store.head(bucket, 'sized/one');
+      // S3 listings tell the date to the second, HEAD as an HTTP date: the same second.
+      const listed = objects.find((object) => object.key === 'sized/one');
+      expect(Math.floor((listed?.lastModified.getTime() ?? 0) / 1000)).toBe(Math.floor(head.lastModified.getTime() / 1000));
     });
 
     it('rolls keys below a delimiter up into one prefix each', async () => {
       const { store, bucket } = subject();
       for (const key of ['tree/a', 'tree/sub/b', 'tree/sub/c', 'tree/z/d']) await put(key, key);
-      expect(await store.list(bucket, 'tree/', undefined, 100, '/')).toEqual({
+      expect(await store.list(bucket, 'tree/', undefined, 100, '/')).toMatchObject({
         keys: ['tree/a'],
         prefixes: ['tree/sub/', 'tree/z/'],
         truncated: false,

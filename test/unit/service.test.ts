@@ -93,7 +93,18 @@ describe('listing', () => {
     const first = await service.list(alice, 'data', 'r/', undefined);
     expect(first.keys).toEqual(['r/1', 'r/2']);
     const second = await service.list(alice, 'data', undefined, first.next);
-    expect(second).toEqual({ keys: ['r/3'], next: undefined });
+    expect(second).toMatchObject({ keys: ['r/3'], next: undefined });
+  });
+
+  it('tells the sizes and dates of the keys shown, without the namespace and without a HEAD', async () => {
+    store.calls.length = 0;
+    const { objects } = await service.list(alice, 'data', 'r/', undefined, '/');
+    expect(objects.map(({ key, size }) => [key, size])).toEqual([
+      ['r/1', 1],
+      ['r/2', 1],
+    ]);
+    expect(objects.every((object) => object.lastModified instanceof Date)).toBe(true);
+    expect(store.calls.filter((call) => call.startsWith('head'))).toEqual([]);
   });
 
   it('refuses a continuation token with another prefix', async () => {
