@@ -3,7 +3,6 @@
  * terminal (LOG_FORMAT=pretty) one short line each for a person.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -23,7 +22,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /** One line a message: the time, the level, the words, then the fields a person may want. */
-export function prettyLog(): DestinationStream {
+export async function prettyLog(): Promise<DestinationStream> {
+  // Loaded only when asked for: a gateway logging JSON never carries it.
+  const { default: pinoPretty } = await import('pino-pretty');
   return pinoPretty({
     colorize: process.stdout.isTTY === true,
     singleLine: true,

@@ -27,7 +27,7 @@ interface Running {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, process.stdout.isTTY === true);
-  const logger = createLogger(config.logLevel, config.logFormat === 'pretty' ? prettyLog() : undefined);
+  const logger = createLogger(config.logLevel, config.logFormat === 'pretty' ? await prettyLog() : undefined);
   if (cluster.isWorker) {
     const worker = await startWorker(logger);
     stopOnSignals(worker, logger);

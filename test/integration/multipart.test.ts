@@ -245,6 +245,13 @@ describe("the first version's paths, the operation chosen by the query", () => {
     expect(await (await fetch(`${gw.apiUrl}/data/get/legacy/done.bin`, { headers })).text()).toBe('legacy bytes');
   });
 
+  it('keep a key with $ in it as it is (no replacement pattern)', async () => {
+    const key = 'legacy/$&-$1.bin';
+    const { uploadId } = await start(key);
+    const listed = await fetch(legacy(key, uploadId), { headers });
+    expect([listed.status, await listed.json()]).toEqual([200, { uploadId, parts: [] }]);
+  });
+
   it('abort a session, and keep sessions to their owner', async () => {
     const { uploadId } = await start('legacy/abort.bin');
     const other = await gw.auth('someone-else');

@@ -207,12 +207,12 @@ export function legacyPaths(): RequestHandler {
     }
     if (typeof uploadId !== 'string') throw new BadRequest("The query parameter 'uploadId' must be given once");
     if (uploadId === '') throw new BadRequest("The query parameter 'uploadId' must not be empty");
-    const legacy = LEGACY.find(
-      (entry) => entry.method === req.method && (entry.withParts ?? parts !== undefined) === (parts !== undefined),
-    );
+    const withParts = parts !== undefined;
+    const legacy = LEGACY.find((entry) => entry.method === req.method && (entry.withParts === undefined || entry.withParts === withParts));
     if (!legacy) return next();
-    req.url =
-      ROUTES[legacy.route].path.replace('{uploadId}', encodeURIComponent(uploadId)).replace('{type}', type).replace('{key+}', key) + search;
+    // Replaced by functions: a `$` in the path is the caller's text, not a replacement pattern.
+    const values: Record<string, string> = { uploadId: encodeURIComponent(uploadId), type, key };
+    req.url = ROUTES[legacy.route].path.replace(/\{(\w+)\+?\}/g, (_, name: string) => values[name] ?? '') + search;
     next();
   };
 }
