@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { bucketName, STORAGE_TYPES } from './protocol/storageTypes';
+import { bucketName, STORAGE_TYPES, type StorageType } from './protocol/storageTypes';
 
 /** S3 caps a presigned URL's lifetime at seven days (SigV4). */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -32,6 +32,43 @@ const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
         .filter(Boolean),
     )
     .pipe(z.array(item));
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+
+/** `10GiB`, `512 MiB` or `1048576`: a size in bytes, whole after its unit. */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * (SIZE_UNITS[match[2] ?? ''] ?? 1);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/**
+ * `type=value` items, one per storage type at most, each value checked by `value` (which
+ * answers undefined for a bad one): QUOTA_BYTES, MAX_UPLOAD_BYTES, UPLOAD_CONTENT_TYPES.
+ */
+const perType = <T>(value: (text: string) => T | undefined, expected: string) =>
+  commaList(z.string()).transform((items, ctx) => {
+    const result: Partial<Record<StorageType, T>> = {};
+    for (const item of items) {
+      const at = item.indexOf('=');
+      const type = item.slice(0, at).trim();
+      const parsed = at < 0 ? undefined : value(item.slice(at + 1).trim());
+      if (!(STORAGE_TYPES as readonly string[]).includes(type) || parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of type=${expected}, type one of ${STORAGE_TYPES.join(', ')} ('${item}')` });
+        return z.NEVER;
+      }
+      if (type in result) {
+        ctx.addIssue({ code: 'custom', message: `names ${type} twice` });
+        return z.NEVER;
+      }
+      result[type as StorageType] = parsed;
+    }
+    return result;
+  });
+
+/** A media type pattern of UPLOAD_CONTENT_TYPES: `type/subtype` or `type/*`, lower case. */
+const MEDIA_TYPE_PATTERN = /^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/;
 
 /** One URL, or several separated by commas (the nodes of one cluster). */
 const urlList = commaList(url)
@@ -115,6 +152,15 @@ const envSchema = z.object({
   REQUEST_DEADLINE_SECONDS: int(1, 3600).default(30),
   MAX_CONNECTIONS: int(16, 1_000_000).default(4096),
   UNKNOWN_LENGTH_BUFFER_MIB: int(16, 64 * 1024).default(96),
+  QUOTA_BYTES: perType(parseSize, 'size (bytes, or with KiB, MiB, GiB or TiB)').default({}),
+  MAX_UPLOAD_BYTES: perType((text) => {
+    const size = parseSize(text);
+    return size !== undefined && size > 0 ? size : undefined;
+  }, 'size above 0 (bytes, or with KiB, MiB, GiB or TiB)').default({}),
+  UPLOAD_CONTENT_TYPES: perType((text) => {
+    const types = text.split('|').map((t) => t.trim().toLowerCase());
+    return types.length > 0 && types.every((t) => MEDIA_TYPE_PATTERN.test(t)) ? types : undefined;
+  }, 'media types separated by | (type/subtype or type/*)').default({}),
   MAX_UPLOAD_SESSIONS_PER_KEY: int(1, 1000).default(8),
   MAX_UPLOAD_SESSIONS_PER_CALLER: int(1, 1000).default(100),
   WEB_CONCURRENCY: int(1, 256).optional(),
@@ -233,6 +279,8 @@ export interface Config {
   unknownLengthBufferBytes: number;
   /** Open multipart sessions on one key, and per namespace and storage type. */
   maxUploadSessions: { perKey: number; perCaller: number };
+  /** What each storage type may hold; a type not named has no such limit. */
+  limits: StorageLimits;
   /** Worker processes serving HTTP on one port (1: the gateway runs in one process). */
   webConcurrency: number;
   /** The gateway's own streamed uploads left this long by a dead process are aborted. */
@@ -244,6 +292,16 @@ export interface Config {
   logFormat: 'json' | 'pretty';
   /** On SIGTERM/SIGINT, in-flight requests get this long before connections are cut. */
   shutdownGraceSeconds: number;
+}
+
+/** Per storage type: QUOTA_BYTES, MAX_UPLOAD_BYTES and UPLOAD_CONTENT_TYPES. */
+export interface StorageLimits {
+  /** Bytes one namespace may store in the type (an operator may override it per namespace). */
+  quotaBytes: Partial<Record<StorageType, number>>;
+  /** The largest single object. */
+  maxUploadBytes: Partial<Record<StorageType, number>>;
+  /** The only media types the type stores (`type/*` allowed), lower case. */
+  contentTypes: Partial<Record<StorageType, string[]>>;
 }
 
 export class ConfigError extends Error {
@@ -355,6 +413,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, onTerminal = fa
     maxConnections: e.MAX_CONNECTIONS,
     unknownLengthBufferBytes: e.UNKNOWN_LENGTH_BUFFER_MIB * 1024 * 1024,
     maxUploadSessions: { perKey: e.MAX_UPLOAD_SESSIONS_PER_KEY, perCaller: e.MAX_UPLOAD_SESSIONS_PER_CALLER },
+    limits: { quotaBytes: e.QUOTA_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, contentTypes: e.UPLOAD_CONTENT_TYPES },
     // Every core by default, as one Node thread is the gateway's limit long before the store's;
     // but one process in local mode, where the store needs the same cores (measured: two workers
     // beside an embedded MinIO on 2 cores were slower and held three times the memory).

@@ -122,6 +122,24 @@ export class TooManySessions extends LimitReached {
   readonly code = 'too_many_sessions';
 }
 
+/** The write would take the namespace past its quota for the storage type: nothing is stored. */
+export class QuotaExceeded extends StorageError {
+  readonly status = 413;
+  readonly code = 'quota_exceeded';
+}
+
+/** The object is larger than its storage type takes (MAX_UPLOAD_BYTES), or than its upload declared. */
+export class TooLarge extends StorageError {
+  readonly status = 413;
+  readonly code = 'too_large';
+}
+
+/** The storage type does not take objects of this media type (UPLOAD_CONTENT_TYPES). */
+export class UnsupportedMediaType extends StorageError {
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
+}
+
 export class RangeNotSatisfiable extends StorageError {
   readonly status = 416;
   readonly code = 'range_not_satisfiable';

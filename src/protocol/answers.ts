@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errorCodes';
 import { MAX_PARTS } from './multipart';
-import { NAMESPACE_PATTERN, OPERATIONS, STORAGE_TYPES } from './storageTypes';
+import { NAMESPACE_PATTERN, OPERATIONS, STORAGE_TYPES, type StorageType } from './storageTypes';
 
 /** Every refusal and failure. */
 export const errorAnswer = z
@@ -118,6 +118,43 @@ export const readiness = z
   })
   .meta({ id: 'Readiness' });
 
+const typeUsage = z
+  .object({
+    bytes: z.number().int().meta({ description: 'Bytes stored' }),
+    objects: z.number().int().meta({ description: 'Objects stored' }),
+    reservedBytes: z
+      .number()
+      .int()
+      .meta({ description: 'Bytes held for uploads under way and upload URLs not used yet, on types with a quota' }),
+    quotaBytes: z.number().int().nullable().meta({ description: 'The most this namespace may store in the type; null: no quota' }),
+    maxUploadBytes: z.number().int().nullable().meta({ description: 'The largest single object the type takes; null: no limit' }),
+  })
+  .meta({ id: 'TypeUsage' });
+
+export const usage = z
+  .object({
+    namespace: z.string(),
+    types: z.object(Object.fromEntries(STORAGE_TYPES.map((type) => [type, typeUsage])) as Record<StorageType, typeof typeUsage>),
+  })
+  .meta({ id: 'Usage' });
+
+export const quotas = z
+  .object({
+    namespace: z.string(),
+    quotas: z
+      .object(
+        Object.fromEntries(STORAGE_TYPES.map((type) => [type, z.number().int().nullable()])) as Record<
+          StorageType,
+          z.ZodNullable<z.ZodNumber>
+        >,
+      )
+      .meta({ description: 'The quota in force for each type (the override if one is set, else QUOTA_BYTES); null: none' }),
+    overrides: z
+      .record(z.string(), z.number().int())
+      .meta({ description: 'The types whose quota this namespace has set by an administrator' }),
+  })
+  .meta({ id: 'Quotas' });
+
 /**
  * The JSON answer of each route that has one (routes.ts names them): the route contracts
  * declare exactly these (test/unit/protocol.test.ts), and clients read them as `AnswerOf`.
@@ -133,6 +170,10 @@ export const ANSWERS = {
   multipart_part_urls: partUrls,
   multipart_parts: partList,
   multipart_complete: stored,
+  usage,
+  admin_usage: usage,
+  admin_quotas: quotas,
+  admin_recount: usage,
 } as const;
 
 export type AnsweredRoute = keyof typeof ANSWERS;

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'too_many_sessions',
   'request_timeout',
   'unsupported_media_type',
+  'quota_exceeded',
+  'too_large',
   'range_not_satisfiable',
   'precondition_failed',
   'too_many_transfers',

@@ -18,7 +18,7 @@ export const ROUTES = {
   exists: { method: 'HEAD', path: '/{type}/get/{key+}', query: [] },
   delete: { method: 'DELETE', path: '/{type}/{key+}', query: [] },
   list: { method: 'GET', path: '/{type}/list', query: ['prefix', 'delimiter', 'details'] },
-  upload_url: { method: 'GET', path: '/{type}/new_resumable_url/{key+}', query: ['content_type', 'expires_in'] },
+  upload_url: { method: 'GET', path: '/{type}/new_resumable_url/{key+}', query: ['content_type', 'expires_in', 'size'] },
   download_url: { method: 'GET', path: '/{type}/get_signed_url/{key+}', query: ['expires_in'] },
   copy: { method: 'POST', path: '/copy/{user_ns}/src/{src_bucket}/{src+}/dest/{dest_type}/{dest+}', query: [] },
   // A multipart upload: the key's sessions, and one session by its uploadId.
@@ -29,6 +29,11 @@ export const ROUTES = {
   multipart_complete: { method: 'POST', path: '/multipart/sessions/{uploadId}/complete/{type}/{key+}', query: [] },
   multipart_abort: { method: 'DELETE', path: '/multipart/sessions/{uploadId}/{type}/{key+}', query: [] },
   capabilities: { method: 'GET', path: '/capabilities', query: [] },
+  // Usage and quotas: the caller's own, and (storage:admin) any namespace's.
+  usage: { method: 'GET', path: '/usage', query: [] },
+  admin_usage: { method: 'GET', path: '/admin/usage/{namespace}', query: [] },
+  admin_quotas: { method: 'PUT', path: '/admin/quotas/{namespace}', query: [] },
+  admin_recount: { method: 'POST', path: '/admin/usage/{namespace}/recount', query: [] },
   sign_in: { method: 'POST', path: '/sign-in', query: [] },
   openapi: { method: 'GET', path: '/openapi.json', query: [] },
 } as const satisfies Record<string, { method: string; path: string; query: readonly string[] }>;

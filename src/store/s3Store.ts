@@ -223,8 +223,10 @@ export class S3Store implements Store {
     const { contentLength } = options;
     this.wrote(bucket, key);
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
-      return this.calls.run('putObject', () => putWhole(this.http, bucket, key, body, { ...options, contentLength }), options.exclusive);
+      const conditional = options.exclusive === true || options.ifMatch !== undefined;
+      return this.calls.run('putObject', () => putWhole(this.http, bucket, key, body, { ...options, contentLength }), conditional);
     }
+    if (options.ifMatch !== undefined) throw new Error('ifMatch is for single PUTs of a declared length');
     return this.streamed.put(bucket, key, body, options);
   }
 
@@ -319,8 +321,8 @@ export class S3Store implements Store {
     return signer.issue('object', bucket, key, options);
   }
 
-  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
-    return this.requireSigner().issue('part', bucket, key, { expiresIn, uploadId, partNumber });
+  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number, contentLength?: number): Promise<string> {
+    return this.requireSigner().issue('part', bucket, key, { expiresIn, uploadId, partNumber, contentLength });
   }
 
   /**

@@ -45,6 +45,7 @@ export class ServerCopies {
       if (error instanceof StoreAccessDenied) throw new Forbidden('The gateway may not read that source bucket');
       throw error;
     }
+    await options.inspect?.(info);
     const copySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
     this.s3.writing(target.bucket, target.key);
     const written = {

@@ -42,6 +42,7 @@ export async function putWhole(
         'content-type': options.contentType,
         ...metadataHeaders(options.metadata),
         ...(options.exclusive && { 'if-none-match': '*' }),
+        ...(options.ifMatch !== undefined && { 'if-match': options.ifMatch }),
       },
       body: sent,
       signal: options.signal ? AbortSignal.any([cut.signal, options.signal]) : cut.signal,

@@ -42,12 +42,16 @@ export interface WriteOptions {
   metadata: Record<string, string>;
   /** Only create: refuse (Conflict) if an object is already at the key, atomically in the store. */
   exclusive?: boolean;
+  /** Only replace the object with this ETag: refuse (Conflict) if it changed, NotFound if it is gone. Single PUTs only. */
+  ifMatch?: string | undefined;
   principal?: Principal;
 }
 
 export interface CopyOptions extends Omit<WriteOptions, 'contentType'> {
   /** The copy's type, from the source's (which the caller did not choose and may be anything). */
   contentTypeFor: (sourceType: string | undefined) => string;
+  /** Told of the source before anything is copied; throwing refuses the copy. */
+  inspect?: (source: ObjectInfo) => Promise<void>;
 }
 
 export interface StreamOptions extends WriteOptions {
@@ -98,6 +102,8 @@ export interface UploadUrlOptions {
   contentTypeNamed?: boolean;
   /** Only create: the uploader must send If-None-Match: *. */
   exclusive?: boolean;
+  /** The body's length, bound into the signature: a PUT of any other length is refused by the store. */
+  contentLength?: number | undefined;
 }
 
 export interface DownloadUrlOptions {
@@ -154,7 +160,8 @@ export interface UploadSessions {
 /** URLs that let their holder do one thing to one object, without a token. */
 export interface UrlIssuing {
   presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string>;
-  presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string>;
+  /** `contentLength`, when given, is bound into the signature: a part of another length is refused by the store. */
+  presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number, contentLength?: number): Promise<string>;
   presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string>;
 }
 

@@ -45,11 +45,13 @@ export interface UrlFacts {
   attachment?: boolean | undefined;
   uploadId?: string;
   partNumber?: number;
+  /** The body's length, when the caller declared it (a type with limits requires it). */
+  contentLength?: number | undefined;
   /** x-amz-meta-* values the object is to store. */
   metadata?: Record<string, string>;
 }
 
-type Fact = 'contentType' | 'uploadId' | 'partNumber';
+type Fact = 'contentType' | 'uploadId' | 'partNumber' | 'contentLength';
 type Choice = 'exclusive' | 'contentTypeNamed' | 'attachment';
 
 /** A bound value: one of the facts, or a fixed text. With `when`, bound only if that choice was made. */
@@ -83,6 +85,13 @@ export interface UrlBinding {
 const CREATE_ONLY: Bound = { text: '*', when: 'exclusive' };
 
 /**
+ * The declared length, when there is one: a body of any other length (or one without a
+ * Content-Length) breaks the signature, so a quota's hold is never outgrown. Never in the
+ * query: the request always carries its length.
+ */
+const DECLARED_LENGTH: Bound = { fact: 'contentLength' };
+
+/**
  * Headers no upload URL's holder may set: the two that decide how a browser treats a download,
  * and object tags (MinIO stores x-amz-tagging on a PUT with only the PutObject right; operators
  * may key lifecycle or replication rules on tags). Bound empty on MinIO, absent on SeaweedFS.
@@ -98,7 +107,7 @@ const OBJECT = { method: 'PUT', signedAs: 'upload', query: {} } as const;
 const PART: UrlBinding = {
   method: 'PUT',
   signedAs: 'upload',
-  headers: {},
+  headers: { 'content-length': DECLARED_LENGTH },
   empty: [],
   absent: [],
   query: { partNumber: { fact: 'partNumber' }, uploadId: { fact: 'uploadId' } },
@@ -121,21 +130,25 @@ export const URL_BINDINGS: Record<UrlKind, Record<StoreEngine, UrlBinding>> = {
   object: {
     minio: {
       ...OBJECT,
-      headers: { 'if-none-match': CREATE_ONLY, 'content-type': { fact: 'contentType', inQuery: true } },
+      headers: { 'if-none-match': CREATE_ONLY, 'content-type': { fact: 'contentType', inQuery: true }, 'content-length': DECLARED_LENGTH },
       empty: CLEARED_UPLOAD_HEADERS,
       absent: [],
       metadata: 'query',
     },
     aws: {
       ...OBJECT,
-      headers: { 'if-none-match': CREATE_ONLY, 'content-type': { fact: 'contentType' } },
+      headers: { 'if-none-match': CREATE_ONLY, 'content-type': { fact: 'contentType' }, 'content-length': DECLARED_LENGTH },
       empty: [],
       absent: [],
       metadata: 'query',
     },
     seaweedfs: {
       ...OBJECT,
-      headers: { 'if-none-match': CREATE_ONLY, 'content-type': { fact: 'contentType', when: 'contentTypeNamed' } },
+      headers: {
+        'if-none-match': CREATE_ONLY,
+        'content-type': { fact: 'contentType', when: 'contentTypeNamed' },
+        'content-length': DECLARED_LENGTH,
+      },
       empty: [],
       absent: CLEARED_UPLOAD_HEADERS,
       metadata: 'record',

@@ -126,7 +126,9 @@ export class MemoryStore implements Store {
   async copy(source: { bucket: string; key: string }, target: { bucket: string; key: string }, options: CopyOptions) {
     this.calls.push(`copy ${source.bucket}/${source.key} ${target.bucket}/${target.key}`);
     const from = this.object(source.bucket, source.key);
-    const { contentTypeFor, ...written } = options;
+    const { contentTypeFor, inspect, ...written } = options;
+    const { data, ...info } = from;
+    await inspect?.(info);
     return this.store(target.bucket, target.key, from.data, { ...written, contentType: contentTypeFor(from.contentType) });
   }
 
@@ -194,9 +196,10 @@ export class MemoryStore implements Store {
     return `memory://${bucket}/${key}?put=${encodeURIComponent(JSON.stringify(options))}`;
   }
 
-  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
+  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number, contentLength?: number): Promise<string> {
     this.calls.push(`presignPart ${bucket}/${key} ${uploadId} ${partNumber}`);
-    return `memory://${bucket}/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}`;
+    const length = contentLength === undefined ? '' : `&length=${contentLength}`;
+    return `memory://${bucket}/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}${length}`;
   }
 
   async presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string> {
@@ -240,6 +243,11 @@ export class MemoryStore implements Store {
   private store(bucket: string, key: string, data: Buffer, options: WriteOptions): Written {
     const objects = this.objects(bucket);
     if (options.exclusive && objects.has(key)) throw new Conflict('An object already exists at that key');
+    if (options.ifMatch !== undefined) {
+      const current = objects.get(key);
+      if (!current) throw new NotFound('No object at that key');
+      if (current.etag !== options.ifMatch) throw new Conflict('The object changed');
+    }
     const etag = `"${createHash('md5').update(data).digest('hex')}"`;
     objects.set(key, {
       data,

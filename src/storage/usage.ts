@@ -1,0 +1,426 @@
+/**
+ * Usage and quotas per namespace and storage type, kept in the store itself: one small JSON
+ * record per namespace (usageRecords.ts), changed only by conditional writes, so every gateway
+ * process sharing the store keeps one count and, together, never lets a namespace past its
+ * quota.
+ *
+ * A write to a type with a quota first *holds* its size in the record: it fits only if the
+ * bytes stored plus every hold plus its own size stay within the quota, checked in the same
+ * conditional write that adds the hold. When the write ends, its hold goes and what it changed
+ * (bytes and objects) is added, in one later write. Writes of one namespace in one process
+ * share each record write (group commit), so a burst of PUTs costs a few record writes, not
+ * one each; writes to types without a quota only add what they changed, once a second.
+ *
+ * Holds end: a write's hold is renewed while its process lives and lapses HOLD_TTL_MS after it
+ * dies; an upload URL's lasts as long as the URL, a multipart session's as long as the session.
+ * Whoever drops a lapsed hold first looks at its key and counts what was stored there, so a
+ * crash loses nothing; a recount (recount()) repairs anything else, such as objects written
+ * straight into a bucket.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { StorageLimits } from '../config';
+import { QuotaExceeded, StoreUnavailable } from '../errors';
+import type { AnswerOf } from '../protocol/answers';
+import type { ObjectInfo, Store } from '../store/types';
+import type { Logger } from '../log';
+import { emptyRecord, UsageRecords, type Hold, type TypeCount, type UsageRecord } from './usageRecords';
+import { STORAGE_TYPES, type StorageType } from './types';
+
+export type { TypeCount } from './usageRecords';
+
+/** Changes made by this process are written at most this long after they happen. */
+const FLUSH_MS = 500;
+/** A write's hold outlives its process by at most this; renewed while the write goes on. */
+const HOLD_TTL_MS = 2 * 60_000;
+/** Quota overrides read this long ago are still used to decide whether a type has a quota. */
+const RECORD_FRESH_MS = 5_000;
+/** Conditional writes tried before the caller is told the store is too contended. */
+const MAX_ATTEMPTS = 40;
+/** Holds one namespace may keep at once (each upload URL and session on a limited type keeps one). */
+export const MAX_HOLDS = 1_000;
+
+/** What a type allows a namespace, after its overrides. */
+export interface TypeLimits {
+  quotaBytes: number | undefined;
+  maxUploadBytes: number | undefined;
+  contentTypes: readonly string[] | undefined;
+}
+
+/** A hold to ask for: its size, the key it is for, and what was there when it was asked. */
+export interface HoldRequest {
+  bytes: number;
+  key: string;
+  prev: ObjectInfo | undefined;
+  /** When it lapses (ms since the epoch); a write's, renewed while it runs, by default. */
+  until?: number;
+  /** A name of the caller's choosing (a multipart session's), so another process can end it. */
+  id?: string;
+  /** Grant what fits, at least one byte, up to `bytes` (a body of unknown length grows its hold). */
+  partial?: boolean;
+}
+
+interface Waiting {
+  type: StorageType;
+  request: HoldRequest;
+  id: string;
+  resolve: (granted: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What this process knows of one namespace's record and what it has yet to write there. */
+interface Book {
+  namespace: string;
+  record: UsageRecord | undefined;
+  /** The record's ETag, null when there is none yet, undefined when unknown. */
+  etag: string | null | undefined;
+  readAt: number;
+  waiting: Waiting[];
+  changes: Map<StorageType, TypeCount>;
+  releases: Set<string>;
+  /** Holds of writes under way in this process: renewed on every record write. */
+  live: Set<string>;
+  /** The live holds are to be renewed even if nothing else is written. */
+  renewDue: boolean;
+  flushing: Promise<void> | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Usage {
+  private readonly books = new Map<string, Book>();
+  private readonly records: UsageRecords;
+  private readonly renewal: NodeJS.Timeout;
+  /** Totals by type across namespaces, as this process last read them (for /metrics). */
+  private totalsSeen: Record<StorageType, TypeCount> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    /** The bucket that keeps the records (the data bucket), and each type's bucket. */
+    recordBucket: string,
+    private readonly bucketFor: (type: StorageType) => string,
+    private readonly limits: StorageLimits,
+    private readonly log?: Logger,
+  ) {
+    this.records = new UsageRecords(store, recordBucket);
+    this.renewal = setInterval(() => this.renewHolds(), HOLD_TTL_MS / 4);
+    this.renewal.unref();
+  }
+
+  /** Whether the type has any limit that makes writes hold their size (a quota or a largest object). */
+  async limitsOf(namespace: string, type: StorageType): Promise<TypeLimits> {
+    const book = this.book(namespace);
+    if (book.record === undefined || Date.now() - book.readAt > RECORD_FRESH_MS) await this.refresh(book);
+    return {
+      quotaBytes: quotaOf(book.record, this.limits, type),
+      maxUploadBytes: this.limits.maxUploadBytes[type],
+      contentTypes: this.limits.contentTypes[type],
+    };
+  }
+
+  /**
+   * Holds `bytes` of the type's quota for a write to come, or refuses with QuotaExceeded
+   * (413) when it would not fit. Answers the hold's id and the bytes granted (all of them,
+   * unless `partial`).
+   */
+  async hold(namespace: string, type: StorageType, request: HoldRequest): Promise<{ id: string; bytes: number }> {
+    const book = this.book(namespace);
+    const id = request.id ?? randomUUID();
+    const granted = await new Promise<number>((resolve, reject) => {
+      book.waiting.push({ type, request, id, resolve, reject });
+      this.flushSoon(book, 0);
+    });
+    if (request.until === undefined) book.live.add(id);
+    return { id, bytes: granted };
+  }
+
+  /**
+   * A write ended and stored this change (bytes and objects, negative for a delete): counted,
+   * and its holds dropped, in the next record write (within FLUSH_MS).
+   */
+  settle(namespace: string, type: StorageType, change: TypeCount, holds: readonly string[] = []): void {
+    const book = this.book(namespace);
+    const sum = book.changes.get(type) ?? { bytes: 0, objects: 0 };
+    book.changes.set(type, { bytes: sum.bytes + change.bytes, objects: sum.objects + change.objects });
+    this.release(namespace, holds);
+  }
+
+  /** Holds no longer needed (a write that failed, an aborted session): dropped in the next record write. */
+  release(namespace: string, holds: readonly string[]): void {
+    const book = this.book(namespace);
+    for (const id of holds) {
+      book.releases.add(id);
+      book.live.delete(id);
+    }
+    this.flushSoon(book, FLUSH_MS);
+  }
+
+  /** The namespace's usage as the store has it, with this process's changes not yet written. */
+  async usage(namespace: string): Promise<AnswerOf<'usage'>> {
+    const book = this.book(namespace);
+    await this.refresh(book);
+    return this.answer(book, book.record ?? emptyRecord());
+  }
+
+  /** Sets (a number) or removes (null) the namespace's quota override per type; answers the quotas in force. */
+  async setQuotas(namespace: string, changes: Partial<Record<StorageType, number | null>>): Promise<AnswerOf<'admin_quotas'>> {
+    const record = await this.records.update(namespace, (current) => {
+      const quotas = { ...current.quotas };
+      for (const [type, value] of Object.entries(changes) as [StorageType, number | null][]) {
+        if (value === null) delete quotas[type];
+        else quotas[type] = value;
+      }
+      return { ...current, quotas };
+    });
+    const book = this.book(namespace);
+    this.remember(book, record.record, record.etag);
+    return {
+      namespace,
+      quotas: Object.fromEntries(STORAGE_TYPES.map((type) => [type, quotaOf(record.record, this.limits, type) ?? null])) as AnswerOf<
+        'admin_quotas'
+      >['quotas'],
+      overrides: { ...record.record.quotas },
+    };
+  }
+
+  /**
+   * Counts the namespace's objects in every type's bucket and writes that as its usage: objects
+   * written straight into a bucket are counted from then on. Holds are kept. Changes this
+   * process has not written yet are written first; another process's, written after the
+   * count, may count a write twice until the next recount (docs/operations.md).
+   */
+  async recount(namespace: string): Promise<AnswerOf<'admin_recount'>> {
+    const book = this.book(namespace);
+    await this.flush(book);
+    const counted: Partial<Record<StorageType, TypeCount>> = {};
+    for (const type of STORAGE_TYPES) counted[type] = await this.records.count(this.bucketFor(type), `${namespace}/`);
+    let before: UsageRecord['types'] = {};
+    const written = await this.records.update(namespace, (current) => {
+      before = current.types;
+      return { ...current, types: counted };
+    });
+    this.records.addToTotals(
+      new Map(STORAGE_TYPES.map((type) => [type, subtractCount(counted[type], before[type] ?? { bytes: 0, objects: 0 }) ?? { bytes: 0, objects: 0 }])),
+    );
+    this.remember(book, written.record, written.etag);
+    return this.answer(book, written.record);
+  }
+
+  /** Totals per type over every namespace (for /metrics), as last read; refreshed in the background. */
+  totals(): Record<StorageType, TypeCount> | undefined {
+    return this.totalsSeen;
+  }
+
+  /** Writes what this process still holds unwritten, and stops its timers. */
+  async close(): Promise<void> {
+    clearInterval(this.renewal);
+    await Promise.all([...this.books.values()].map((book) => this.flush(book).catch(() => undefined)));
+  }
+
+  private answer(book: Book, record: UsageRecord): AnswerOf<'usage'> {
+    const types = {} as AnswerOf<'usage'>['types'];
+    for (const type of STORAGE_TYPES) {
+      const stored = record.types[type] ?? { bytes: 0, objects: 0 };
+      const pending = book.changes.get(type) ?? { bytes: 0, objects: 0 };
+      types[type] = {
+        bytes: Math.max(0, stored.bytes + pending.bytes),
+        objects: Math.max(0, stored.objects + pending.objects),
+        reservedBytes: record.holds.filter((h) => h.type === type && !book.releases.has(h.id)).reduce((sum, h) => sum + h.bytes, 0),
+        quotaBytes: quotaOf(record, this.limits, type) ?? null,
+        maxUploadBytes: this.limits.maxUploadBytes[type] ?? null,
+      };
+    }
+    return { namespace: book.namespace, types };
+  }
+
+  private book(namespace: string): Book {
+    let book = this.books.get(namespace);
+    if (!book) {
+      book = {
+        namespace,
+        record: undefined,
+        etag: undefined,
+        readAt: 0,
+        waiting: [],
+        changes: new Map(),
+        releases: new Set(),
+        live: new Set(),
+        renewDue: false,
+        flushing: undefined,
+        timer: undefined,
+      };
+      this.books.set(namespace, book);
+    }
+    return book;
+  }
+
+  private async refresh(book: Book): Promise<void> {
+    const read = await this.records.read(book.namespace);
+    this.remember(book, read.record, read.etag);
+  }
+
+  private remember(book: Book, record: UsageRecord, etag: string | null): void {
+    book.record = record;
+    book.etag = etag;
+    book.readAt = Date.now();
+  }
+
+  private flushSoon(book: Book, delayMs: number): void {
+    if (book.flushing) return;
+    if (delayMs === 0) {
+      if (book.timer) clearTimeout(book.timer);
+      book.timer = undefined;
+      void this.flush(book).catch(() => undefined);
+      return;
+    }
+    book.timer ??= setTimeout(() => {
+      book.timer = undefined;
+      void this.flush(book).catch(() => undefined);
+    }, delayMs);
+    book.timer.unref();
+  }
+
+  /** Writes what is waiting (holds asked, changes, releases) in as few record writes as it takes. */
+  private flush(book: Book): Promise<void> {
+    book.flushing ??= (async () => {
+      try {
+        while (book.waiting.length > 0 || book.changes.size > 0 || book.releases.size > 0 || book.renewDue) await this.writeOnce(book);
+      } finally {
+        book.flushing = undefined;
+      }
+      // Asked while the last write was on its way out.
+      if (book.waiting.length > 0) this.flushSoon(book, 0);
+    })();
+    return book.flushing;
+  }
+
+  /**
+   * One record write carrying everything waiting now, retried on another process's write
+   * (a failed condition) with the record read again. Holds that do not fit are refused;
+   * a write that fails for another reason fails the holds asked and keeps the changes for
+   * the next one.
+   */
+  private async writeOnce(book: Book): Promise<void> {
+    const waiting = book.waiting.splice(0);
+    book.renewDue = false;
+    const changes = new Map(book.changes);
+    const releases = new Set(book.releases);
+    let lapsed: Hold[] = [];
+    let outcome: Map<string, number | QuotaExceeded> = new Map();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (book.etag === undefined || book.record === undefined) await this.refresh(book);
+        const now = Date.now();
+        const next = structuredClone(book.record ?? emptyRecord());
+        for (const [type, change] of changes) next.types[type] = addCount(next.types[type], change);
+        lapsed = next.holds.filter((h) => h.until < now && !book.live.has(h.id));
+        next.holds = next.holds.filter((h) => !releases.has(h.id) && !lapsed.includes(h));
+        for (const hold of next.holds) if (book.live.has(hold.id)) hold.until = Math.max(hold.until, now + HOLD_TTL_MS);
+        outcome = new Map();
+        for (const ask of waiting) outcome.set(ask.id, this.grant(next, ask, now));
+        try {
+          const etag = await this.records.write(book.namespace, next, book.etag ?? null);
+          this.remember(book, next, etag);
+          break;
+        } catch (error) {
+          if (!UsageRecords.isRace(error) || attempt >= MAX_ATTEMPTS) throw error;
+          book.etag = undefined;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+        }
+      }
+    } catch (error) {
+      const refusal = UsageRecords.isRace(error)
+        ? new StoreUnavailable('Usage could not be recorded: too many writes to this namespace at once; try again shortly')
+        : error;
+      for (const ask of waiting) ask.reject(refusal);
+      book.etag = undefined;
+      throw error;
+    }
+    for (const [type, change] of changes) {
+      const left = subtractCount(book.changes.get(type), change);
+      if (left) book.changes.set(type, left);
+      else book.changes.delete(type);
+    }
+    for (const id of releases) book.releases.delete(id);
+    this.records.addToTotals(changes);
+    for (const ask of waiting) {
+      const result = outcome.get(ask.id);
+      if (result instanceof QuotaExceeded || result === undefined) ask.reject(result ?? new Error('no outcome'));
+      else ask.resolve(result);
+    }
+    // Lapsed holds of a process gone: what was stored at their keys meanwhile is counted now.
+    for (const hold of lapsed) void this.countLapsed(book.namespace, hold);
+  }
+
+  /** Adds the asked hold to `next` if it fits: answers the bytes granted, or the refusal. */
+  private grant(next: UsageRecord, ask: Waiting, now: number): number | QuotaExceeded {
+    const { type, request } = ask;
+    const quota = quotaOf(next, this.limits, type);
+    const used = next.types[type]?.bytes ?? 0;
+    const held = next.holds.filter((h) => h.type === type).reduce((sum, h) => sum + h.bytes, 0);
+    const room = quota === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, quota - used - held);
+    // A partial hold takes what is left, maybe nothing; a whole one fits or is refused.
+    const granted = request.partial ? Math.min(request.bytes, room) : request.bytes;
+    if (granted === 0 && request.partial) return 0;
+    if (granted > room) {
+      return new QuotaExceeded(
+        `This would exceed the namespace's ${type} quota: ${used} bytes used` +
+          (held > 0 ? ` and ${held} held by uploads under way` : '') +
+          `, quota ${quota} bytes, ${request.bytes} bytes asked`,
+      );
+    }
+    if (next.holds.length >= MAX_HOLDS) {
+      return new QuotaExceeded(
+        `This namespace has ${MAX_HOLDS} uploads under way or upload URLs unused on types with limits: use or let some expire first`,
+      );
+    }
+    next.holds.push({
+      id: ask.id,
+      type,
+      bytes: granted,
+      until: request.until ?? now + HOLD_TTL_MS,
+      key: request.key,
+      prevEtag: request.prev?.etag,
+      prevSize: request.prev?.contentLength ?? 0,
+    });
+    return granted;
+  }
+
+  /** A hold lapsed: whatever its key now holds, beyond what was there when it was taken, is counted. */
+  private async countLapsed(namespace: string, hold: Hold): Promise<void> {
+    try {
+      const now = await this.store.head(this.bucketFor(hold.type), hold.key).catch(() => undefined);
+      if (now === undefined || now.etag === hold.prevEtag) return;
+      this.settle(namespace, hold.type, { bytes: now.contentLength - hold.prevSize, objects: hold.prevEtag === undefined ? 1 : 0 });
+    } catch (error) {
+      this.log?.warn({ err: error, namespace }, 'a lapsed hold could not be checked; a recount repairs its usage');
+    }
+  }
+
+  /** Keeps the holds of writes still under way from lapsing: every record write renews them. */
+  private renewHolds(): void {
+    for (const book of this.books.values()) {
+      if (book.live.size === 0) continue;
+      book.renewDue = true;
+      this.flushSoon(book, 0);
+    }
+    void this.records.flushTotals().then((totals) => (this.totalsSeen = totals), (error: unknown) => this.log?.warn({ err: error }, 'usage totals could not be written'));
+  }
+}
+
+/** The quota in force: the namespace's override, else QUOTA_BYTES. */
+function quotaOf(record: UsageRecord | undefined, limits: StorageLimits, type: StorageType): number | undefined {
+  return record?.quotas[type] ?? limits.quotaBytes[type];
+}
+
+function addCount(count: TypeCount | undefined, change: TypeCount): TypeCount {
+  return { bytes: (count?.bytes ?? 0) + change.bytes, objects: (count?.objects ?? 0) + change.objects };
+}
+
+function subtractCount(count: TypeCount | undefined, change: TypeCount): TypeCount | undefined {
+  const left = { bytes: (count?.bytes ?? 0) - change.bytes, objects: (count?.objects ?? 0) - change.objects };
+  return left.bytes === 0 && left.objects === 0 ? undefined : left;
+}
+
+/** A multipart session's hold is named by its upload id, so any process can end it. */
+export function sessionHoldId(uploadId: string): string {
+  return `session-${createHash('sha256').update(uploadId).digest('hex').slice(0, 32)}`;
+}
