@@ -55,7 +55,10 @@ const perType = <T>(value: (text: string) => T | undefined, expected: string) =>
       const type = item.slice(0, at).trim();
       const parsed = at < 0 ? undefined : value(item.slice(at + 1).trim());
       if (!(STORAGE_TYPES as readonly string[]).includes(type) || parsed === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of type=${expected}, type one of ${STORAGE_TYPES.join(', ')} ('${item}')` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list of type=${expected}, type one of ${STORAGE_TYPES.join(', ')} ('${item}')`,
+        });
         return z.NEVER;
       }
       if (type in result) {

@@ -36,6 +36,10 @@ export const LIMIT_NAMES = [
   'connections',
   'sessions_per_key',
   'sessions_per_caller',
+  'quota',
+  'max_upload_bytes',
+  'upload_content_types',
+  'usage_holds',
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
@@ -126,18 +130,21 @@ export class TooManySessions extends LimitReached {
 export class QuotaExceeded extends StorageError {
   readonly status = 413;
   readonly code = 'quota_exceeded';
+  override readonly limit = 'quota';
 }
 
 /** The object is larger than its storage type takes (MAX_UPLOAD_BYTES), or than its upload declared. */
 export class TooLarge extends StorageError {
   readonly status = 413;
   readonly code = 'too_large';
+  override readonly limit = 'max_upload_bytes';
 }
 
 /** The storage type does not take objects of this media type (UPLOAD_CONTENT_TYPES). */
 export class UnsupportedMediaType extends StorageError {
   readonly status = 415;
   readonly code = 'unsupported_media_type';
+  override readonly limit = 'upload_content_types';
 }
 
 export class RangeNotSatisfiable extends StorageError {

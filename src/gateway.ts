@@ -138,7 +138,10 @@ export async function startGateway(config: Config, logger: Logger, options: Gate
     });
     metrics.watchShares(opened.calls);
     cleanups.push(() => opened.close());
-    const service = new StorageService(opened.store, config);
+    const service = new StorageService(opened.store, config, logger);
+    // Before the store closes: usage not yet written is written.
+    cleanups.push(() => service.close());
+    metrics.watchUsage(() => service.usage.totals());
     // A store that does not answer yet is no reason to exit (under an orchestrator that is a
     // crash loop): serve unready and keep preparing. Wrong credentials or a refused role are.
     const preparation = new Preparation(() => prepare(service, opened, config.s3.engine, logger), logger);

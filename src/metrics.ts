@@ -8,6 +8,7 @@ import { LIMIT_NAMES, type LimitName } from './errors';
 import type { FairPool } from './shares';
 import type { StoreEndpoints } from './store/endpoints';
 import type { StoreObserver } from './store/types';
+import { STORAGE_TYPES, type StorageType } from './protocol/storageTypes';
 
 /** One label set's series, looked up once: prom-client otherwise hashes the labels on every call. */
 interface RequestSeries {
@@ -117,6 +118,29 @@ export class Metrics implements StoreObserver {
         this.set({ pool: 'heavy' }, pools.heavyCalls.queued);
       },
     });
+  }
+
+  /**
+   * Bytes and objects stored per storage type over every namespace, from the totals record
+   * the gateways keep beside the namespaces' (storage/usageRecords.ts); refreshed every 30 s.
+   * Per type only: a label per namespace would grow without bound.
+   */
+  watchUsage(totals: () => Partial<Record<StorageType, { bytes: number; objects: number }>> | undefined): void {
+    const gauge = (name: string, help: string, field: 'bytes' | 'objects') =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['type'] as const,
+        registers: [this.registry],
+        // Every worker reads the same totals.
+        aggregator: 'max',
+        collect() {
+          const seen = totals();
+          if (seen) for (const type of STORAGE_TYPES) this.set({ type }, seen[type]?.[field] ?? 0);
+        },
+      });
+    gauge('storage_usage_bytes', 'Bytes stored, per storage type, over every namespace', 'bytes');
+    gauge('storage_usage_objects', 'Objects stored, per storage type, over every namespace', 'objects');
   }
 
   /**

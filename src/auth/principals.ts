@@ -18,10 +18,14 @@ export const SERVICE_ROLES: Record<string, Actor> = {
   'storage:catalog': 'catalog',
 };
 
+/** The role that lets a token see and set every namespace's usage and quotas; it grants no data access. */
+export const ADMIN_ROLE = 'storage:admin';
+
 export function callerFor(identity: Identity, requestedNamespace: string | undefined): Caller {
   const own = namespaceFor(identity.subject);
+  const admin = identity.roles.includes(ADMIN_ROLE);
   if (requestedNamespace === undefined || requestedNamespace === own) {
-    return { subject: identity.subject, namespace: own, actors: ['owner'] };
+    return { subject: identity.subject, namespace: own, actors: ['owner'], admin };
   }
   if (!NAMESPACE_PATTERN.test(requestedNamespace)) {
     throw new BadRequest(`${NAMESPACE_HEADER} must be a namespace: 40 lowercase hex characters`);
@@ -30,5 +34,5 @@ export function callerFor(identity: Identity, requestedNamespace: string | undef
   if (actors.length === 0) {
     throw new Forbidden(`Only service tokens (roles ${Object.keys(SERVICE_ROLES).join(', ')}) may act for another namespace`);
   }
-  return { subject: identity.subject, namespace: requestedNamespace, actors };
+  return { subject: identity.subject, namespace: requestedNamespace, actors, admin };
 }

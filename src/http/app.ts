@@ -26,6 +26,7 @@ import { openApiDocument, type OpenApiDocument } from './openapi';
 import type { Route } from './contract';
 import { parseQueryStrictly } from './query';
 import { apiDescription } from './routes/apiDescription';
+import { adminQuotas, adminRecount, adminUsage, usage } from './routes/usage';
 import { capabilities } from './routes/capabilities';
 import { copyObject } from './routes/copyObject';
 import { deleteObject } from './routes/deleteObject';
@@ -100,6 +101,10 @@ export function routeTable(deps: AppDependencies): Route[] {
     metricsRoute(metrics),
     apiDescription(() => description),
     capabilities(service),
+    usage(service),
+    adminUsage(service),
+    adminQuotas(service),
+    adminRecount(service),
     copyObject(service, uploads),
     // Before the generic /{type}/{key} routes, which would read "multipart" as a storage type.
     // Sessions by uploadId first, which the key's routes would read as a type named "sessions".

@@ -35,6 +35,17 @@ export const expiresIn = z
   .optional()
   .meta({ description: 'Seconds, up to SIGNED_URL_MAX_TTL_SECONDS' });
 
+/** An upload's size in bytes: required on a storage type with a quota or a largest object. */
+export const uploadSize = z
+  .string()
+  .regex(/^\d{1,16}$/, 'must be a whole number of bytes')
+  .transform(Number)
+  .optional()
+  .meta({
+    description:
+      "The upload's size in bytes. Required on a storage type with a quota or a largest object (QUOTA_BYTES, MAX_UPLOAD_BYTES): the URLs then bind it, and the store refuses a body of any other length",
+  });
+
 /** Sent on every answer. */
 export const requestIdHeader = z.string().meta({ description: 'The X-Request-Id sent, or a new one', header: { id: 'RequestId' } });
 
@@ -68,8 +79,15 @@ export const ERROR_RESPONSES: Readonly<Record<number, ZodOpenApiResponseObject>>
     'Conflict: a product is already stored at the key (products only create), the key is also a folder or under an object, ' +
       'or the key or namespace has as many open upload sessions as allowed (too_many_sessions)',
   ),
-  413: errorResponse(413, 'Request body too large'),
-  415: errorResponse(415, 'A JSON body in an encoding or charset the gateway does not read (unsupported_media_type)'),
+  413: errorResponse(
+    413,
+    "Too large: over the namespace's quota for the storage type (quota_exceeded; the message says used, quota and asked), " +
+      "larger than the type's largest object or than the upload declared (too_large), or a request body too large",
+  ),
+  415: errorResponse(
+    415,
+    'A media type the storage type does not store (UPLOAD_CONTENT_TYPES), or a JSON body in an encoding or charset the gateway does not read (unsupported_media_type)',
+  ),
   416: errorResponse(416, 'Range not satisfiable'),
   429: errorResponse(
     429,

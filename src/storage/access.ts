@@ -19,6 +19,8 @@ export interface Caller {
   namespace: string;
   /** 'owner' for a user on its own namespace; the service's actors when acting for another. */
   actors: readonly Actor[];
+  /** The token's roles hold storage:admin: it may see and set any namespace's usage and quotas (no data). */
+  admin?: boolean;
 }
 
 /**

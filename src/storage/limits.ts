@@ -42,7 +42,9 @@ export function needsSize(limits: TypeLimits): boolean {
 export function declaredSize(limits: TypeLimits, type: StorageType, size: number | undefined): number | undefined {
   if (size === undefined) {
     if (needsSize(limits)) {
-      throw new BadRequest(`size is required on the ${type} storage type (it has a quota or a largest object): give the upload's size in bytes`);
+      throw new BadRequest(
+        `size is required on the ${type} storage type (it has a quota or a largest object): give the upload's size in bytes`,
+      );
     }
     return undefined;
   }

@@ -8,10 +8,16 @@
 import type { Readable } from 'node:stream';
 import type { ListedObject, ListPage, ObjectInfo, ReadConditions, Store, StoredObject } from '../store/types';
 import { BadRequest, Forbidden } from '../errors';
+import type { StorageLimits } from '../config';
+import type { Logger } from '../log';
+import { checkAllowedType, checkSize, declaredSize, matchesMediaType } from './limits';
+import { MeteredBody } from './meteredBody';
+import { UploadWatch } from './uploadWatch';
+import { Usage, type TypeLimits } from './usage';
 import type { AnswerOf } from '../protocol/answers';
 import { BucketProvisioning } from './provisioning';
 import { OneTimeNames } from './oneTimeNames';
-import { checkContentType, DEFAULT_CONTENT_TYPE, mediaTypeOf, safeContentType } from './contentTypes';
+import { checkContentType, DEFAULT_CONTENT_TYPE, safeContentType } from './contentTypes';
 import { validatePrefix, validateSourceKey } from './keys';
 import { objectKey } from '../protocol/namespace';
 import { checkDelimiter, decodeCursor, encodeCursor, LIST_DELIMITER } from './paging';
@@ -33,11 +39,22 @@ export interface StorageSettings {
   inlineContentTypes: readonly string[];
   /** Open multipart sessions allowed on one key, and in one namespace of one storage type. */
   maxUploadSessions: { perKey: number; perCaller: number };
+  /** Quotas, largest objects and media types per storage type; none when absent. */
+  limits?: StorageLimits;
+  /** Multipart sessions left open this long are aborted: their holds last as long (24 when absent). */
+  multipartAbandonHours?: number;
 }
+
+const NO_LIMITS: StorageLimits = { quotaBytes: {}, maxUploadBytes: {}, contentTypes: {} };
+
+/** An upload URL's hold outlasts the URL by this, so its watch ends it first (uploadWatch.ts). */
+const URL_HOLD_MARGIN_MS = 60_000;
 
 /** What a caller may ask of a presigned URL. */
 export interface UrlOptions {
   expiresIn?: number | undefined;
+  /** Uploads only: the body's length, bound into the URL; required on types with a quota or a largest object. */
+  size?: number | undefined;
   /** Uploads only: the Content-Type the uploader must send (and that is stored). */
   contentType?: string | undefined;
 }
@@ -60,19 +77,44 @@ export class StorageService {
   readonly buckets: BucketProvisioning;
   /** Names claimed once across every process (sign-in tickets). */
   readonly oneTimeNames: OneTimeNames;
+  /** Usage and quotas per namespace (usage.ts). */
+  readonly usage: Usage;
+  /** Keys upload URLs were issued for, watched so their uploads are counted. */
+  private readonly urlUploads: UploadWatch;
 
   constructor(
     private readonly store: Store,
     private readonly settings: StorageSettings,
+    log?: Logger,
   ) {
     this.access = new Access(store, settings.bucketPrefix);
-    this.uploads = new UploadSessions(store, this.access, settings);
+    this.usage = new Usage(store, this.access.bucketFor('data'), (type) => this.bucketFor(type), settings.limits ?? NO_LIMITS, log);
+    this.urlUploads = new UploadWatch(store, this.usage);
+    this.uploads = new UploadSessions(store, this.access, this.usage, settings);
     this.buckets = new BucketProvisioning(store, (type) => this.bucketFor(type));
     this.oneTimeNames = new OneTimeNames(store, this.bucketFor('tmp'));
   }
 
   bucketFor(type: StorageType): string {
     return this.access.bucketFor(type);
+  }
+
+  /** Writes usage not written yet and stops watching upload URLs (at shutdown). */
+  async close(): Promise<void> {
+    this.urlUploads.stop();
+    await this.usage.close();
+  }
+
+  /** What a token whose roles hold storage:admin may do on any namespace's usage; others are refused. */
+  administer(caller: Caller): Pick<Usage, 'usage' | 'setQuotas' | 'recount'> {
+    if (!caller.admin)
+      throw new Forbidden("Only tokens whose roles hold storage:admin may see or change other namespaces' usage and quotas");
+    return this.usage;
+  }
+
+  /** The caller's namespace's usage, per storage type, with its quotas and largest objects. */
+  usageOf(caller: Caller): Promise<AnswerOf<'usage'>> {
+    return this.usage.usage(caller.namespace);
   }
 
   /** What /readyz says beside being ready (the store is full). */
@@ -127,22 +169,71 @@ export class StorageService {
     signal?: AbortSignal,
   ) {
     const ref = this.access.resolve(caller, type, 'write', key);
-    // Every input is checked before the store is asked anything.
+    // Every input is checked before the store is asked anything, and before a byte of the
+    // body is read: a body too large or over quota with a declared length is refused at once.
     const checkedType = checkContentType(contentType);
-    await this.access.refuseCollision(caller, ref);
-    return this.store.put(ref.bucket, ref.target, body, {
-      contentType: checkedType,
-      contentLength,
-      metadata: ownerMetadata(caller),
-      exclusive: POLICY[type].createOnly,
-      principal: caller.subject,
-      signal,
+    const limits = await this.usage.limitsOf(caller.namespace, type);
+    checkAllowedType(limits, type, checkedType);
+    if (contentLength !== undefined) checkSize(limits, type, contentLength);
+    const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
+    const holds: string[] = [];
+    if (contentLength !== undefined && limits.quotaBytes !== undefined) {
+      holds.push((await this.usage.hold(caller.namespace, type, { bytes: contentLength, key: ref.target, prev })).id);
+    }
+    const metered = contentLength === undefined && (limits.quotaBytes !== undefined || limits.maxUploadBytes !== undefined);
+    const sent = metered ? this.meter(caller, type, ref.target, prev, limits, body) : undefined;
+    try {
+      const written = await this.store.put(ref.bucket, ref.target, sent ?? body, {
+        contentType: checkedType,
+        contentLength,
+        metadata: ownerMetadata(caller),
+        exclusive: POLICY[type].createOnly,
+        principal: caller.subject,
+        signal,
+      });
+      this.counted(caller, type, ref.bucket, ref.target, prev, written.size, [...holds, ...(sent?.holds ?? [])]);
+      return written;
+    } catch (error) {
+      this.usage.release(caller.namespace, [...holds, ...(sent?.holds ?? [])]);
+      // The body was cut for passing a limit: that, not what the store made of it, is the answer.
+      throw sent?.refusal ?? error;
+    }
+  }
+
+  /** A body of unknown length, counted as it passes and cut at the type's largest object or quota. */
+  private meter(caller: Caller, type: StorageType, target: string, prev: ObjectInfo | undefined, limits: TypeLimits, body: Readable) {
+    const metered = new MeteredBody({
+      checkSize: (seen) => checkSize(limits, type, seen),
+      ...(limits.quotaBytes !== undefined && {
+        grow: (bytes: number, partial: boolean) => this.usage.hold(caller.namespace, type, { bytes, key: target, prev, partial }),
+      }),
     });
+    body.pipe(metered);
+    // Cut: the caller's stream is let go of, so the HTTP layer can answer and read the rest.
+    metered.once('error', () => body.unpipe(metered));
+    return metered;
+  }
+
+  /** A write stored `size` bytes at the key where `prev` was: usage counts the difference. */
+  private counted(
+    caller: Caller,
+    type: StorageType,
+    bucket: string,
+    target: string,
+    prev: ObjectInfo | undefined,
+    size: number,
+    holds: string[],
+  ): void {
+    this.usage.settle(caller.namespace, type, { bytes: size - (prev?.contentLength ?? 0), objects: prev ? 0 : 1 }, holds);
+    this.urlUploads.wrote(bucket, target, undefined);
   }
 
   async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
     const ref = this.access.resolve(caller, type, 'delete', key);
+    const prev = await this.access.headIfStored(caller, ref);
     await this.store.delete(ref.bucket, ref.target, caller.subject);
+    if (prev) this.usage.settle(caller.namespace, type, { bytes: -prev.contentLength, objects: -1 });
+    this.urlUploads.wrote(ref.bucket, ref.target, undefined);
   }
 
   /**
@@ -235,16 +326,33 @@ export class StorageService {
     const ref = this.access.resolve(caller, type, 'signUpload', key);
     const expiresIn = this.urlLifetime(options.expiresIn);
     const contentType = checkContentType(options.contentType ?? DEFAULT_CONTENT_TYPE);
-    await this.access.refuseCollision(caller, ref);
+    const limits = await this.usage.limitsOf(caller.namespace, type);
+    checkAllowedType(limits, type, contentType);
+    const size = declaredSize(limits, type, options.size);
+    const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
     const exclusive = POLICY[type].createOnly === true;
-    if (exclusive) await this.access.refuseExisting(caller, ref);
-    return this.store.presignPut(ref.bucket, ref.target, {
-      expiresIn,
-      metadata: ownerMetadata(caller),
-      contentType,
-      contentTypeNamed: options.contentType !== undefined,
-      exclusive,
-    });
+    if (exclusive && prev) await this.access.refuseExisting(caller, ref);
+    const until = Date.now() + expiresIn * 1000;
+    const hold =
+      size !== undefined && limits.quotaBytes !== undefined
+        ? (await this.usage.hold(caller.namespace, type, { bytes: size, key: ref.target, prev, until: until + URL_HOLD_MARGIN_MS })).id
+        : undefined;
+    try {
+      const url = await this.store.presignPut(ref.bucket, ref.target, {
+        expiresIn,
+        metadata: ownerMetadata(caller),
+        contentType,
+        // A type that stores only some media types binds the one named, on every engine.
+        contentTypeNamed: options.contentType !== undefined || limits.contentTypes !== undefined,
+        exclusive,
+        contentLength: size,
+      });
+      this.urlUploads.watch({ namespace: caller.namespace, type, bucket: ref.bucket, key: ref.target, seen: prev, until, hold });
+      return url;
+    } catch (error) {
+      if (hold !== undefined) this.usage.release(caller.namespace, [hold]);
+      throw error;
+    }
   }
 
   /**
@@ -271,11 +379,7 @@ export class StorageService {
    * Only a type that fits the content-type rule can: `video/mp4, text/html` is not a video.
    */
   showsInline(contentType: string): boolean {
-    const type = mediaTypeOf(contentType);
-    if (type === undefined) return false;
-    return this.settings.inlineContentTypes.some((allowed) =>
-      allowed.endsWith('/*') ? type.startsWith(allowed.slice(0, -1)) : type === allowed,
-    );
+    return matchesMediaType(contentType, this.settings.inlineContentTypes);
   }
 
   /**
@@ -289,13 +393,35 @@ export class StorageService {
     }
     validateSourceKey(source.key);
     const ref = this.access.resolve(caller, type, 'write', key);
-    await this.access.refuseCollision(caller, ref);
-    const copied = await this.store.copy(
-      source,
-      { bucket: ref.bucket, key: ref.target },
-      { metadata: ownerMetadata(caller), exclusive: POLICY[type].createOnly, contentTypeFor: safeContentType, principal: caller.subject },
-    );
-    return { key, ...copied };
+    const limits = await this.usage.limitsOf(caller.namespace, type);
+    const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
+    const holds: string[] = [];
+    // The source's size and type are known only once the store has looked at it.
+    const inspect = async (found: ObjectInfo) => {
+      checkAllowedType(limits, type, safeContentType(found.contentType));
+      checkSize(limits, type, found.contentLength);
+      if (limits.quotaBytes !== undefined) {
+        holds.push((await this.usage.hold(caller.namespace, type, { bytes: found.contentLength, key: ref.target, prev })).id);
+      }
+    };
+    try {
+      const copied = await this.store.copy(
+        source,
+        { bucket: ref.bucket, key: ref.target },
+        {
+          metadata: ownerMetadata(caller),
+          exclusive: POLICY[type].createOnly,
+          contentTypeFor: safeContentType,
+          principal: caller.subject,
+          inspect,
+        },
+      );
+      this.counted(caller, type, ref.bucket, ref.target, prev, copied.size, holds);
+      return { key, ...copied };
+    } catch (error) {
+      this.usage.release(caller.namespace, holds);
+      throw error;
+    }
   }
 
   private urlLifetime(requested: number | undefined): number {

@@ -20,19 +20,26 @@ interface SessionRecord {
   uploadId: string;
   /** When the session started (ms since the epoch): abandoned ones are aborted after a while. */
   started: number;
+  /** The size it declared, when it did: its parts' URLs bind their lengths, its completion may not exceed it. */
+  size?: number | undefined;
 }
 
 export class SessionRecords {
   constructor(private readonly store: Store) {}
 
-  async add(caller: Caller, bucket: string, key: string, uploadId: string): Promise<void> {
-    const body = Buffer.from(JSON.stringify({ key, uploadId, started: Date.now() } satisfies SessionRecord));
+  async add(caller: Caller, bucket: string, key: string, uploadId: string, size?: number): Promise<void> {
+    const body = Buffer.from(JSON.stringify({ key, uploadId, started: Date.now(), size } satisfies SessionRecord));
     await this.store.put(bucket, recordKey(caller.namespace, key, uploadId), Readable.from([body]), {
       contentType: 'application/json',
       contentLength: body.length,
       metadata: {},
       principal: caller.subject,
     });
+  }
+
+  /** The session's record, if it has one. */
+  find(caller: Caller, bucket: string, key: string, uploadId: string): Promise<SessionRecord | undefined> {
+    return this.read(bucket, recordKey(caller.namespace, key, uploadId));
   }
 
   async remove(caller: Caller, bucket: string, key: string, uploadId: string): Promise<void> {
@@ -90,10 +97,15 @@ export class SessionRecords {
       const object = await this.store.get(bucket, record);
       const chunks: Buffer[] = [];
       for await (const chunk of object.body) chunks.push(chunk as Buffer);
-      const { key, uploadId, started } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<SessionRecord>;
+      const { key, uploadId, started, size } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<SessionRecord>;
       // A record written before records carried `started` counts from its own write.
       return typeof key === 'string' && typeof uploadId === 'string'
-        ? { key, uploadId, started: typeof started === 'number' ? started : object.lastModified.getTime() }
+        ? {
+            key,
+            uploadId,
+            started: typeof started === 'number' ? started : object.lastModified.getTime(),
+            size: typeof size === 'number' && Number.isSafeInteger(size) ? size : undefined,
+          }
         : undefined;
     } catch (error) {
       if (error instanceof NotFound || error instanceof SyntaxError) return undefined;

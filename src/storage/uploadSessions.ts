@@ -4,12 +4,15 @@
  * namespace (counted from the gateway's own records, sessionRecords.ts). An upload id is
  * never forwarded to the store before it is proven to be an open upload of the caller's key.
  */
-import { BadRequest, NotFound, TooManySessions } from '../errors';
+import { BadRequest, NotFound, TooLarge, TooManySessions } from '../errors';
+import { checkAllowedType, declaredSize } from './limits';
+import { sessionHoldId, type Usage } from './usage';
 import type { AnswerOf } from '../protocol/answers';
 import type { Store, UploadedPart } from '../store/types';
 import { ownerMetadata, type Access, type Caller, type ObjectRef } from './access';
 import { checkContentType } from './contentTypes';
 import { checkedPartSize, MAX_PARTS } from './multipart';
+import { partSizeFor } from '../protocol/multipart';
 import { POLICY } from './policy';
 import { SessionRecords } from './sessionRecords';
 import { STORAGE_TYPES, type StorageType } from './types';
@@ -22,7 +25,12 @@ export interface SessionSettings {
   signedUrlTtlSeconds: number;
   /** Open multipart sessions allowed on one key, and in one namespace of one storage type. */
   maxUploadSessions: { perKey: number; perCaller: number };
+  /** Sessions left open this long are aborted: a session's hold lasts as long. */
+  multipartAbandonHours?: number | undefined;
 }
+
+/** A session's hold outlasts its abandonment by this, so the sweep that aborts it comes first. */
+const SESSION_HOLD_MARGIN_MS = 3600_000;
 
 export class UploadSessions {
   private readonly records: SessionRecords;
@@ -30,6 +38,7 @@ export class UploadSessions {
   constructor(
     private readonly store: Store,
     private readonly access: Access,
+    private readonly usage: Usage,
     private readonly settings: SessionSettings,
   ) {
     this.records = new SessionRecords(store);
@@ -45,19 +54,38 @@ export class UploadSessions {
     const partSize = checkedPartSize(totalSize);
     const ref = this.access.resolve(caller, type, 'signUpload', key);
     const checkedType = checkContentType(contentType);
+    const limits = await this.usage.limitsOf(caller.namespace, type);
+    checkAllowedType(limits, type, checkedType);
+    const size = declaredSize(limits, type, totalSize);
     await this.access.refuseCollision(caller, ref);
-    if (POLICY[type].createOnly) await this.access.refuseExisting(caller, ref);
+    const prev = await this.access.headIfStored(caller, ref);
+    if (POLICY[type].createOnly && prev) await this.access.refuseExisting(caller, ref);
     await this.refuseMoreSessions(caller, ref);
     const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
       contentType: checkedType,
       metadata: ownerMetadata(caller),
       principal: caller.subject,
     });
+    let held = false;
     try {
-      await this.records.add(caller, ref.bucket, ref.target, uploadId);
+      if (size !== undefined && limits.quotaBytes !== undefined) {
+        const lifetime = (this.settings.multipartAbandonHours ?? 24) * 3600_000 + SESSION_HOLD_MARGIN_MS;
+        const hold = { bytes: size, key: ref.target, prev, id: sessionHoldId(uploadId), until: Date.now() + lifetime };
+        await this.usage.hold(caller.namespace, type, hold);
+        held = true;
+      }
+      // Only a type with limits binds its parts' lengths to the size declared.
+      await this.records.add(
+        caller,
+        ref.bucket,
+        ref.target,
+        uploadId,
+        limits.quotaBytes !== undefined || limits.maxUploadBytes !== undefined ? size : undefined,
+      );
     } catch (error) {
       // An uncounted session would slip past the cap: it is not handed out.
       await this.store.abortMultipart(ref.bucket, ref.target, uploadId, caller.subject).catch(() => undefined);
+      if (held) this.usage.release(caller.namespace, [sessionHoldId(uploadId)]);
       throw error;
     }
     return { uploadId, key, partSize, maxParts: MAX_PARTS, urlTtlSeconds: this.settings.signedUrlTtlSeconds };
@@ -66,10 +94,12 @@ export class UploadSessions {
   async partUrls(caller: Caller, type: StorageType, key: string, uploadId: string, partNumbers: number[]) {
     const ref = await this.openSession(caller, type, key, uploadId);
     const ttl = this.settings.signedUrlTtlSeconds;
+    const declared = (await this.records.find(caller, ref.bucket, ref.target, uploadId))?.size;
+    const lengthOf = declared === undefined ? () => undefined : partLengths(declared, partNumbers);
     const urls = await Promise.all(
       partNumbers.map(async (partNumber) => ({
         partNumber,
-        url: await this.store.presignPart(ref.bucket, ref.target, uploadId, partNumber, ttl),
+        url: await this.store.presignPart(ref.bucket, ref.target, uploadId, partNumber, ttl, lengthOf(partNumber)),
       })),
     );
     return { uploadId, urls, expiresIn: ttl };
@@ -97,18 +127,43 @@ export class UploadSessions {
     const ref = await this.openSession(caller, type, key, uploadId);
     const chosen = parts ?? (await this.store.latestPartsToComplete(ref.bucket, ref.target, uploadId, caller.subject));
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
+    const declared = (await this.records.find(caller, ref.bucket, ref.target, uploadId))?.size;
+    if (declared !== undefined) await this.refuseLargerThan(caller, ref, uploadId, chosen, declared);
     await this.access.refuseCollision(caller, ref);
+    const prev = await this.access.headIfStored(caller, ref);
     const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, {
       exclusive: POLICY[type].createOnly,
       principal: caller.subject,
     });
+    const change = { bytes: stored.size - (prev?.contentLength ?? 0), objects: prev ? 0 : 1 };
+    this.usage.settle(caller.namespace, type, change, [sessionHoldId(uploadId)]);
     await this.forgetSession(caller, ref, uploadId);
     return { key, ...stored };
+  }
+
+  /** A session that declared its size may not complete into more (its parts are bound to it anyway). */
+  private async refuseLargerThan(
+    caller: Caller,
+    ref: ObjectRef,
+    uploadId: string,
+    chosen: readonly { partNumber: number }[],
+    declared: number,
+  ): Promise<void> {
+    const uploaded = new Map(
+      (await this.store.listParts(ref.bucket, ref.target, uploadId, caller.subject)).map((part) => [part.partNumber, part.size]),
+    );
+    const total = chosen.reduce((sum, part) => sum + (uploaded.get(part.partNumber) ?? 0), 0);
+    if (total > declared) {
+      throw new TooLarge(
+        `The upload declared ${declared} bytes, but its parts hold ${total}: abort it, or complete it with the parts declared`,
+      );
+    }
   }
 
   async abort(caller: Caller, type: StorageType, key: string, uploadId: string): Promise<void> {
     const ref = await this.openSession(caller, type, key, uploadId);
     await this.store.abortMultipart(ref.bucket, ref.target, uploadId, caller.subject);
+    this.usage.release(caller.namespace, [sessionHoldId(uploadId)]);
     await this.forgetSession(caller, ref, uploadId);
   }
 
@@ -160,4 +215,16 @@ export class UploadSessions {
     for (const type of STORAGE_TYPES) aborted += await this.records.abortAbandoned(this.access.bucketFor(type), olderThanMs);
     return aborted;
   }
+}
+
+/**
+ * Each part's length in a session of `declared` bytes cut into parts of the size its start
+ * answered (partSizeFor): whole parts, the last one the remainder. A part past the last is refused.
+ */
+function partLengths(declared: number, partNumbers: readonly number[]): (partNumber: number) => number {
+  const partSize = partSizeFor(declared);
+  const count = Math.max(1, Math.ceil(declared / partSize));
+  const beyond = partNumbers.find((n) => n > count);
+  if (beyond !== undefined) throw new BadRequest(`The upload declared ${declared} bytes: its parts are 1 to ${count}, not ${beyond}`);
+  return (partNumber) => (partNumber < count ? partSize : declared - (count - 1) * partSize);
 }

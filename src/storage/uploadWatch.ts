@@ -55,7 +55,13 @@ export class UploadWatch {
     const { hold, ...rest } = watch;
     const holds = [...(earlier?.holds ?? []), ...(hold === undefined ? [] : [hold])];
     const now = Date.now();
-    this.watches.set(id, { ...rest, holds, until: Math.max(watch.until, earlier?.until ?? 0), issuedAt: now, nextLook: now + FAST_LOOK_MS });
+    this.watches.set(id, {
+      ...rest,
+      holds,
+      until: Math.max(watch.until, earlier?.until ?? 0),
+      issuedAt: now,
+      nextLook: now + FAST_LOOK_MS,
+    });
     if (this.watches.size > MAX_WATCHES) {
       const oldest = this.watches.keys().next().value;
       if (oldest !== undefined) this.watches.delete(oldest);

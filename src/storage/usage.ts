@@ -19,7 +19,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { StorageLimits } from '../config';
-import { QuotaExceeded, StoreUnavailable } from '../errors';
+import { QuotaExceeded, StoreUnavailable, TooManyRequests } from '../errors';
 import type { AnswerOf } from '../protocol/answers';
 import type { ObjectInfo, Store } from '../store/types';
 import type { Logger } from '../log';
@@ -174,9 +174,9 @@ export class Usage {
     this.remember(book, record.record, record.etag);
     return {
       namespace,
-      quotas: Object.fromEntries(STORAGE_TYPES.map((type) => [type, quotaOf(record.record, this.limits, type) ?? null])) as AnswerOf<
-        'admin_quotas'
-      >['quotas'],
+      quotas: Object.fromEntries(
+        STORAGE_TYPES.map((type) => [type, quotaOf(record.record, this.limits, type) ?? null]),
+      ) as AnswerOf<'admin_quotas'>['quotas'],
       overrides: { ...record.record.quotas },
     };
   }
@@ -198,7 +198,12 @@ export class Usage {
       return { ...current, types: counted };
     });
     this.records.addToTotals(
-      new Map(STORAGE_TYPES.map((type) => [type, subtractCount(counted[type], before[type] ?? { bytes: 0, objects: 0 }) ?? { bytes: 0, objects: 0 }])),
+      new Map(
+        STORAGE_TYPES.map((type) => [
+          type,
+          subtractCount(counted[type], before[type] ?? { bytes: 0, objects: 0 }) ?? { bytes: 0, objects: 0 },
+        ]),
+      ),
     );
     this.remember(book, written.record, written.etag);
     return this.answer(book, written.record);
@@ -304,7 +309,7 @@ export class Usage {
     const changes = new Map(book.changes);
     const releases = new Set(book.releases);
     let lapsed: Hold[] = [];
-    let outcome: Map<string, number | QuotaExceeded> = new Map();
+    let outcome: Map<string, number | QuotaExceeded | TooManyRequests> = new Map();
     try {
       for (let attempt = 1; ; attempt++) {
         if (book.etag === undefined || book.record === undefined) await this.refresh(book);
@@ -343,7 +348,7 @@ export class Usage {
     this.records.addToTotals(changes);
     for (const ask of waiting) {
       const result = outcome.get(ask.id);
-      if (result instanceof QuotaExceeded || result === undefined) ask.reject(result ?? new Error('no outcome'));
+      if (typeof result !== 'number') ask.reject(result ?? new Error('no outcome'));
       else ask.resolve(result);
     }
     // Lapsed holds of a process gone: what was stored at their keys meanwhile is counted now.
@@ -351,7 +356,7 @@ export class Usage {
   }
 
   /** Adds the asked hold to `next` if it fits: answers the bytes granted, or the refusal. */
-  private grant(next: UsageRecord, ask: Waiting, now: number): number | QuotaExceeded {
+  private grant(next: UsageRecord, ask: Waiting, now: number): number | QuotaExceeded | TooManyRequests {
     const { type, request } = ask;
     const quota = quotaOf(next, this.limits, type);
     const used = next.types[type]?.bytes ?? 0;
@@ -368,8 +373,9 @@ export class Usage {
       );
     }
     if (next.holds.length >= MAX_HOLDS) {
-      return new QuotaExceeded(
-        `This namespace has ${MAX_HOLDS} uploads under way or upload URLs unused on types with limits: use or let some expire first`,
+      return new TooManyRequests(
+        'usage_holds',
+        `This namespace has ${MAX_HOLDS} uploads under way, sessions open or upload URLs unused on types with a quota: finish or let some expire first`,
       );
     }
     next.holds.push({
@@ -402,7 +408,10 @@ export class Usage {
       book.renewDue = true;
       this.flushSoon(book, 0);
     }
-    void this.records.flushTotals().then((totals) => (this.totalsSeen = totals), (error: unknown) => this.log?.warn({ err: error }, 'usage totals could not be written'));
+    void this.records.flushTotals().then(
+      (totals) => (this.totalsSeen = totals),
+      (error: unknown) => this.log?.warn({ err: error }, 'usage totals could not be written'),
+    );
   }
 }
 

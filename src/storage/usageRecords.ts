@@ -10,7 +10,7 @@ import type { Store } from '../store/types';
 import { STORAGE_TYPES, type StorageType } from './types';
 
 export const USAGE_PREFIX = '.storage-gateway/usage/';
-const TOTALS_KEY = '.storage-gateway/usage-totals';
+export const USAGE_TOTALS_KEY = '.storage-gateway/usage-totals';
 
 export interface TypeCount {
   bytes: number;
@@ -105,11 +105,12 @@ export class UsageRecords {
   async flushTotals(): Promise<Record<StorageType, TypeCount>> {
     const adding = new Map(this.unwrittenTotals);
     for (;;) {
-      const { record, etag } = await this.readJson(TOTALS_KEY, parseTotals);
+      const { record, etag } = await this.readJson(USAGE_TOTALS_KEY, parseTotals);
       if (adding.size === 0) return record;
-      for (const [type, change] of adding) record[type] = { bytes: record[type].bytes + change.bytes, objects: record[type].objects + change.objects };
+      for (const [type, change] of adding)
+        record[type] = { bytes: record[type].bytes + change.bytes, objects: record[type].objects + change.objects };
       try {
-        await this.writeJson(TOTALS_KEY, record, etag);
+        await this.writeJson(USAGE_TOTALS_KEY, record, etag);
         for (const type of adding.keys()) this.unwrittenTotals.delete(type);
         return record;
       } catch (error) {
@@ -153,11 +154,14 @@ function parseRecord(value: unknown): UsageRecord {
   const stored = value as Partial<UsageRecord>;
   for (const type of STORAGE_TYPES) {
     const count = stored.types?.[type];
-    if (count && Number.isFinite(count.bytes) && Number.isFinite(count.objects)) record.types[type] = { bytes: count.bytes, objects: count.objects };
+    if (count && Number.isFinite(count.bytes) && Number.isFinite(count.objects))
+      record.types[type] = { bytes: count.bytes, objects: count.objects };
     const quota = stored.quotas?.[type];
     if (typeof quota === 'number' && Number.isSafeInteger(quota)) record.quotas[type] = quota;
   }
-  record.holds = Array.isArray(stored.holds) ? stored.holds.filter((hold) => typeof hold?.id === 'string' && Number.isFinite(hold.bytes)) : [];
+  record.holds = Array.isArray(stored.holds)
+    ? stored.holds.filter((hold) => typeof hold?.id === 'string' && Number.isFinite(hold.bytes))
+    : [];
   return record;
 }
 

@@ -321,7 +321,14 @@ export class S3Store implements Store {
     return signer.issue('object', bucket, key, options);
   }
 
-  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number, contentLength?: number): Promise<string> {
+  async presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+    contentLength?: number,
+  ): Promise<string> {
     return this.requireSigner().issue('part', bucket, key, { expiresIn, uploadId, partNumber, contentLength });
   }
 

@@ -161,7 +161,14 @@ export interface UploadSessions {
 export interface UrlIssuing {
   presignPut(bucket: string, key: string, options: UploadUrlOptions): Promise<string>;
   /** `contentLength`, when given, is bound into the signature: a part of another length is refused by the store. */
-  presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number, contentLength?: number): Promise<string>;
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+    contentLength?: number,
+  ): Promise<string>;
   presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string>;
 }
 

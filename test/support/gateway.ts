@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../src/log';
 import { namespaceFor } from '../../src/protocol/namespace';
 import { bucketName, type StorageType } from '../../src/storage/types';
 import { SESSION_RECORD_PREFIX } from '../../src/storage/sessionRecords';
+import { USAGE_PREFIX, USAGE_TOTALS_KEY } from '../../src/storage/usageRecords';
 import { openS3Store } from '../../src/store/openS3Store';
 import type { StoreOptions } from '../../src/store/s3StoreOptions';
 import type { OpenedStore, StoreUpkeep } from '../../src/store/types';
@@ -74,12 +75,14 @@ export async function startTestGateway(env: Record<string, string> = {}, logger?
 /**
  * The objects the gateway keeps outside every namespace for longer than a request: a record of
  * each caller's open multipart session (under `.storage-gateway/sessions/<namespace>/`, until
- * it ends), and on SeaweedFS the record of an upload URL until it expires (urlUploadRecords.ts).
+ * it ends), each namespace's usage and the totals (`.storage-gateway/usage/`), and on SeaweedFS the record of an upload URL until it expires (urlUploadRecords.ts).
  * Their names are hashes; nothing a caller sends can reach them.
  */
 export function isGatewayRecord(key: string | undefined): boolean {
   if (key === undefined) return false;
   if (new RegExp(`^${literal(SESSION_RECORD_PREFIX)}[0-9a-f]{40}/[0-9a-f]{64}$`).test(key)) return true;
+  // Usage: one record per namespace that wrote, and the totals (usageRecords.ts).
+  if (new RegExp(`^${literal(USAGE_PREFIX)}[0-9a-f]{40}$`).test(key) || key === USAGE_TOTALS_KEY) return true;
   return testStore().engine === 'seaweedfs' && new RegExp(`^${literal(URL_UPLOAD_PREFIX)}[0-9a-f]{64}$`).test(key);
 }
 

@@ -127,8 +127,13 @@ export class MemoryStore implements Store {
     this.calls.push(`copy ${source.bucket}/${source.key} ${target.bucket}/${target.key}`);
     const from = this.object(source.bucket, source.key);
     const { contentTypeFor, inspect, ...written } = options;
-    const { data, ...info } = from;
-    await inspect?.(info);
+    await inspect?.({
+      contentType: from.contentType,
+      contentLength: from.contentLength,
+      etag: from.etag,
+      lastModified: from.lastModified,
+      metadata: from.metadata,
+    });
     return this.store(target.bucket, target.key, from.data, { ...written, contentType: contentTypeFor(from.contentType) });
   }
 
@@ -196,7 +201,14 @@ export class MemoryStore implements Store {
     return `memory://${bucket}/${key}?put=${encodeURIComponent(JSON.stringify(options))}`;
   }
 
-  async presignPart(bucket: string, key: string, uploadId: string, partNumber: number, expiresIn: number, contentLength?: number): Promise<string> {
+  async presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+    contentLength?: number,
+  ): Promise<string> {
     this.calls.push(`presignPart ${bucket}/${key} ${uploadId} ${partNumber}`);
     const length = contentLength === undefined ? '' : `&length=${contentLength}`;
     return `memory://${bucket}/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}${length}`;

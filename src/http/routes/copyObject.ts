@@ -29,7 +29,7 @@ export function copyObject(service: StorageService, copies: InFlight): Route {
         dest: key.meta({ description: 'Destination key; may contain /' }),
       }),
       responses: { '200': { description: 'Copied', content: json(ANSWERS.copy) } },
-      errors: [404, 409],
+      errors: [404, 409, 413, 415],
     },
     async ({ params }, req, res) => {
       // A server-side copy of a large object moves no byte on this connection for minutes:

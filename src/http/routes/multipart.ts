@@ -21,7 +21,7 @@ import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { liftDeadline } from '../middleware/deadline';
 import { callerOf } from '../request';
-import { json, objectParams } from '../schemas';
+import { json, objectParams, uploadSize } from '../schemas';
 import { ANSWERS } from '../../protocol/answers';
 import { ROUTES, serverPath, type RouteName } from '../../protocol/routes';
 import { DEFAULT_CONTENT_TYPE } from '../../protocol/contentTypes';
@@ -47,12 +47,7 @@ export function startUpload(service: StorageService): Route {
       summary: 'Start a multipart upload session',
       params: objectParams,
       query: z.object({
-        size: z
-          .string()
-          .regex(/^\d{1,16}$/, 'must be a whole number of bytes')
-          .transform(Number)
-          .optional()
-          .meta({ description: 'Total size, to choose the part size' }),
+        size: uploadSize,
         content_type: z.string().optional(),
       }),
       json: {
@@ -62,7 +57,7 @@ export function startUpload(service: StorageService): Route {
         refusal: 'A start takes no body (or {}); the parts are named when the session is completed',
       },
       responses: { '201': { description: 'Started', content: json(ANSWERS.multipart_start) } },
-      errors: [409, 413],
+      errors: [409, 413, 415],
     },
     async ({ params, query }, _req, res) => {
       const contentType = query.content_type ?? DEFAULT_CONTENT_TYPE;

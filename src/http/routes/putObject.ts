@@ -28,7 +28,7 @@ export function putObject(service: StorageService, uploads: InFlight, transfer: 
       }),
       stream: { description: 'The blob' },
       responses: { '200': { description: 'Stored', content: json(ANSWERS.set) } },
-      errors: [409],
+      errors: [409, 413, 415],
     },
     async ({ params, headers }, req, res) => {
       const contentType = headers['Content-Type'] ?? DEFAULT_CONTENT_TYPE;

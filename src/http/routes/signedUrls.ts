@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { StorageService } from '../../storage/service';
 import { defineRoute, type Route } from '../contract';
 import { callerOf } from '../request';
-import { expiresIn, objectParams, plainUrl } from '../schemas';
+import { expiresIn, objectParams, plainUrl, uploadSize } from '../schemas';
 import { serverPath } from '../../protocol/routes';
 
 export function newResumableUrl(service: StorageService): Route {
@@ -20,14 +20,16 @@ export function newResumableUrl(service: StorageService): Route {
       query: z.object({
         expires_in: expiresIn,
         content_type: z.string().optional().meta({ description: 'The uploader must send this Content-Type' }),
+        size: uploadSize,
       }),
       responses: { '200': { description: 'The URL', content: plainUrl } },
-      errors: [409],
+      errors: [409, 413, 415],
     },
     async ({ params, query }, _req, res) => {
       const url = await service.uploadUrl(callerOf(res), params.type, params.key, {
         expiresIn: query.expires_in,
         contentType: query.content_type,
+        size: query.size,
       });
       res.status(200).type('text/plain').send(url);
     },
