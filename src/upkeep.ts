@@ -28,6 +28,8 @@ export interface UpkeepSettings {
 
 /** SeaweedFS: how often what upload URLs stored is settled (urlUploadRecords.ts, settle). */
 const SETTLE_SWEEP_MS = 30_000;
+/** How often namespaces that hold tmp objects are recounted there (the bucket's expiry deletes them). */
+const EXPIRY_RECOUNT_MS = 6 * 3600_000;
 /** SeaweedFS: how often stale multipart uploads are looked for, and the tmp expiry checked. */
 const SEAWEEDFS_UPKEEP_MS = 10 * 60_000;
 
@@ -50,6 +52,14 @@ export function startUpkeep(store: StoreUpkeep, service: StorageService, setting
       },
     },
   ];
+  jobs.push({
+    // The tmp expiry removes objects a day at a time: their usage follows within hours.
+    everyMs: EXPIRY_RECOUNT_MS,
+    run: async () => {
+      const changed = await service.usage.recountExpiring().catch(failed('recount usage of expiring objects'));
+      if (changed > 0) logger.info({ namespaces: changed }, 'recounted tmp usage after objects expired');
+    },
+  });
   if (settings.engine !== 'aws') {
     jobs.push({
       everyMs: Math.min(settings.abandonAfterMs / 4, 30 * 60_000),

@@ -189,24 +189,41 @@ export class Usage {
    */
   async recount(namespace: string): Promise<AnswerOf<'admin_recount'>> {
     const book = this.book(namespace);
+    return this.answer(book, await this.recountTypes(book, STORAGE_TYPES));
+  }
+
+  /**
+   * The tmp bucket's expiry rule deletes objects without a word to the gateway: every
+   * namespace that counts objects there is recounted there (upkeep.ts, a few times a day).
+   * Answers how many namespaces' counts changed.
+   */
+  async recountExpiring(): Promise<number> {
+    // What this process counted and has not written yet is written first, so it is in the records read.
+    await Promise.all([...this.books.values()].map((book) => this.flush(book).catch(() => undefined)));
+    let changed = 0;
+    for await (const namespace of this.records.namespaces()) {
+      const { record } = await this.records.read(namespace);
+      const counted = record.types.tmp;
+      if (!counted?.objects) continue;
+      const after = (await this.recountTypes(this.book(namespace), ['tmp'])).types.tmp;
+      if (after?.bytes !== counted.bytes || after.objects !== counted.objects) changed++;
+    }
+    return changed;
+  }
+
+  private async recountTypes(book: Book, types: readonly StorageType[]): Promise<UsageRecord> {
     await this.flush(book);
     const counted: Partial<Record<StorageType, TypeCount>> = {};
-    for (const type of STORAGE_TYPES) counted[type] = await this.records.count(this.bucketFor(type), `${namespace}/`);
+    for (const type of types) counted[type] = await this.records.count(this.bucketFor(type), `${book.namespace}/`);
     let before: UsageRecord['types'] = {};
-    const written = await this.records.update(namespace, (current) => {
+    const written = await this.records.update(book.namespace, (current) => {
       before = current.types;
-      return { ...current, types: counted };
+      return { ...current, types: { ...current.types, ...counted } };
     });
-    this.records.addToTotals(
-      new Map(
-        STORAGE_TYPES.map((type) => [
-          type,
-          subtractCount(counted[type], before[type] ?? { bytes: 0, objects: 0 }) ?? { bytes: 0, objects: 0 },
-        ]),
-      ),
-    );
+    const none = { bytes: 0, objects: 0 };
+    this.records.addToTotals(new Map(types.map((type) => [type, subtractCount(counted[type], before[type] ?? none) ?? none])));
     this.remember(book, written.record, written.etag);
-    return this.answer(book, written.record);
+    return written.record;
   }
 
   /** Totals per type over every namespace (for /metrics), as last read; refreshed in the background. */

@@ -78,6 +78,17 @@ export class UsageRecords {
     }
   }
 
+  /** Every namespace that has a record. */
+  async *namespaces(): AsyncGenerator<string> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.list(this.bucket, USAGE_PREFIX, after, 1000);
+      for (const key of page.keys) yield key.slice(USAGE_PREFIX.length);
+      after = page.keys.at(-1);
+      if (!page.truncated || after === undefined) return;
+    }
+  }
+
   /** The objects and bytes under `prefix` in the bucket, from its listing. */
   async count(bucket: string, prefix: string): Promise<TypeCount> {
     const count = { bytes: 0, objects: 0 };

@@ -120,5 +120,16 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('DELETE', '/data/doc/a.txt');
   await call('DELETE', '/products/doc/a.txt'); // 403
 
+  await call('GET', '/usage');
+  const admin = await gw.auth('operator', { roles: ['storage:admin'] });
+  await call('GET', `/admin/usage/${ns}`, { headers: admin });
+  await call('GET', `/admin/usage/${ns}`); // 403
+  await call('GET', '/admin/usage/not-a-namespace', { headers: admin }); // 400
+  await call('PUT', `/admin/quotas/${ns}`, { headers: { ...admin, ...json }, body: JSON.stringify({ tmp: 1000, data: null }) });
+  await call('PUT', `/admin/quotas/${ns}`, { headers: { ...admin, ...json }, body: '{"tmp":-1}' }); // 400
+  await call('POST', `/admin/usage/${ns}/recount`, { headers: admin });
+  await call('GET', '/tmp/new_resumable_url/doc/q.bin'); // 400: size required
+  await call('GET', '/tmp/new_resumable_url/doc/q.bin?size=2000'); // 413
+
   expect([...exercised].sort()).toEqual(documentedOperations().sort());
 });

@@ -4,7 +4,7 @@
  * sharing one store racing for the last bytes of a quota.
  */
 import http from 'node:http';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { AnswerOf } from '../../src/protocol/answers';
 import { isGatewayRecord, startTestGateway, type TestGateway } from '../support/gateway';
 
@@ -302,6 +302,18 @@ describe('administration', () => {
     const seen = await fetch(`${gw.apiUrl}/admin/usage/${ns}`, { headers: await admin() });
     expect(((await seen.json()) as AnswerOf<'usage'>).types.data).toMatchObject({ bytes: 100, objects: 2 });
     expect((await call('recounted', 'GET', '/admin/usage/not-a-namespace')).status).toBe(400);
+  });
+});
+
+describe('objects the store removes by itself', () => {
+  it('leave the tmp usage at the next expiry recount', async () => {
+    const ns = gw.namespaceOf('expiring');
+    expect((await call('expiring', 'PUT', '/tmp/old', Buffer.alloc(123))).status).toBe(200);
+    await usageBecomes('expiring', 'tmp', { bytes: 123, objects: 1 });
+    // As the bucket's expiry rule would: behind the gateway's back.
+    await gw.s3.send(new DeleteObjectCommand({ Bucket: gw.bucket('tmp'), Key: `${ns}/old` }));
+    expect(await gw.service.usage.recountExpiring()).toBeGreaterThanOrEqual(1);
+    await usageBecomes('expiring', 'tmp', { bytes: 0, objects: 0 });
   });
 });
 

@@ -392,6 +392,8 @@ function paramValue(op: Operation, name: string): string {
     type: 'data',
     key: keyFor[op.id] ?? 'fuzz/known.txt',
     user_ns: callers.userNs,
+    // The admin routes' namespace: the fuzzing caller's own (its token is no admin's: 403s).
+    namespace: callers.userNs,
     src_bucket: sourceBucket,
     src: 'fuzz/source.txt',
     dest_type: 'data',

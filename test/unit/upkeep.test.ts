@@ -21,7 +21,10 @@ function fakeStore() {
       return 'present';
     },
   };
-  const service = { uploads: { abortAbandoned: track('abortAbandonedSessions') } } as unknown as StorageService;
+  const service = {
+    uploads: { abortAbandoned: track('abortAbandonedSessions') },
+    usage: { recountExpiring: track('recountExpiring') },
+  } as unknown as StorageService;
   return { store, service, calls, fail: () => (failing = true) };
 }
 
@@ -37,13 +40,14 @@ const settings = (engine: UpkeepSettings['engine']): UpkeepSettings => ({
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 it.each([
-  ['aws', ['sweepOrphanedStreams', 'sweepOrphanedStreams']],
-  ['minio', ['sweepOrphanedStreams', 'sweepOrphanedStreams', 'abortAbandonedSessions']],
+  ['aws', ['sweepOrphanedStreams', 'sweepOrphanedStreams', 'recountExpiring']],
+  ['minio', ['sweepOrphanedStreams', 'sweepOrphanedStreams', 'recountExpiring', 'abortAbandonedSessions']],
   [
     'seaweedfs',
     [
       'sweepOrphanedStreams',
       'sweepOrphanedStreams',
+      'recountExpiring',
       'abortAbandonedSessions',
       'abortStaleUploads',
       'abortStaleUploads',
