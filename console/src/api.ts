@@ -62,12 +62,19 @@ const HINTS: Record<number, string> = {
   503: 'The storage is unavailable right now; try again in a moment.',
 };
 
+/** Hints for refusals whose status alone does not say what to do. */
+const CODE_HINTS: Record<string, string> = {
+  quota_exceeded: 'Delete files you no longer need here, or ask the gateway’s operator for a larger quota.',
+};
+
 const WITHOUT_BODY: Record<number, string> = {
   400: 'The request was refused as malformed.',
   401: 'Your token was not accepted.',
   403: 'You are not allowed to do this here.',
   404: 'There is nothing at this key (it may have been deleted).',
   409: 'This conflicts with what is stored.',
+  413: 'This is too large to store here.',
+  415: 'This storage type does not store files of this kind.',
 };
 
 async function errorOf(response: Response): Promise<ApiError> {
@@ -80,7 +87,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   } catch {
     // A HEAD answer, or a proxy's page: keep the plain words for the status.
   }
-  const hint = HINTS[response.status];
+  const hint = CODE_HINTS[code] ?? HINTS[response.status];
   const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
   return new ApiError(response.status, code, hint ? `${sentence} ${hint}` : sentence);
 }

@@ -16,6 +16,7 @@ import type { Sort } from './sorting';
 import { Toolbar } from './toolbar';
 import { aboutId, TypeAbout } from './typeAbout';
 import { Uploads } from './uploads';
+import { UsageLine, useUsage } from './usage';
 import { useFolder } from './useFolder';
 import { usePlace } from './usePlace';
 import { useProblem } from './useProblem';
@@ -42,6 +43,10 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
   });
   const { problem, ...problems } = useProblem(onUnauthorized);
   const { folder, loading, loadMore, reload, forget } = useFolder(api, place, problems);
+  /** Changed after every upload and delete, and by Refresh: the usage line asks again. */
+  const [changes, setChanges] = useState(0);
+  const changed = () => setChanges((n) => n + 1);
+  const usage = useUsage(api, changes);
   // Uploads calls back the onUploaded of the render its queue started in, maybe folders ago:
   // whether a finished file belongs in the listing is asked of the place shown now.
   const shown = useRef(place);
@@ -62,13 +67,24 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
 
       <section id={PANEL} role="tabpanel" aria-labelledby={tabId(type)} aria-describedby={aboutId(type)} class="panel">
         <TypeAbout type={type} rights={capabilities.types[type]} />
+        <UsageLine usage={usage} type={type} />
         <Crumbs place={place} onOpen={open} />
-        <Toolbar filter={filter} onFilter={setFilter} sort={sort} onSort={setSort} onRefresh={reload} />
+        <Toolbar
+          filter={filter}
+          onFilter={setFilter}
+          sort={sort}
+          onSort={setSort}
+          onRefresh={() => {
+            reload();
+            changed();
+          }}
+        />
 
         <Uploads
           api={api}
           target={allowed.includes('signUpload') ? place : undefined}
           onUploaded={(uploadedType, key) => {
+            changed();
             if (uploadedType === shown.current?.type && key.startsWith(shown.current.prefix)) reload();
           }}
           onError={problems.fail}
@@ -88,6 +104,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
                 type={type}
                 keys={[...ticked]}
                 onDone={(deleted) => {
+                  changed();
                   setTicked(new Set());
                   forget(deleted);
                   if (selected && deleted.includes(selected)) setSelected(undefined);
@@ -122,6 +139,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
               maxTtlSeconds={capabilities.signedUrlMaxTtlSeconds}
               onClose={() => setSelected(undefined)}
               onDeleted={() => {
+                changed();
                 setSelected(undefined);
                 forget([selected]);
               }}

@@ -1,4 +1,5 @@
 /** Sizes, dates and storage types as people read them. */
+import type { AnswerOf } from '../../src/protocol/answers';
 import type { StorageType } from '../../src/protocol/storageTypes';
 
 export const TYPE_NAMES: Record<StorageType, string> = {
@@ -20,6 +21,21 @@ export function formatSize(bytes: number): string {
     unit++;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
+}
+
+/** One storage type's usage (GET /usage): `quotaBytes` and `maxUploadBytes` null where there is no limit. */
+export type TypeUsage = AnswerOf<'usage'>['types'][StorageType];
+
+/**
+ * A storage type's usage in a line: "1.2 MiB of 10 MiB used, 3 objects" against a quota, else
+ * "1.2 MiB used, 3 objects"; then what uploads under way hold and the largest upload, if any.
+ */
+export function formatUsage(usage: TypeUsage): string {
+  const used = usage.quotaBytes === null ? formatSize(usage.bytes) : `${formatSize(usage.bytes)} of ${formatSize(usage.quotaBytes)}`;
+  const parts = [`${used} used`, `${usage.objects} ${usage.objects === 1 ? 'object' : 'objects'}`];
+  if (usage.reservedBytes > 0) parts.push(`${formatSize(usage.reservedBytes)} held for uploads under way`);
+  const line = parts.join(', ');
+  return usage.maxUploadBytes === null ? line : `${line}; files up to ${formatSize(usage.maxUploadBytes)}`;
 }
 
 /** A time left, rounded as a person would say it. */

@@ -37,7 +37,8 @@ export function contentTypeOf(file: File): string {
 export async function uploadFile(api: Api, type: StorageType, key: string, file: File, options: UploadOptions): Promise<void> {
   const contentType = contentTypeOf(file);
   if (file.size < SINGLE_PUT_LIMIT) {
-    const url = await api.text('upload_url', { type, key }, { query: { content_type: contentType } });
+    // The size binds the URL to the file's length; a type with a quota or a largest upload requires it.
+    const url = await api.text('upload_url', { type, key }, { query: { content_type: contentType, size: file.size } });
     const headers: Record<string, string> = { 'content-type': contentType, ...requiredUploadHeaders(url) };
     await withRetries(options.signal, () => put(url, file, headers, options.onProgress, options.signal));
     return;

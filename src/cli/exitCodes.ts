@@ -1,6 +1,16 @@
 /** The CLI's exit codes, one per kind of outcome a script may want to tell apart. */
 import { CommanderError } from 'commander';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError } from '../client';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  QuotaExceededError,
+  TooLargeError,
+  UnauthorizedError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+} from '../client';
 
 export const EXIT = {
   ok: 0,
@@ -11,6 +21,8 @@ export const EXIT = {
   unauthorized: 5,
   unavailable: 6,
   conflict: 7,
+  quotaExceeded: 8,
+  tooLarge: 9,
   interrupted: 130,
 } as const;
 
@@ -18,12 +30,14 @@ export const EXIT = {
 const MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
   ok: 'done',
   failure: 'a local file that cannot be read or written, a gateway host name that does not resolve, anything else',
-  usage: 'the command line or its input is wrong (also the gateway’s 400)',
+  usage: 'the command line or its input is wrong (also the gateway’s 400, and 415: a media type the storage type does not store)',
   notFound: 'no object at the key',
   forbidden: 'the token may not do this, or the storage type does not allow it',
   unauthorized: 'no token, or the gateway refused it',
   unavailable: 'the gateway or store could not be reached, or stayed down, for all of --retry-for',
   conflict: 'something is already at the key and may not be replaced (products), or the key is a folder',
+  quotaExceeded: 'storing it would exceed the namespace’s quota on the storage type (see storage usage)',
+  tooLarge: 'the object is larger than the storage type takes (see storage usage)',
   interrupted: 'interrupted (Ctrl-C), as shells report a SIGINT',
 };
 
@@ -38,7 +52,9 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ConflictError) return EXIT.conflict;
   if (error instanceof ForbiddenError) return EXIT.forbidden;
   if (error instanceof UnauthorizedError) return EXIT.unauthorized;
-  if (error instanceof BadRequestError || error instanceof UsageError) return EXIT.usage;
+  if (error instanceof QuotaExceededError) return EXIT.quotaExceeded;
+  if (error instanceof TooLargeError) return EXIT.tooLarge;
+  if (error instanceof BadRequestError || error instanceof UnsupportedMediaTypeError || error instanceof UsageError) return EXIT.usage;
   if (error instanceof UnavailableError) return EXIT.unavailable;
   if (error instanceof InterruptedError) return EXIT.interrupted;
   return EXIT.failure;

@@ -12,9 +12,10 @@ import { StorageClient, STORAGE_TYPES, UnavailableError, type StorageType } from
 import { contentTypeFor } from './contentTypes';
 import { EXIT, exitCodeFor, exitCodesHelp, InterruptedError, UsageError } from './exitCodes';
 import { checkFileToUpload, checkFileToWrite } from './localFiles';
-import { command, describeError, explainMissingKey, explainSetup } from './messages';
+import { command, describeError, explainLimits, explainMissingKey, explainSetup } from './messages';
 import { bytes, progressDisplay } from './progress';
 import { retryReporter, type RetryReporter } from './retryNotice';
+import { usageTable } from './usage';
 
 interface GlobalOptions {
   url: string;
@@ -51,6 +52,10 @@ const program = new Command('storage')
   .exitOverride();
 
 const typeOption = () => new Option('-t, --type <type>', 'storage type').choices(STORAGE_TYPES).default('data');
+const byteCount = (value: string) => {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected a whole number of bytes');
+  return Number(value);
+};
 const seconds = (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of seconds');
   return Number(value);
@@ -85,13 +90,19 @@ program
   .option('--content-type <type>', 'media type to store with the blob')
   .option('--no-resume', 'start over instead of resuming an interrupted upload of this file')
   .option('--keep-parts', 'when the upload fails or is interrupted, keep the parts sent so a later put of the same file resumes')
+  .option(
+    '--size <bytes>',
+    "stdin only: its exact length (needed on a storage type with a quota or a largest upload; a file's is known)",
+    byteCount,
+  )
   .action(
     async (
       source: string,
       key: string | undefined,
-      options: { type: StorageType; contentType?: string; resume: boolean; keepParts?: boolean },
+      options: { type: StorageType; contentType?: string; resume: boolean; keepParts?: boolean; size?: number },
     ) => {
       if (source === '-' && !key) throw new UsageError('a key is needed when uploading from stdin');
+      if (source !== '-' && options.size !== undefined) throw new UsageError("--size is for stdin only: a file's size is known");
       if (source !== '-') await checkFileToUpload(source);
       const target = key ?? path.basename(source);
       const contentType = options.contentType ?? contentTypeFor(source === '-' ? target : source);
@@ -110,6 +121,7 @@ program
           contentType,
           resume: options.resume,
           abortOnFailure: options.keepParts !== true,
+          size: options.size,
           onProgress: progress.update,
           signal: interrupted.signal,
         })
@@ -184,13 +196,23 @@ program
   .addOption(typeOption())
   .option('--expires-in <seconds>', 'lifetime of the URL', seconds)
   .option('--content-type <type>', 'upload only: the Content-Type the uploader must send')
+  .option(
+    '--size <bytes>',
+    'upload only: the exact length the uploader must send (needed on a storage type with a quota or a largest upload)',
+    byteCount,
+  )
   .action(
-    async (direction: 'upload' | 'download', key: string, options: { type: StorageType; expiresIn?: number; contentType?: string }) => {
+    async (
+      direction: 'upload' | 'download',
+      key: string,
+      options: { type: StorageType; expiresIn?: number; contentType?: string; size?: number },
+    ) => {
       const storage = client();
+      const { type, expiresIn, contentType, size } = options;
       const url =
         direction === 'upload'
-          ? await storage.getUploadUrl(key, { type: options.type, expiresIn: options.expiresIn, contentType: options.contentType })
-          : await storage.getSignedUrl(key, { type: options.type, expiresIn: options.expiresIn });
+          ? await storage.getUploadUrl(key, { type, expiresIn, contentType, size })
+          : await storage.getSignedUrl(key, { type, expiresIn });
       answer({ url }, url);
     },
   );
@@ -205,6 +227,14 @@ program
   .action(async (bucket: string, sourceKey: string, key: string, options: { type: StorageType }) => {
     const result = await client().copyFromBucket(bucket, sourceKey, key, { type: options.type });
     answer(result, `${result.key}: ${bytes(result.size)} copied from ${bucket}`);
+  });
+
+program
+  .command('usage')
+  .description('show, per storage type, the bytes and objects stored, the bytes uploads under way hold, the quota and the largest upload')
+  .action(async () => {
+    const usage = await client().usage();
+    answer(usage, usageTable(usage));
   });
 
 program
@@ -239,7 +269,7 @@ async function run(argv: string[]): Promise<void> {
   } catch (error) {
     // commander has already printed its own usage errors and help.
     const { json, url, token, retryFor } = globals();
-    const explained = explainSetup(error, { url, token });
+    const explained = explainLimits(explainSetup(error, { url, token }));
     const retriedFor = retries?.retriedFor();
     if (explained instanceof UnavailableError && retriedFor) {
       explained.message += `; gave up after retrying for ${retriedFor} (--retry-for ${retryFor})`;

@@ -2,7 +2,18 @@
  * What the CLI tells a person when something fails: the error in words that name what it was
  * about (the key, the URL, the path), and where it helps, the command to try next.
  */
-import { HostNotFoundError, NotFoundError, StorageClientError, UnauthorizedError, UnavailableError, type StorageType } from '../client';
+import {
+  BadRequestError,
+  HostNotFoundError,
+  NotFoundError,
+  QuotaExceededError,
+  StorageClientError,
+  TooLargeError,
+  UnauthorizedError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+  type StorageType,
+} from '../client';
 import { UsageError } from './exitCodes';
 import { LocalFileError } from './localFiles';
 
@@ -54,6 +65,31 @@ export function explainSetup(error: unknown, setup: { url: string; token?: strin
   // Only when it is the gateway that does not answer: a presigned URL's store is another host.
   if (error instanceof UnavailableError && error.status === 0 && error.message.includes(new URL(setup.url).origin)) {
     return reword(error, error.message, `is the gateway running at ${setup.url}? (in its checkout, npm start starts a local one)`);
+  }
+  return error;
+}
+
+/**
+ * Refusals by a storage type's limits: the quota, the largest upload, the media types it
+ * stores, and the size an upload must declare where there are limits. Each says which it was,
+ * in front of the gateway's own words, and what to do about it.
+ */
+export function explainLimits(error: unknown): unknown {
+  if (error instanceof QuotaExceededError) {
+    return reword(
+      error,
+      `quota exceeded: ${error.message}`,
+      'see what each storage type holds and its quota: storage usage; delete what is no longer needed (storage rm), or ask the gateway’s operator for a larger quota',
+    );
+  }
+  if (error instanceof TooLargeError) {
+    return reword(error, `too large: ${error.message}`, 'see the largest upload each storage type takes: storage usage');
+  }
+  if (error instanceof UnsupportedMediaTypeError) {
+    return reword(error, `media type refused: ${error.message}`, 'store it with another --content-type, or in another storage type (-t)');
+  }
+  if (error instanceof BadRequestError && /\bsize\b.*\brequired\b|\brequired\b.*\bsize\b/i.test(error.message)) {
+    return reword(error, error.message, 'give the exact length in bytes with --size (put from stdin, url upload)');
   }
   return error;
 }

@@ -61,6 +61,11 @@ export interface ListPage {
 /** What the gateway answers to a write: the key, its size and the store's entity tag. */
 export type SetResult = AnswerOf<'set'>;
 
+/** The caller's usage of each storage type (GET /usage): bytes and objects stored, holds, quota, largest upload. */
+export type Usage = AnswerOf<'usage'>;
+/** One storage type's usage; `quotaBytes` and `maxUploadBytes` are null where there is no limit. */
+export type TypeUsage = Usage['types'][StorageType];
+
 export interface UrlOptions extends TypeOption {
   /** Lifetime of the URL in seconds (the gateway bounds it). */
   expiresIn?: number;
@@ -69,6 +74,11 @@ export interface UrlOptions extends TypeOption {
 export interface UploadUrlOptions extends UrlOptions {
   /** Binds the upload's Content-Type: the uploader must send exactly this. */
   contentType?: string;
+  /**
+   * The upload's exact length in bytes, bound into the URL (a PUT of another length is refused).
+   * Required on a storage type with a quota or a largest upload (else BadRequestError).
+   */
+  size?: number;
 }
 
 export interface SetFileOptions extends TypeOption {
@@ -78,7 +88,11 @@ export interface SetFileOptions extends TypeOption {
   resume?: boolean;
   /** On failure or cancellation, abort the session rather than keep it to resume (default false). */
   abortOnFailure?: boolean;
-  /** A stream's length when known; picks a part size large enough for it. */
+  /**
+   * A stream's length when known: declared to the gateway (required on a storage type with a
+   * quota or a largest upload) and picks a part size large enough for it. The stream must then
+   * hold exactly this many bytes.
+   */
   size?: number;
 }
 
@@ -198,7 +212,7 @@ export class StorageClient {
 
   /** A presigned URL a plain PUT of the bytes uploads to, with no further authentication. */
   async getUploadUrl(key: string, options: UploadUrlOptions = {}): Promise<string> {
-    const query = { expires_in: options.expiresIn, content_type: options.contentType };
+    const query = { expires_in: options.expiresIn, content_type: options.contentType, size: options.size };
     const response = await this.transport.call(
       'upload_url',
       { type: typeOf(options), key },
@@ -248,6 +262,14 @@ export class StorageClient {
     return typeof target === 'string'
       ? downloadToFile(this.transport, key, target, settings)
       : downloadToStream(this.transport, key, target, settings);
+  }
+
+  /**
+   * What the caller (or, with `actFor`, the namespace a service token acts for) stores in each
+   * storage type, what uploads under way hold, and the type's quota and largest upload.
+   */
+  async usage(options: { signal?: AbortSignal } = {}): Promise<Usage> {
+    return this.transport.json('usage', {}, { signal: options.signal });
   }
 
   /**

@@ -27,6 +27,19 @@ export class ForbiddenError extends StorageClientError {}
 export class NotFoundError extends StorageClientError {}
 /** Something is already at the key and may not be replaced (a product), or the key is a folder. */
 export class ConflictError extends StorageClientError {}
+/**
+ * 413: the object is larger than the storage type takes (`too_large`, its MAX_UPLOAD_BYTES), or
+ * a store or proxy refused a body that large. Not worth retrying as it is.
+ */
+export class TooLargeError extends StorageClientError {}
+/**
+ * 413 `quota_exceeded`: storing this would take the namespace past its quota on the storage
+ * type (bytes stored plus uploads under way). A TooLargeError, as its status says; it fits once
+ * something is deleted or the quota is raised.
+ */
+export class QuotaExceededError extends TooLargeError {}
+/** 415: the storage type does not store this media type (UPLOAD_CONTENT_TYPES). */
+export class UnsupportedMediaTypeError extends StorageClientError {}
 /** The store or the identity provider is down, or the network failed; worth retrying later. */
 export class UnavailableError extends StorageClientError {
   constructor(
@@ -50,6 +63,13 @@ const BY_STATUS: Record<number, new (message: string, status: number, code: stri
   409: ConflictError,
   // The store's answer to an upload URL that only creates (If-None-Match: *), when the key is taken.
   412: ConflictError,
+  413: TooLargeError,
+  415: UnsupportedMediaTypeError,
+};
+
+/** Codes whose class is narrower than their status's. */
+const BY_CODE: Record<string, new (message: string, status: number, code: string, requestId?: string) => StorageClientError> = {
+  quota_exceeded: QuotaExceededError,
 };
 
 /** The error for a non-2xx answer; `body` is the response text (JSON from the gateway, XML from S3). */
@@ -66,7 +86,7 @@ export function errorFromResponse(response: Response, body: string): StorageClie
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     );
   }
-  const ErrorClass = BY_STATUS[response.status] ?? StorageClientError;
+  const ErrorClass = BY_CODE[code] ?? BY_STATUS[response.status] ?? StorageClientError;
   return new ErrorClass(message, response.status, code, requestId);
 }
 

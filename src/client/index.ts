@@ -9,8 +9,10 @@ export type {
   SetResult,
   StorageClientOptions,
   TypeOption,
+  TypeUsage,
   UploadUrlOptions,
   UrlOptions,
+  Usage,
 } from './client';
 export type { DownloadResult } from './download';
 export {
@@ -19,9 +21,12 @@ export {
   ForbiddenError,
   HostNotFoundError,
   NotFoundError,
+  QuotaExceededError,
   StorageClientError,
+  TooLargeError,
   UnauthorizedError,
   UnavailableError,
+  UnsupportedMediaTypeError,
 } from './errors';
 export type { RetryListener, RetryNotice, RetryPolicy } from './retry';
 export type { Progress, ProgressCallback, UploadResult } from './upload';

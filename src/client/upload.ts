@@ -4,6 +4,8 @@
  * go up in parallel, each retried with backoff. A file's upload resumes after an interruption,
  * even in another process: the newest open session on the key is reused, and each part already
  * there is kept when its size and MD5 match the file's bytes (S3 part ETags are their MD5).
+ * Every upload declares its size where it is known (a file's always, a stream's when given),
+ * as a storage type with a quota or a largest upload requires; its URLs then bind the length.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -44,7 +46,11 @@ export interface UploadSettings {
    * (the CLI), rather than keep it for a later call to resume.
    */
   abortOnFailure?: boolean;
-  /** A stream's length, when the caller knows it (picks the part size for huge streams). */
+  /**
+   * A stream's length, when the caller knows it: declared to the gateway (a storage type with a
+   * quota or a largest upload requires it) and picks the part size for huge streams. A file's is
+   * its own.
+   */
   size?: number;
 }
 
@@ -75,7 +81,7 @@ export async function uploadFile(
 ): Promise<UploadResult> {
   if (typeof source === 'string') {
     const { size } = await stat(source);
-    const upload = new Upload(transport, key, settings, size);
+    const upload = new Upload(transport, key, { ...settings, size }, size);
     // createReadStream's `end` is inclusive, so an empty range needs no file read at all.
     const fileRange = (start: number, end: number) => () =>
       end > start ? createReadStream(source, { start, end: end - 1 }) : Readable.from([]);
@@ -91,6 +97,8 @@ export async function uploadFile(
 
 class Upload {
   private transferred = 0;
+  /** The part size the gateway chose for the session this upload started (its start answer). */
+  private startedPartSize = 0;
   /** The object the upload stores: its routes' path parameters. */
   private readonly object: ParamsOf<'multipart_start'>;
 
@@ -105,7 +113,9 @@ class Upload {
   }
 
   async single(size: number, open: () => Readable): Promise<UploadResult> {
-    const query = { content_type: this.settings.contentType };
+    this.checkDeclared(size, true);
+    // The size binds the URL to this length; a type with a quota or a largest upload requires it.
+    const query = { content_type: this.settings.contentType, size };
     const url = await (
       await this.transport.call('upload_url', this.object, {
         query,
@@ -119,15 +129,19 @@ class Upload {
   async multipartFromFile(size: number, fileRange: (start: number, end: number) => () => Readable): Promise<UploadResult> {
     const problem = uploadSizeProblem(size);
     if (problem) throw new BadRequestError(problem, 0, 'bad_request');
-    const partSize = partSizeFor(size);
-    const partCount = Math.ceil(size / partSize);
-    const partAt = (partNumber: number): Part => {
-      const start = (partNumber - 1) * partSize;
-      const end = Math.min(size, start + partSize);
-      return { partNumber, size: end - start, open: fileRange(start, end) };
-    };
-    const found = this.settings.resume ? await this.resumable(partCount, partAt) : undefined;
+    const layout = (partSize: number) => ({
+      partCount: Math.ceil(size / partSize),
+      partAt: (partNumber: number): Part => {
+        const start = (partNumber - 1) * partSize;
+        const end = Math.min(size, start + partSize);
+        return { partNumber, size: end - start, open: fileRange(start, end) };
+      },
+    });
+    // A session found open was started for this size, so its parts are partSizeFor's (the
+    // gateway's rule too); a new one's are those its start answers, which its part URLs bind.
+    const found = this.settings.resume ? await this.resumable(layout(partSizeFor(size))) : undefined;
     const uploadId = found?.uploadId ?? (await this.start(size)).uploadId;
+    const { partCount, partAt } = layout(found ? partSizeFor(size) : this.startedPartSize);
     const done = found?.done ?? new Map<number, string>();
     const resumedBytes = [...done.keys()].reduce((sum, n) => sum + partAt(n).size, 0);
     this.report(resumedBytes);
@@ -163,9 +177,11 @@ class Upload {
         bytes = carried ? Buffer.concat([carried, rest]) : rest;
         carried = undefined;
       }
+      total += bytes.length;
+      // Fewer bytes than a part only at the stream's end.
+      this.checkDeclared(total, bytes.length < session.partSize);
       if (bytes.length === 0) return undefined;
       const part = bytes;
-      total += part.length;
       return { partNumber: ++partNumber, size: part.length, open: () => bufferStream(part) };
     };
     // One reader at a time: parts must come off the stream in order.
@@ -252,10 +268,23 @@ class Upload {
     });
   }
 
+  /**
+   * A stream declared `size` bytes long (settings.size) must be exactly that: its URLs bind the
+   * length, so the store would refuse the bytes with a mere signature error. Checked as bytes
+   * are read (`total` so far), and at the stream's end.
+   */
+  private checkDeclared(total: number, ended: boolean): void {
+    const declared = this.settings.size;
+    if (declared === undefined || (total <= declared && (!ended || total === declared))) return;
+    const read = ended ? `${total} bytes` : `more than ${declared} bytes`;
+    throw new BadRequestError(`The stream held ${read}, not the ${declared} bytes its size said; nothing was stored`, 0, 'bad_request');
+  }
+
   private async start(size: number | undefined): Promise<AnswerOf<'multipart_start'>> {
     const query = { size, content_type: this.settings.contentType };
     // Not cancelled mid-way: a session the gateway opened must be known here to be aborted.
     const session = await this.transport.json('multipart_start', this.object, { query, retry: false });
+    this.startedPartSize = session.partSize;
     const signal = this.settings.signal;
     if (signal?.aborted) {
       if (this.abortsOnFailure) await this.abort(session.uploadId);
@@ -309,10 +338,13 @@ class Upload {
   }
 
   /** The newest open session on the key, with the parts in it that match the file. */
-  private async resumable(
-    partCount: number,
-    partAt: (n: number) => Part,
-  ): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
+  private async resumable({
+    partCount,
+    partAt,
+  }: {
+    partCount: number;
+    partAt: (n: number) => Part;
+  }): Promise<{ uploadId: string; done: Map<number, string> } | undefined> {
     const signal = this.settings.signal;
     const { uploads } = await this.transport.json('multipart_sessions', this.object, { signal });
     const newest = uploads.at(-1);

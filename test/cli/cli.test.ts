@@ -55,11 +55,14 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 const json = (run: Run) => JSON.parse(run.stdout.toString('utf8')) as unknown;
 
 describe('help', () => {
-  it.each(['put', 'get', 'ls', 'rm', 'url', 'cp', 'token'])('storage %s --help describes the command and exits 0', async (command) => {
-    const run = await storage([command, '--help']);
-    expect(run.code).toBe(0);
-    expect(run.stdout.toString()).toContain(`Usage: storage ${command}`);
-  });
+  it.each(['put', 'get', 'ls', 'rm', 'url', 'cp', 'usage', 'token'])(
+    'storage %s --help describes the command and exits 0',
+    async (command) => {
+      const run = await storage([command, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout.toString()).toContain(`Usage: storage ${command}`);
+    },
+  );
 
   it('storage --version prints the package version', async () => {
     const run = await storage(['--version']);
@@ -72,7 +75,7 @@ describe('help', () => {
   it('storage --help lists every command', async () => {
     const run = await storage(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['put', 'get', 'ls', 'rm', 'url', 'cp', 'token'])
+    for (const command of ['put', 'get', 'ls', 'rm', 'url', 'cp', 'usage', 'token'])
       expect(run.stdout.toString()).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 });

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mintSignInTicket } from '../../src/auth/signInTickets';
+import type { AnswerOf } from '../../src/protocol/answers';
 import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
 import { until } from '../support/wait';
 
@@ -25,6 +26,8 @@ const present = existsSync(CHROMIUM);
 interface PageGlobals {
   document: { querySelector(selector: string): { complete: boolean; naturalWidth: number } | null };
 }
+
+type UsageAnswer = AnswerOf<'usage'>;
 
 const HOSTILE = '<img src=x onerror="document.title=1">&amp;.txt';
 const MiB = 1024 * 1024;
@@ -374,6 +377,24 @@ if (!present) {
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('button', { name: 'report.csv' }).waitFor({ state: 'detached' });
     expect((await fetch(api('/data/get/docs/report.csv'), { headers: auth })).status).toBe(404);
+  });
+
+  // Needs GET /usage on the gateway: without it the line is simply not shown.
+  it("shows the tab's usage, and counts again after a delete", async () => {
+    const line = page.locator('.usage');
+    const shown = async () => Number(/(\d+) objects?\b/.exec((await line.textContent()) ?? '')?.[1]);
+    const counted = async () => ((await (await fetch(api('/usage'), { headers: auth })).json()) as UsageAnswer).types.data.objects;
+    await put('data', 'docs/counted.txt', 'count me');
+    // The gateway counts a write within a second.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await line.getByText(/ used, \d+ objects?/).waitFor();
+    const before = await counted();
+    expect(await until(async () => (await shown()) === before, 10_000)).toBe(true);
+    await page.getByRole('button', { name: 'counted.txt' }).click();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('dialog', { name: 'Delete this key?' }).getByRole('button', { name: 'Delete', exact: true }).click();
+    expect(await until(async () => (await shown()) === before - 1, 10_000)).toBe(true);
   });
 
   it('deletes the ticked keys of a folder together, after one confirmation', async () => {
