@@ -95,9 +95,12 @@ export class UploadSessions {
     const ref = await this.openSession(caller, type, key, uploadId);
     const ttl = this.settings.signedUrlTtlSeconds;
     const declared = (await this.records.find(caller, ref.bucket, ref.target, uploadId))?.size;
-    const lengthOf = declared === undefined ? () => undefined : partLengths(declared, partNumbers);
+    const lengthOf = declared === undefined ? () => undefined : partLengths(declared);
+    // A session of declared size has no parts past its last: asked for ahead (clients ask in
+    // batches), they are left out of the answer, never signed.
+    const issued = declared === undefined ? partNumbers : partNumbers.filter((n) => lengthOf(n) !== undefined);
     const urls = await Promise.all(
-      partNumbers.map(async (partNumber) => ({
+      issued.map(async (partNumber) => ({
         partNumber,
         url: await this.store.presignPart(ref.bucket, ref.target, uploadId, partNumber, ttl, lengthOf(partNumber)),
       })),
@@ -219,12 +222,10 @@ export class UploadSessions {
 
 /**
  * Each part's length in a session of `declared` bytes cut into parts of the size its start
- * answered (partSizeFor): whole parts, the last one the remainder. A part past the last is refused.
+ * answered (partSizeFor): whole parts, the last one the remainder; undefined past the last.
  */
-function partLengths(declared: number, partNumbers: readonly number[]): (partNumber: number) => number {
+function partLengths(declared: number): (partNumber: number) => number | undefined {
   const partSize = partSizeFor(declared);
   const count = Math.max(1, Math.ceil(declared / partSize));
-  const beyond = partNumbers.find((n) => n > count);
-  if (beyond !== undefined) throw new BadRequest(`The upload declared ${declared} bytes: its parts are 1 to ${count}, not ${beyond}`);
-  return (partNumber) => (partNumber < count ? partSize : declared - (count - 1) * partSize);
+  return (partNumber) => (partNumber > count ? undefined : partNumber < count ? partSize : declared - (count - 1) * partSize);
 }

@@ -80,11 +80,10 @@ describe('uploads under limits', () => {
     expect((await storage(['get', '-t', 'tmp', 'small.bin'])).stdout.length).toBe(10 * KiB);
   });
 
-  it('puts stdin on a type with limits only with --size, saying so without it', async () => {
-    const without = await storage(['put', '-t', 'tmp', '-', 'piped.txt'], { input: 'from a pipe' });
-    expect(without.code).toBe(2);
-    expect(without.stderr).toMatch(/size/);
-    expect(without.stderr).toContain('--size');
+  it('puts stdin on a type with limits, its size read ahead or given with --size', async () => {
+    // A short stream is read whole before it is sent, so its size is known without --size.
+    const without = await storage(['put', '-t', 'tmp', '-', 'unsized.txt'], { input: 'from a pipe' });
+    expect([without.code, without.stderr]).toEqual([0, '']);
     const sized = await storage(['put', '-t', 'tmp', '--size', '11', '-', 'piped.txt'], { input: 'from a pipe' });
     expect([sized.code, sized.stderr]).toEqual([0, '']);
     expect((await storage(['get', '-t', 'tmp', 'piped.txt'])).stdout.toString()).toBe('from a pipe');

@@ -215,7 +215,8 @@ describe('upload URLs and sessions on a type with limits', () => {
     const { uploadId } = start.json();
     const urls = (await call('parter', 'GET', `/multipart/sessions/${uploadId}/urls/tmp/p.bin?parts=1`)).json();
     expect((await rawPut(urls.urls[0].url, Buffer.alloc(101))).status).toBe(403);
-    expect((await call('parter', 'GET', `/multipart/sessions/${uploadId}/urls/tmp/p.bin?parts=2`)).status).toBe(400);
+    // Parts past the last declared are left out of the answer (clients ask in batches).
+    expect((await call('parter', 'GET', `/multipart/sessions/${uploadId}/urls/tmp/p.bin?parts=1-3`)).json().urls).toHaveLength(1);
     // Written past the gateway, with the store's own keys: the completion still refuses it.
     await gw.s3.send(
       new UploadPartCommand({
