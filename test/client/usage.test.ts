@@ -79,8 +79,10 @@ describe('uploads under limits', () => {
 
   it('an upload URL given a size takes exactly that length', async () => {
     const url = await storage.getUploadUrl('by-url.txt', { type: 'tmp', size: 5 });
-    expect((await fetch(url, { method: 'PUT', body: 'too long' })).ok).toBe(false);
-    expect((await fetch(url, { method: 'PUT', body: 'right' })).status).toBe(200);
+    // The URL binds the type it was issued with (octet-stream): fetch would send text/plain for a string.
+    const headers = { 'content-type': 'application/octet-stream' };
+    expect((await fetch(url, { method: 'PUT', body: 'too long', headers })).ok).toBe(false);
+    expect((await fetch(url, { method: 'PUT', body: 'right', headers })).status).toBe(200);
   });
 
   it('throws TooLargeError above the largest upload, QuotaExceededError (a TooLargeError) past the quota', async () => {
