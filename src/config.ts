@@ -164,6 +164,7 @@ const envSchema = z.object({
     const types = text.split('|').map((t) => t.trim().toLowerCase());
     return types.length > 0 && types.every((t) => MEDIA_TYPE_PATTERN.test(t)) ? types : undefined;
   }, 'media types separated by | (type/subtype or type/*)').default({}),
+  UPLOAD_HOLD_SECONDS: int(4, 3600).default(120),
   MAX_UPLOAD_SESSIONS_PER_KEY: int(1, 1000).default(8),
   MAX_UPLOAD_SESSIONS_PER_CALLER: int(1, 1000).default(100),
   WEB_CONCURRENCY: int(1, 256).optional(),
@@ -305,6 +306,8 @@ export interface StorageLimits {
   maxUploadBytes: Partial<Record<StorageType, number>>;
   /** The only media types the type stores (`type/*` allowed), lower case. */
   contentTypes: Partial<Record<StorageType, string[]>>;
+  /** How long a write's quota hold outlives a gateway that stopped mid-write (renewed while it lives). */
+  holdSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -416,7 +419,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, onTerminal = fa
     maxConnections: e.MAX_CONNECTIONS,
     unknownLengthBufferBytes: e.UNKNOWN_LENGTH_BUFFER_MIB * 1024 * 1024,
     maxUploadSessions: { perKey: e.MAX_UPLOAD_SESSIONS_PER_KEY, perCaller: e.MAX_UPLOAD_SESSIONS_PER_CALLER },
-    limits: { quotaBytes: e.QUOTA_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, contentTypes: e.UPLOAD_CONTENT_TYPES },
+    limits: {
+      quotaBytes: e.QUOTA_BYTES,
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      contentTypes: e.UPLOAD_CONTENT_TYPES,
+      holdSeconds: e.UPLOAD_HOLD_SECONDS,
+    },
     // Every core by default, as one Node thread is the gateway's limit long before the store's;
     // but one process in local mode, where the store needs the same cores (measured: two workers
     // beside an embedded MinIO on 2 cores were slower and held three times the memory).

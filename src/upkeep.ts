@@ -53,8 +53,10 @@ export function startUpkeep(store: StoreUpkeep, service: StorageService, setting
     },
   ];
   jobs.push({
-    // The tmp expiry removes objects a day at a time: their usage follows within hours.
+    // The tmp expiry removes objects a day at a time: their usage follows within hours. Not
+    // at start: every replica restarting would recount every namespace.
     everyMs: EXPIRY_RECOUNT_MS,
+    skipFirst: true,
     run: async () => {
       const changed = await service.usage.recountExpiring().catch(failed('recount usage of expiring objects'));
       if (changed > 0) logger.info({ namespaces: changed }, 'recounted tmp usage after objects expired');

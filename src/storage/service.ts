@@ -45,7 +45,7 @@ export interface StorageSettings {
   multipartAbandonHours?: number;
 }
 
-const NO_LIMITS: StorageLimits = { quotaBytes: {}, maxUploadBytes: {}, contentTypes: {} };
+const NO_LIMITS: StorageLimits = { quotaBytes: {}, maxUploadBytes: {}, contentTypes: {}, holdSeconds: 120 };
 
 /** An upload URL's hold outlasts the URL by this, so its watch ends it first (uploadWatch.ts). */
 const URL_HOLD_MARGIN_MS = 60_000;

@@ -11,7 +11,7 @@
  * share each record write (group commit), so a burst of PUTs costs a few record writes, not
  * one each; writes to types without a quota only add what they changed, once a second.
  *
- * Holds end: a write's hold is renewed while its process lives and lapses HOLD_TTL_MS after it
+ * Holds end: a write's hold is renewed while its process lives and lapses UPLOAD_HOLD_SECONDS after it
  * dies; an upload URL's lasts as long as the URL, a multipart session's as long as the session.
  * Whoever drops a lapsed hold first looks at its key and counts what was stored there, so a
  * crash loses nothing; a recount (recount()) repairs anything else, such as objects written
@@ -30,8 +30,6 @@ export type { TypeCount } from './usageRecords';
 
 /** Changes made by this process are written at most this long after they happen. */
 const FLUSH_MS = 500;
-/** A write's hold outlives its process by at most this; renewed while the write goes on. */
-const HOLD_TTL_MS = 2 * 60_000;
 /** Quota overrides read this long ago are still used to decide whether a type has a quota. */
 const RECORD_FRESH_MS = 5_000;
 /** Conditional writes tried before the caller is told the store is too contended. */
@@ -89,6 +87,8 @@ export class Usage {
   private readonly books = new Map<string, Book>();
   private readonly records: UsageRecords;
   private readonly renewal: NodeJS.Timeout;
+  /** A write's hold outlives its process by at most this (UPLOAD_HOLD_SECONDS); renewed while the write goes on. */
+  private readonly holdMs: number;
   /** Totals by type across namespaces, as this process last read them (for /metrics). */
   private totalsSeen: Record<StorageType, TypeCount> | undefined;
 
@@ -101,7 +101,8 @@ export class Usage {
     private readonly log?: Logger,
   ) {
     this.records = new UsageRecords(store, recordBucket);
-    this.renewal = setInterval(() => this.renewHolds(), HOLD_TTL_MS / 4);
+    this.holdMs = limits.holdSeconds * 1000;
+    this.renewal = setInterval(() => this.renewHolds(), this.holdMs / 4);
     this.renewal.unref();
   }
 
@@ -335,7 +336,7 @@ export class Usage {
         for (const [type, change] of changes) next.types[type] = addCount(next.types[type], change);
         lapsed = next.holds.filter((h) => h.until < now && !book.live.has(h.id));
         next.holds = next.holds.filter((h) => !releases.has(h.id) && !lapsed.includes(h));
-        for (const hold of next.holds) if (book.live.has(hold.id)) hold.until = Math.max(hold.until, now + HOLD_TTL_MS);
+        for (const hold of next.holds) if (book.live.has(hold.id)) hold.until = Math.max(hold.until, now + this.holdMs);
         outcome = new Map();
         for (const ask of waiting) outcome.set(ask.id, this.grant(next, ask, now));
         try {
@@ -399,7 +400,7 @@ export class Usage {
       id: ask.id,
       type,
       bytes: granted,
-      until: request.until ?? now + HOLD_TTL_MS,
+      until: request.until ?? now + this.holdMs,
       key: request.key,
       prevEtag: request.prev?.etag,
       prevSize: request.prev?.contentLength ?? 0,

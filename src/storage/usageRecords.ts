@@ -147,7 +147,8 @@ export class UsageRecords {
     const written = await this.store.put(this.bucket, key, Readable.from([body]), {
       contentType: 'application/json',
       contentLength: body.length,
-      metadata: {},
+      // Named, so a reader never takes it for an upload URL's object still to settle (SeaweedFS).
+      metadata: { record: 'usage' },
       ...(etag === null ? { exclusive: true } : { ifMatch: etag }),
     });
     return written.etag;

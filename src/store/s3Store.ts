@@ -192,7 +192,8 @@ export class S3Store implements Store {
       try {
         info = await this.records.settle(bucket, key, info);
       } catch (error) {
-        answer.body.destroy();
+        // Let go of unread: undici then reports the abort on the body, which nobody reads.
+        answer.body.on('error', () => undefined).destroy();
         throw error;
       }
       return { body: answer.body, ...info, contentRange: headerOf(answer.headers, 'content-range') };

@@ -40,14 +40,13 @@ const settings = (engine: UpkeepSettings['engine']): UpkeepSettings => ({
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 it.each([
-  ['aws', ['sweepOrphanedStreams', 'sweepOrphanedStreams', 'recountExpiring']],
-  ['minio', ['sweepOrphanedStreams', 'sweepOrphanedStreams', 'recountExpiring', 'abortAbandonedSessions']],
+  ['aws', ['sweepOrphanedStreams', 'sweepOrphanedStreams']],
+  ['minio', ['sweepOrphanedStreams', 'sweepOrphanedStreams', 'abortAbandonedSessions']],
   [
     'seaweedfs',
     [
       'sweepOrphanedStreams',
       'sweepOrphanedStreams',
-      'recountExpiring',
       'abortAbandonedSessions',
       'abortStaleUploads',
       'abortStaleUploads',
