@@ -20,6 +20,8 @@ beforeAll(async () => {
     UPLOAD_CONTENT_TYPES: 'products=image/tiff|image/png|application/geo+json,logs=text/*',
     // The race below sends 20 bodies at once to each gateway.
     MAX_TRANSFERS_PER_CALLER: '32',
+    // Totals for /metrics are written every quarter of it.
+    UPLOAD_HOLD_SECONDS: '8',
   });
 });
 afterAll(() => gw.close());
@@ -303,6 +305,24 @@ describe('administration', () => {
     const seen = await fetch(`${gw.apiUrl}/admin/usage/${ns}`, { headers: await admin() });
     expect(((await seen.json()) as AnswerOf<'usage'>).types.data).toMatchObject({ bytes: 100, objects: 2 });
     expect((await call('recounted', 'GET', '/admin/usage/not-a-namespace')).status).toBe(400);
+  });
+});
+
+describe('metrics', () => {
+  it('export bytes and objects per storage type over every namespace, with no namespace label', async () => {
+    // Only the media-type case writes logs in this file: one object of 3 bytes.
+    const deadline = Date.now() + 10_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await (await fetch(`${gw.url}/metrics`)).text();
+      if (/storage_usage_objects\{type="logs"\} 1\b/.test(text)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(text).toMatch(/storage_usage_objects\{type="logs"\} 1\b/);
+    expect(text).toMatch(/storage_usage_bytes\{type="logs"\} 3\b/);
+    expect(text).toMatch(/storage_usage_bytes\{type="data"\} [1-9]/);
+    expect(text).not.toMatch(/storage_usage_[a-z]+\{[^}]*namespace/);
+    expect(text).toMatch(/storage_limits_hit_total\{limit="quota"\} [1-9]/);
   });
 });
 
