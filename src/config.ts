@@ -165,6 +165,7 @@ const envSchema = z.object({
     return types.length > 0 && types.every((t) => MEDIA_TYPE_PATTERN.test(t)) ? types : undefined;
   }, 'media types separated by | (type/subtype or type/*)').default({}),
   UPLOAD_HOLD_SECONDS: int(4, 3600).default(120),
+  CREDENTIALS_MAX_TTL_SECONDS: int(900, 12 * 3600).default(3600),
   MAX_UPLOAD_SESSIONS_PER_KEY: int(1, 1000).default(8),
   MAX_UPLOAD_SESSIONS_PER_CALLER: int(1, 1000).default(100),
   WEB_CONCURRENCY: int(1, 256).optional(),
@@ -285,6 +286,8 @@ export interface Config {
   maxUploadSessions: { perKey: number; perCaller: number };
   /** What each storage type may hold; a type not named has no such limit. */
   limits: StorageLimits;
+  /** The longest life of the temporary S3 credentials callers may ask for. */
+  credentialsMaxTtlSeconds: number;
   /** Worker processes serving HTTP on one port (1: the gateway runs in one process). */
   webConcurrency: number;
   /** The gateway's own streamed uploads left this long by a dead process are aborted. */
@@ -419,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, onTerminal = fa
     maxConnections: e.MAX_CONNECTIONS,
     unknownLengthBufferBytes: e.UNKNOWN_LENGTH_BUFFER_MIB * 1024 * 1024,
     maxUploadSessions: { perKey: e.MAX_UPLOAD_SESSIONS_PER_KEY, perCaller: e.MAX_UPLOAD_SESSIONS_PER_CALLER },
+    credentialsMaxTtlSeconds: e.CREDENTIALS_MAX_TTL_SECONDS,
     limits: {
       quotaBytes: e.QUOTA_BYTES,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,

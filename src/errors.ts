@@ -147,6 +147,12 @@ export class UnsupportedMediaType extends StorageError {
   override readonly limit = 'upload_content_types';
 }
 
+/** The store cannot do what was asked (an engine without scoped temporary credentials). */
+export class NotSupported extends StorageError {
+  readonly status = 501;
+  readonly code = 'not_supported';
+}
+
 export class RangeNotSatisfiable extends StorageError {
   readonly status = 416;
   readonly code = 'range_not_satisfiable';

@@ -25,7 +25,7 @@ export function callerFor(identity: Identity, requestedNamespace: string | undef
   const own = namespaceFor(identity.subject);
   const admin = identity.roles.includes(ADMIN_ROLE);
   if (requestedNamespace === undefined || requestedNamespace === own) {
-    return { subject: identity.subject, namespace: own, actors: ['owner'], admin };
+    return { subject: identity.subject, namespace: own, actors: ['owner'], admin, tokenExpiresAt: identity.expiresAt };
   }
   if (!NAMESPACE_PATTERN.test(requestedNamespace)) {
     throw new BadRequest(`${NAMESPACE_HEADER} must be a namespace: 40 lowercase hex characters`);
@@ -34,5 +34,5 @@ export function callerFor(identity: Identity, requestedNamespace: string | undef
   if (actors.length === 0) {
     throw new Forbidden(`Only service tokens (roles ${Object.keys(SERVICE_ROLES).join(', ')}) may act for another namespace`);
   }
-  return { subject: identity.subject, namespace: requestedNamespace, actors, admin };
+  return { subject: identity.subject, namespace: requestedNamespace, actors, admin, tokenExpiresAt: identity.expiresAt };
 }

@@ -22,6 +22,8 @@ export interface Identity {
   subject: string;
   /** The `roles` claim: service roles such as storage:tasks; empty for most users. */
   roles: string[];
+  /** When the token expires (its `exp`), if it says. */
+  expiresAt?: Date | undefined;
 }
 
 export interface TokenVerifier {
@@ -152,7 +154,7 @@ function identityOf(payload: JWTPayload): Identity {
     throw new Unauthorized('The token has no subject (sub claim)');
   }
   const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-  return { subject: payload.sub, roles };
+  return { subject: payload.sub, roles, expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined };
 }
 
 function describeTokenError(error: unknown): string {

@@ -27,6 +27,7 @@ import type { Route } from './contract';
 import { parseQueryStrictly } from './query';
 import { apiDescription } from './routes/apiDescription';
 import { adminQuotas, adminRecount, adminUsage, usage } from './routes/usage';
+import { s3Credentials } from './routes/credentials';
 import { capabilities } from './routes/capabilities';
 import { copyObject } from './routes/copyObject';
 import { deleteObject } from './routes/deleteObject';
@@ -102,6 +103,7 @@ export function routeTable(deps: AppDependencies): Route[] {
     apiDescription(() => description),
     capabilities(service),
     usage(service),
+    s3Credentials(service),
     adminUsage(service),
     adminQuotas(service),
     adminRecount(service),

@@ -95,6 +95,7 @@ export const ERROR_RESPONSES: Readonly<Record<number, ZodOpenApiResponseObject>>
     retryAfter,
   ),
   500: errorResponse(500, 'Internal error'),
+  501: errorResponse(501, 'The store cannot do this (not_supported): an engine that cannot scope temporary credentials'),
   503: errorResponse(
     503,
     'The object store or identity provider is unavailable, or the gateway is at one of its limits (busy)',

@@ -155,6 +155,32 @@ export const quotas = z
   })
   .meta({ id: 'Quotas' });
 
+/** What raw S3 access a grant gives. */
+export const S3_ACCESS = ['read', 'list', 'write', 'delete'] as const;
+export type S3Access = (typeof S3_ACCESS)[number];
+
+export const s3Credentials = z
+  .object({
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    sessionToken: z.string(),
+    expiration: z.iso.datetime().meta({ description: 'When they stop working (ISO 8601)' }),
+    endpoint: z.string().meta({ description: "The store's public S3 endpoint" }),
+    region: z.string(),
+    forcePathStyle: z.literal(true),
+    grants: z
+      .array(
+        z.object({
+          type: z.enum(STORAGE_TYPES),
+          bucket: z.string(),
+          prefix: z.string().meta({ description: "The caller's namespace and a slash: nothing outside it is reachable" }),
+          access: z.array(z.enum(S3_ACCESS)),
+        }),
+      )
+      .meta({ description: "What the credentials allow, per storage type: the session policy's rights, word for word" }),
+  })
+  .meta({ id: 'S3Credentials' });
+
 /**
  * The JSON answer of each route that has one (routes.ts names them): the route contracts
  * declare exactly these (test/unit/protocol.test.ts), and clients read them as `AnswerOf`.
@@ -174,6 +200,7 @@ export const ANSWERS = {
   admin_usage: usage,
   admin_quotas: quotas,
   admin_recount: usage,
+  credentials: s3Credentials,
 } as const;
 
 export type AnsweredRoute = keyof typeof ANSWERS;

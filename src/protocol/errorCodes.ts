@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'store_unavailable',
   'identity_provider_unavailable',
   'insufficient_storage',
+  'not_supported',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

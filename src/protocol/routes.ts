@@ -29,6 +29,8 @@ export const ROUTES = {
   multipart_complete: { method: 'POST', path: '/multipart/sessions/{uploadId}/complete/{type}/{key+}', query: [] },
   multipart_abort: { method: 'DELETE', path: '/multipart/sessions/{uploadId}/{type}/{key+}', query: [] },
   capabilities: { method: 'GET', path: '/capabilities', query: [] },
+  // Temporary S3 credentials scoped to the caller's namespace and rights.
+  credentials: { method: 'POST', path: '/credentials', query: ['expires_in'] },
   // Usage and quotas: the caller's own, and (storage:admin) any namespace's.
   usage: { method: 'GET', path: '/usage', query: [] },
   admin_usage: { method: 'GET', path: '/admin/usage/{namespace}', query: [] },

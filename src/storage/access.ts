@@ -21,6 +21,8 @@ export interface Caller {
   actors: readonly Actor[];
   /** The token's roles hold storage:admin: it may see and set any namespace's usage and quotas (no data). */
   admin?: boolean;
+  /** When the caller's token expires: nothing issued to it (S3 credentials) may outlive it. */
+  tokenExpiresAt?: Date | undefined;
 }
 
 /**

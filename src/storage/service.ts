@@ -13,6 +13,7 @@ import type { Logger } from '../log';
 import { checkAllowedType, checkSize, declaredSize, matchesMediaType } from './limits';
 import { MeteredBody } from './meteredBody';
 import { UploadWatch } from './uploadWatch';
+import { S3CredentialsIssuer } from './s3Credentials';
 import { Usage, type TypeLimits } from './usage';
 import type { AnswerOf } from '../protocol/answers';
 import { BucketProvisioning } from './provisioning';
@@ -41,6 +42,8 @@ export interface StorageSettings {
   maxUploadSessions: { perKey: number; perCaller: number };
   /** Quotas, largest objects and media types per storage type; none when absent. */
   limits?: StorageLimits;
+  /** The longest life of callers' S3 credentials (3600 when absent). */
+  credentialsMaxTtlSeconds?: number;
   /** Multipart sessions left open this long are aborted: their holds last as long (24 when absent). */
   multipartAbandonHours?: number;
 }
@@ -79,6 +82,8 @@ export class StorageService {
   readonly oneTimeNames: OneTimeNames;
   /** Usage and quotas per namespace (usage.ts). */
   readonly usage: Usage;
+  /** Temporary S3 credentials scoped to a caller's namespace (s3Credentials.ts). */
+  readonly s3Credentials: S3CredentialsIssuer;
   /** Keys upload URLs were issued for, watched so their uploads are counted. */
   private readonly urlUploads: UploadWatch;
 
@@ -90,6 +95,7 @@ export class StorageService {
     this.access = new Access(store, settings.bucketPrefix);
     this.usage = new Usage(store, this.access.bucketFor('data'), (type) => this.bucketFor(type), settings.limits ?? NO_LIMITS, log);
     this.urlUploads = new UploadWatch(store, this.usage);
+    this.s3Credentials = new S3CredentialsIssuer(store, this.access, this.usage, settings.credentialsMaxTtlSeconds ?? 3600);
     this.uploads = new UploadSessions(store, this.access, this.usage, settings);
     this.buckets = new BucketProvisioning(store, (type) => this.bucketFor(type));
     this.oneTimeNames = new OneTimeNames(store, this.bucketFor('tmp'));

@@ -24,7 +24,11 @@ export function openS3Store(settings: S3Settings, options: StoreOptions = {}): O
   });
   const signing = options.signing && new SigningCredentials(settings, endpoints, options.signing.buckets, options.signing.maxUrlTtlSeconds);
   const signer = signing && new UrlSigner(settings, endpoints, signing);
-  const store = new S3Store(settings, { clients, shares, signer }, options);
+  const store = new S3Store(
+    settings,
+    { clients, shares, signer, credentials: signing, publicEndpoint: () => endpoints.pickPublic() },
+    options,
+  );
   return {
     store,
     upkeep: store.upkeep,

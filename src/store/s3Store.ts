@@ -22,13 +22,14 @@ import type { Readable } from 'node:stream';
 import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../config';
 import type { Principal } from '../shares';
-import { NotModified, StoreUnavailable } from '../errors';
+import { NotModified, NotSupported, StoreUnavailable } from '../errors';
 import { prepareBucket, type BucketReport, type CorsRuleSpec, type LifecycleRuleSpec } from './buckets';
 import { RecentWrites } from './recentWrites';
 import { headerOf, type SignedHttp } from './signedHttp';
 import type {
   CopyOptions,
   DownloadUrlOptions,
+  IssuedCredentials,
   ListPage,
   ObjectInfo,
   OpenUpload,
@@ -43,6 +44,8 @@ import type {
   Written,
 } from './types';
 import type { UrlSigner } from './urlSigner';
+import type { SigningCredentials } from './signingCredentials';
+import type { ScopedGrant } from './credentialPolicy';
 import { URL_BINDINGS } from './urlBindings';
 import { MultipartSessions } from './multipartSessions';
 import type { S3Clients } from './s3Clients';
@@ -73,6 +76,10 @@ export interface S3StoreParts {
   shares: StoreCallShares;
   /** Signs presigned URLs with least-privilege credentials; without it no URL is issued. */
   signer: UrlSigner | undefined;
+  /** The store's STS sessions, which also give callers their scoped credentials. */
+  credentials?: SigningCredentials | undefined;
+  /** The public endpoint callers reach the store on (S3_PUBLIC_ENDPOINT). */
+  publicEndpoint?: () => string;
 }
 
 export class S3Store implements Store {
@@ -88,6 +95,8 @@ export class S3Store implements Store {
   /** The hot calls (GET, HEAD, single PUT, DELETE) as signed HTTP, without the SDK's stack. */
   private readonly http: SignedHttp;
   private readonly signer: UrlSigner | undefined;
+  private readonly credentials: SigningCredentials | undefined;
+  private readonly publicEndpoint: () => string;
   /** The parts, each in its own file, sharing the clients above through one S3Context. */
   private readonly sessions: MultipartSessions;
   private readonly streamed: StreamedUploads;
@@ -106,12 +115,14 @@ export class S3Store implements Store {
 
   constructor(
     private readonly settings: S3Settings,
-    { clients, shares, signer }: S3StoreParts,
+    { clients, shares, signer, credentials, publicEndpoint }: S3StoreParts,
     options: Omit<StoreOptions, 'signing'> = {},
   ) {
     this.calls = new StoreCalls(options.observer, () => this.describe());
     this.shares = shares;
     this.signer = signer;
+    this.credentials = credentials;
+    this.publicEndpoint = publicEndpoint ?? (() => settings.endpoints[0] ?? `https://s3.${settings.region}.amazonaws.com`);
     this.client = clients.client;
     this.copies = clients.copies;
     this.transfers = clients.transfers;
@@ -341,6 +352,20 @@ export class S3Store implements Store {
     return this.requireSigner().issue('download', bucket, key, options);
   }
 
+  /** A session of the gateway's identity narrowed to `grants`, from the store's STS. */
+  async issueCredentials(grants: readonly ScopedGrant[], seconds: number, sessionName: string): Promise<IssuedCredentials> {
+    if (!this.credentials) throw new StoreUnavailable('This gateway issues no S3 credentials: it has no STS sessions');
+    const credentials = this.credentials;
+    const issued = await this.calls.run('assumeRole', async () => {
+      try {
+        return await credentials.issueScoped(grants, seconds, sessionName);
+      } catch (error) {
+        throw refusedCredentials(error, this.settings.engine);
+      }
+    });
+    return { ...issued, endpoint: this.publicEndpoint(), region: this.settings.region };
+  }
+
   private requireSigner(): UrlSigner {
     if (!this.signer) throw new StoreUnavailable('This gateway issues no signed URLs: it has no URL-signing credentials');
     return this.signer;
@@ -357,4 +382,23 @@ export class S3Store implements Store {
   warnings(): string[] {
     return this.calls.warnings();
   }
+}
+
+/**
+ * Why the STS would not give a caller scoped credentials: an engine that answers but cannot
+ * (no AssumeRole, or no session policies) is a 501 saying so; anything else the store being
+ * unavailable, retried by the caller.
+ */
+function refusedCredentials(error: unknown, engine: S3Settings['engine']): Error {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+    return new NotSupported(
+      `This store (${engine}) would not issue credentials narrowed to your namespace (${(error as Error).name}): ` +
+        'use the Storage API or upload and download URLs instead',
+    );
+  }
+  return new StoreUnavailable(
+    'S3 credentials cannot be issued right now: the store did not answer; try again shortly',
+    (error as Error).message,
+  );
 }

@@ -15,6 +15,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from '../config';
+import { sessionPolicyFor, type ScopedGrant } from './credentialPolicy';
 import { routeByHealth, type StoreEndpoints } from './endpoints';
 
 export type UrlPurpose = 'upload' | 'download';
@@ -34,6 +35,7 @@ const AWS_SESSION_SECONDS = 12 * 3600;
 export class SigningCredentials {
   private readonly sts: STSClient;
   private readonly scoped: Record<UrlPurpose, ScopedCredentials>;
+  private readonly roleArn: string | undefined;
 
   constructor(
     settings: S3Settings,
@@ -57,6 +59,7 @@ export class SigningCredentials {
     // named role there needs a trust policy): the session policy alone narrows the rights.
     const roleArn =
       settings.signingRoleArn ?? (settings.engine === 'minio' ? 'arn:aws:iam::000000000000:role/storage-gateway-url-signing' : undefined);
+    this.roleArn = roleArn;
     const resources = buckets.map((bucket) => `arn:aws:s3:::${bucket}/*`);
     const scoped = (purpose: UrlPurpose, action: string) =>
       new ScopedCredentials(this.sts, purpose, sessionPolicy(action, resources), roleArn, session, maxUrlTtlSeconds + 300);
@@ -66,6 +69,22 @@ export class SigningCredentials {
   /** The purpose's credentials, renewed first if a URL signed now could outlive them. */
   get(purpose: UrlPurpose): Promise<TemporaryCredentials> {
     return this.scoped[purpose].get();
+  }
+
+  /**
+   * Temporary credentials for a caller, with exactly `grants` (credentialPolicy.ts) for
+   * `seconds`: a session of the gateway's identity narrowed by that session policy.
+   */
+  async issueScoped(grants: readonly ScopedGrant[], seconds: number, sessionName: string): Promise<TemporaryCredentials> {
+    const answer = await this.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: this.roleArn,
+        RoleSessionName: sessionName,
+        Policy: sessionPolicyFor(grants),
+        DurationSeconds: seconds,
+      }),
+    );
+    return credentialsOf(answer.Credentials);
   }
 
   /** Obtains both identities now, so a store without STS or a missing role fails at start-up. */
@@ -111,16 +130,7 @@ class ScopedCredentials {
           DurationSeconds: this.sessionSeconds,
         }),
       );
-      const c = answer.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-        throw new Error('the STS answer carried no credentials');
-      }
-      this.current = {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-      };
+      this.current = credentialsOf(answer.Credentials);
     } catch (error) {
       throw new SigningCredentialsRefused(this.purpose, error);
     }
@@ -141,6 +151,13 @@ export class SigningCredentialsRefused extends Error {
   get answered(): boolean {
     return (this.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode !== undefined;
   }
+}
+
+function credentialsOf(
+  c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+): TemporaryCredentials {
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) throw new Error('the STS answer carried no credentials');
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
 }
 
 function sessionPolicy(action: string, resources: string[]): string {

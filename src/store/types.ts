@@ -10,6 +10,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { FairPool, Principal } from '../shares';
+import type { ScopedGrant } from './credentialPolicy';
+
+export type { ScopedGrant } from './credentialPolicy';
 
 export type { Principal } from '../shares';
 import type { BucketReport, CorsRuleSpec, LifecycleRuleSpec } from './buckets';
@@ -172,6 +175,22 @@ export interface UrlIssuing {
   presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string>;
 }
 
+/** Temporary S3 credentials narrowed to some prefixes and rights (credentialPolicy.ts). */
+export interface CredentialIssuing {
+  /** Throws NotSupported where the store cannot scope credentials. */
+  issueCredentials(grants: readonly ScopedGrant[], seconds: number, sessionName: string): Promise<IssuedCredentials>;
+}
+
+export interface IssuedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+  /** The store's public S3 endpoint, and its region. */
+  endpoint: string;
+  region: string;
+}
+
 /** Start-up and readiness: the buckets and their lifecycle rules. */
 export interface BucketSetup {
   /** Creates the bucket if missing and keeps our lifecycle rules (and CORS rule, if given) on it; idempotent. */
@@ -205,7 +224,7 @@ export interface StoreUpkeep {
 }
 
 /** Everything the storage service asks of a store. */
-export type Store = ObjectAccess & UploadSessions & UrlIssuing & BucketSetup & StoreHealth;
+export type Store = ObjectAccess & UploadSessions & UrlIssuing & CredentialIssuing & BucketSetup & StoreHealth;
 
 /** Told of every call to the store: how long it took and, if it failed, the error's name. */
 export interface StoreObserver {

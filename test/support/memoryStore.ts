@@ -12,11 +12,13 @@ import type {
   BucketReport,
   CopyOptions,
   DownloadUrlOptions,
+  IssuedCredentials,
   LifecycleRuleSpec,
   ListPage,
   ObjectInfo,
   OpenUpload,
   ReadConditions,
+  ScopedGrant,
   Store,
   StoredObject,
   StreamOptions,
@@ -43,6 +45,9 @@ const NO_OBJECT = 'No object at that key';
 const NO_UPLOAD = 'No such upload session: it was completed, aborted or has expired';
 
 export class MemoryStore implements Store {
+  /** The grants each issueCredentials call was asked for, in order. */
+  readonly issuedGrants: (readonly ScopedGrant[])[] = [];
+
   readonly buckets = new Map<string, Map<string, MemoryObject>>();
   readonly uploads = new Map<string, MemoryUpload>();
   /** Every call, as `method bucket/key` (or `method bucket`). */
@@ -212,6 +217,20 @@ export class MemoryStore implements Store {
     this.calls.push(`presignPart ${bucket}/${key} ${uploadId} ${partNumber}`);
     const length = contentLength === undefined ? '' : `&length=${contentLength}`;
     return `memory://${bucket}/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}${length}`;
+  }
+
+  /** Credentials that say what they were scoped to (no STS here): for the domain's tests. */
+  async issueCredentials(grants: readonly ScopedGrant[], seconds: number, sessionName: string): Promise<IssuedCredentials> {
+    this.calls.push(`issueCredentials ${sessionName} ${seconds}`);
+    this.issuedGrants.push(grants);
+    return {
+      accessKeyId: `memory-${this.issuedGrants.length}`,
+      secretAccessKey: 'memory-secret',
+      sessionToken: JSON.stringify(grants),
+      expiration: new Date(Date.now() + seconds * 1000),
+      endpoint: 'memory://store',
+      region: 'memory',
+    };
   }
 
   async presignGet(bucket: string, key: string, options: DownloadUrlOptions): Promise<string> {

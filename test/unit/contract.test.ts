@@ -50,6 +50,7 @@ describe('the route table', () => {
       'get /storage/v1/openapi.json',
       'get /capabilities',
       'get /usage',
+      'post /credentials',
       'get /admin/usage/:namespace',
       'put /admin/quotas/:namespace',
       'post /admin/usage/:namespace/recount',
