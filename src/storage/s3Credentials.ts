@@ -74,7 +74,8 @@ export class S3CredentialsIssuer {
     const grants = await this.grantsFor(caller);
     const id = JSON.stringify([caller.subject, caller.namespace, grants, expiresIn ?? null]);
     const kept = this.kept.get(id);
-    if (kept && now < kept.renewAt && Date.parse(kept.answer.expiration) <= now + tokenLeft * 1000) return kept.answer;
+    const tokenEnds = caller.tokenExpiresAt?.getTime() ?? Infinity;
+    if (kept && now < kept.renewAt && Date.parse(kept.answer.expiration) <= tokenEnds) return kept.answer;
     const issued = await this.store.issueCredentials(grants, seconds, `storage-${caller.namespace}`);
     const answer: AnswerOf<'credentials'> = {
       accessKeyId: issued.accessKeyId,
