@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --seconds S --big-mib N --parallel-mib N --quick]`: the gateway beside the
- * same MinIO used directly, measured in one run with the same clients, printed as one table.
+ * `npm run bench [-- --seconds S --big-mib N --parallel-mib N --usage-objects N --quick]`: the
+ * gateway beside the same MinIO used directly, measured in one run with the same clients,
+ * printed as one table.
  *
  * The stack is thrown away afterwards: the gateway runs as its own process in embedded mode
  * (its MinIO as its child) on a temporary data folder. "Direct" means presigned URLs made
@@ -16,6 +17,10 @@
  * Likewise the "floor" rows send the same GETs through a bare Node.js proxy (bareProxy.ts):
  * what any process in the middle costs on this machine, before the gateway's own work; and
  * through the same proxy on Express with one route, for what Express alone adds.
+ *
+ * The gateway has a quota on tmp alone (QUOTA_ENV): the quota rows (benchQuotas.ts) send the
+ * data rows' PUTs and upload URLs to tmp, and GET /usage is timed on a namespace filled
+ * straight in the store (benchUsage.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -28,14 +33,19 @@ import { measureLargeTransfers } from './benchLargeTransfers';
 import { readOptions } from './benchOptions';
 import { measureSmallRequests } from './benchSmallRequests';
 import { startBareProxy, welcome, type BareProxy, type Bench } from './benchStack';
+import { QUOTA_ENV } from './benchQuotas';
 import { printTable } from './benchTable';
+import { measureUsage } from './benchUsage';
 import { spawnEmbeddedGateway } from './embeddedGateway';
 import { processTree } from './procStats';
 
 async function run(): Promise<void> {
   const options = readOptions();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'storage-gateway-bench-'));
-  const gateway = spawnEmbeddedGateway(dataDir, options.workers === undefined ? {} : { WEB_CONCURRENCY: String(options.workers) });
+  const gateway = spawnEmbeddedGateway(dataDir, {
+    ...QUOTA_ENV,
+    ...(options.workers !== undefined && { WEB_CONCURRENCY: String(options.workers) }),
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   let bare: BareProxy | undefined;
   let bareExpress: BareProxy | undefined;
@@ -55,11 +65,14 @@ async function run(): Promise<void> {
     console.log(
       `gateway pid ${gateway.pid}, MinIO pid ${tree.minio}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
     );
-    const bench: Bench = { options, dataDir, api, auth, callers, store, storeKeys: secrets?.minio, client, tree, bare, bareExpress };
+    const storeKeys = secrets?.minio;
+    const bench: Bench = { options, dataDir, api, auth, jwtSecret: secret, callers, store, storeKeys, client, tree, bare, bareExpress };
     // Measured first, printed after the small-request rows, in the order of the issue's table.
     const largeRows = await measureLargeTransfers(bench);
     const rows = await measureSmallRequests(bench);
-    printTable([...rows, ...largeRows], options);
+    // Last: it fills a namespace with objects that no other row should find in the store.
+    const usageRows = await measureUsage(bench);
+    printTable([...rows, ...usageRows, ...largeRows], options);
   } finally {
     agent.destroy();
     bare?.stop();

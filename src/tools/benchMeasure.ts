@@ -9,9 +9,15 @@ const MiB = 1024 * 1024;
 
 /**
  * `concurrency` loops, each sending one request after another, for `seconds`; `send` gets the
- * loop's index and a running request count. A non-2xx answer fails the run.
+ * loop's index and a running request count. A non-2xx answer fails the run, unless
+ * `countFailures`: then the rate and p50 are of the 2xx answers alone, and `failed` counts the rest.
  */
-export async function load(concurrency: number, seconds: number, send: (loop: number, i: number) => Promise<number>) {
+export async function load(
+  concurrency: number,
+  seconds: number,
+  send: (loop: number, i: number) => Promise<number>,
+  countFailures = false,
+) {
   const latencies: number[] = [];
   let errors = 0;
   let counter = 0;
@@ -22,15 +28,16 @@ export async function load(concurrency: number, seconds: number, send: (loop: nu
       while (performance.now() < deadline) {
         const t0 = performance.now();
         const status = await send(loop, counter++);
-        latencies.push(performance.now() - t0);
         if (status < 200 || status > 299) errors++;
+        else latencies.push(performance.now() - t0);
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  if (errors > 0) throw new Error(`${errors} of ${latencies.length} requests failed`);
+  if (errors > 0 && !countFailures) throw new Error(`${errors} of ${errors + latencies.length} requests failed`);
   latencies.sort((a, b) => a - b);
-  return { ops: latencies.length, rate: latencies.length / elapsed, p50: latencies[Math.floor(latencies.length / 2)] ?? 0 };
+  const p50 = latencies[Math.floor(latencies.length / 2)] ?? 0;
+  return { ops: latencies.length, rate: latencies.length / elapsed, p50, failed: errors };
 }
 
 /** Runs curl once; resolves with the seconds the transfer took. */

@@ -1,13 +1,15 @@
 /**
  * The small-request rows of `npm run bench`: 1 KiB GETs and PUTs, presigned upload URLs and
  * the CPU per GET, each beside the store used directly, with the floor and ceiling rows that
- * tell the gateway's own cost from the store's and from any process in the middle.
+ * tell the gateway's own cost from the store's and from any process in the middle; and the
+ * PUTs and URLs again with a quota, beside those without (benchQuotas.ts).
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { namespaceFor, objectKey } from '../protocol/namespace';
 import { expectStatus, urlFor } from './benchClient';
 import { load } from './benchMeasure';
+import { quotaPutRow, quotaUrlRow } from './benchQuotas';
 import type { BareProxy, Bench } from './benchStack';
 import { floorRow, ratioRow, type Row } from './benchTable';
 import { cpuSeconds } from './procStats';
@@ -53,6 +55,7 @@ export async function measureSmallRequests(bench: Bench): Promise<Row[]> {
 
   // ---- 1 KiB PUT, concurrent
   const gwPut = await load(n, options.seconds, (loop) => client.send('PUT', `${api}/data/bench/put`, { ...as(loop), ...octet }, small));
+  const quotaPut = await quotaPutRow(bench, gwPut.rate); // right after, on the same machine's weather
   const directPut = await load(n, options.seconds, (loop) => client.send('PUT', putUrls[loop] ?? '', octet, small));
   rows.push(ratioRow(`1 KiB PUT, ${n} concurrent`, gwPut.rate, directPut.rate, 'ops/s', 0.75));
 
@@ -71,6 +74,7 @@ export async function measureSmallRequests(bench: Bench): Promise<Row[]> {
     goal: '–',
     met: undefined,
   });
+  rows.push(quotaPut);
 
   // ---- 1 KiB GET, one at a time
   const gwSerial = await load(1, options.seconds / 2, () => client.send('GET', `${api}/data/get/bench/small`, as(0)));
@@ -96,6 +100,7 @@ export async function measureSmallRequests(bench: Bench): Promise<Row[]> {
     goal: '≥ 5,000',
     met: urls.rate >= 5000,
   });
+  rows.push(await quotaUrlRow(bench, urls.rate));
   // Each URL's collision check is one such listing: the store's rate for them bounds the URLs'.
   const listings = await load(n, options.seconds, (loop) => client.send('GET', listUrls[loop] ?? '', {}));
   rows.push({

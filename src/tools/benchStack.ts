@@ -17,6 +17,8 @@ export interface Bench {
   api: string;
   /** The welcome's token, for the local user. */
   auth: Record<string, string>;
+  /** The gateway's token secret, for callers of the bench's own making. */
+  jwtSecret: string;
   /** One caller per concurrent loop, each with a token of its own. */
   callers: Record<string, string>[];
   /** The local MinIO's URL. */
