@@ -20,6 +20,8 @@ import type { Usage } from './usage';
 
 /** The shortest session MinIO's STS (and AWS's) grants. */
 export const MIN_CREDENTIALS_SECONDS = 900;
+/** Credentials end this long before the token they were issued for. */
+const TOKEN_MARGIN_SECONDS = 5;
 /** Callers whose credentials are kept at once; the oldest go first. */
 const MAX_KEPT = 10_000;
 
@@ -63,7 +65,8 @@ export class S3CredentialsIssuer {
       throw new BadRequest(`expires_in must be a whole number of seconds from ${MIN_CREDENTIALS_SECONDS} to ${this.maxSeconds}`);
     }
     const now = Date.now();
-    const tokenLeft = caller.tokenExpiresAt ? Math.floor((caller.tokenExpiresAt.getTime() - now) / 1000) : Infinity;
+    // A few seconds short of the token: the store counts the session from when it answers.
+    const tokenLeft = caller.tokenExpiresAt ? Math.floor((caller.tokenExpiresAt.getTime() - now) / 1000) - TOKEN_MARGIN_SECONDS : Infinity;
     const seconds = Math.min(expiresIn ?? this.maxSeconds, tokenLeft);
     if (seconds < MIN_CREDENTIALS_SECONDS) {
       throw new BadRequest(

@@ -23,6 +23,7 @@ import { QuotaExceeded, StoreUnavailable, TooManyRequests } from '../errors';
 import type { AnswerOf } from '../protocol/answers';
 import type { ObjectInfo, Store } from '../store/types';
 import type { Logger } from '../log';
+import { LEASE_IDLE_MS, Leases } from './usageLeases';
 import { emptyRecord, UsageRecords, type Hold, type TypeCount, type UsageRecord } from './usageRecords';
 import { STORAGE_TYPES, type StorageType } from './types';
 
@@ -61,9 +62,16 @@ interface Waiting {
   type: StorageType;
   request: HoldRequest;
   id: string;
-  resolve: (granted: number) => void;
+  /** A write's hold, which may take a lease (usageLeases.ts). */
+  leasable: boolean;
+  /** When it was first asked: refused while other processes hold leases, it waits up to LEASE_WAIT_MS. */
+  firstAt: number;
+  resolve: (granted: { id: string; bytes: number }) => void;
   reject: (error: unknown) => void;
 }
+
+/** A hold refused while other processes hold leases waits this long for them to give back their spare. */
+const LEASE_WAIT_MS = 3 * LEASE_IDLE_MS;
 
 /** What this process knows of one namespace's record and what it has yet to write there. */
 interface Book {
@@ -79,12 +87,19 @@ interface Book {
   live: Set<string>;
   /** The live holds are to be renewed even if nothing else is written. */
   renewDue: boolean;
+  /** This process's leases on the namespace's quota. */
+  leases: Leases;
+  /** Holds refused while other processes held leases, asked again shortly. */
+  deferred: Waiting[];
+  leaseTimer: NodeJS.Timeout | undefined;
   flushing: Promise<void> | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
 export class Usage {
   private readonly books = new Map<string, Book>();
+  /** Names this process's leases in the records. */
+  private readonly processId = randomUUID();
   private readonly records: UsageRecords;
   private readonly renewal: NodeJS.Timeout;
   /** A write's hold outlives its process by at most this (UPLOAD_HOLD_SECONDS); renewed while the write goes on. */
@@ -124,13 +139,20 @@ export class Usage {
    */
   async hold(namespace: string, type: StorageType, request: HoldRequest): Promise<{ id: string; bytes: number }> {
     const book = this.book(namespace);
+    const leasable = request.until === undefined && request.id === undefined && !request.partial;
+    const drawn = leasable ? book.leases.draw(type, request.bytes) : undefined;
+    if (drawn !== undefined) {
+      // Unless drawn on again meanwhile, the lease's spare goes back after LEASE_IDLE_MS.
+      this.giveBackIdleSpare(book);
+      return { id: drawn, bytes: request.bytes };
+    }
     const id = request.id ?? randomUUID();
-    const granted = await new Promise<number>((resolve, reject) => {
-      book.waiting.push({ type, request, id, resolve, reject });
+    const granted = await new Promise<{ id: string; bytes: number }>((resolve, reject) => {
+      book.waiting.push({ type, request, id, leasable, firstAt: Date.now(), resolve, reject });
       this.flushSoon(book, 0);
     });
-    if (request.until === undefined) book.live.add(id);
-    return { id, bytes: granted };
+    if (request.until === undefined && !leasable) book.live.add(id);
+    return granted;
   }
 
   /**
@@ -141,13 +163,19 @@ export class Usage {
     const book = this.book(namespace);
     const sum = book.changes.get(type) ?? { bytes: 0, objects: 0 };
     book.changes.set(type, { bytes: sum.bytes + change.bytes, objects: sum.objects + change.objects });
-    this.release(namespace, holds);
+    // A draw's bytes move from its lease to the usage in the next record write.
+    this.release(
+      namespace,
+      holds.filter((id) => !book.leases.settle(id)),
+    );
   }
 
   /** Holds no longer needed (a write that failed, an aborted session): dropped in the next record write. */
   release(namespace: string, holds: readonly string[]): void {
     const book = this.book(namespace);
     for (const id of holds) {
+      // A draw's bytes are its lease's spare again: nothing to write for it.
+      if (book.leases.release(id)) continue;
       book.releases.add(id);
       book.live.delete(id);
     }
@@ -235,6 +263,10 @@ export class Usage {
   /** Writes what this process still holds unwritten, and stops its timers. */
   async close(): Promise<void> {
     clearInterval(this.renewal);
+    for (const book of this.books.values()) {
+      book.leases.giveBack();
+      if (book.leaseTimer) clearTimeout(book.leaseTimer);
+    }
     await Promise.all([...this.books.values()].map((book) => this.flush(book).catch(() => undefined)));
   }
 
@@ -267,6 +299,9 @@ export class Usage {
         releases: new Set(),
         live: new Set(),
         renewDue: false,
+        leases: new Leases(this.processId),
+        deferred: [],
+        leaseTimer: undefined,
         flushing: undefined,
         timer: undefined,
       };
@@ -305,7 +340,9 @@ export class Usage {
   private flush(book: Book): Promise<void> {
     book.flushing ??= (async () => {
       try {
-        while (book.waiting.length > 0 || book.changes.size > 0 || book.releases.size > 0 || book.renewDue) await this.writeOnce(book);
+        const due = () =>
+          book.waiting.length > 0 || book.changes.size > 0 || book.releases.size > 0 || book.renewDue || book.leases.idleSpare(Date.now());
+        while (due()) await this.writeOnce(book);
       } finally {
         book.flushing = undefined;
       }
@@ -326,19 +363,27 @@ export class Usage {
     book.renewDue = false;
     const changes = new Map(book.changes);
     const releases = new Set(book.releases);
+    const plan = book.leases.plan(Date.now());
     let lapsed: Hold[] = [];
     let outcome: Map<string, number | QuotaExceeded | TooManyRequests> = new Map();
+    let added = new Map<StorageType, { drawn: number; spare: number }>();
+    let leased = false;
     try {
       for (let attempt = 1; ; attempt++) {
         if (book.etag === undefined || book.record === undefined) await this.refresh(book);
         const now = Date.now();
         const next = structuredClone(book.record ?? emptyRecord());
         for (const [type, change] of changes) next.types[type] = addCount(next.types[type], change);
-        lapsed = next.holds.filter((h) => h.until < now && !book.live.has(h.id));
-        next.holds = next.holds.filter((h) => !releases.has(h.id) && !lapsed.includes(h));
-        for (const hold of next.holds) if (book.live.has(hold.id)) hold.until = Math.max(hold.until, now + this.holdMs);
+        const own = (hold: Hold) => book.live.has(hold.id) || book.leases.isOwn(hold.id);
+        lapsed = next.holds.filter((h) => h.until < now && !own(h));
+        next.holds = next.holds.filter((h) => !releases.has(h.id) && !lapsed.includes(h) && !book.leases.isOwn(h.id));
+        for (const [type, bytes] of plan.holds) if (bytes > 0) next.holds.push(leaseHold(book.leases.holdId(type), type, bytes));
+        for (const hold of next.holds) if (own(hold)) hold.until = Math.max(hold.until, now + this.holdMs);
+        // Spare in any lease, this process's own included, goes back within LEASE_IDLE_MS.
+        leased = next.holds.some((h) => Leases.isLease(h.id));
         outcome = new Map();
-        for (const ask of waiting) outcome.set(ask.id, this.grant(next, ask, now));
+        added = new Map();
+        for (const ask of waiting) outcome.set(ask.id, this.grant(next, ask, now, book.leases, added));
         try {
           const etag = await this.records.write(book.namespace, next, book.etag ?? null);
           this.remember(book, next, etag);
@@ -350,6 +395,7 @@ export class Usage {
         }
       }
     } catch (error) {
+      plan.abandon();
       const refusal = UsageRecords.isRace(error)
         ? new StoreUnavailable('Usage could not be recorded: too many writes to this namespace at once; try again shortly')
         : error;
@@ -364,17 +410,52 @@ export class Usage {
     }
     for (const id of releases) book.releases.delete(id);
     this.records.addToTotals(changes);
+    plan.commit(added);
+    this.giveBackIdleSpare(book);
+    const now = Date.now();
     for (const ask of waiting) {
       const result = outcome.get(ask.id);
-      if (typeof result !== 'number') ask.reject(result ?? new Error('no outcome'));
-      else ask.resolve(result);
+      if (result instanceof QuotaExceeded && leased && now - ask.firstAt < LEASE_WAIT_MS) {
+        // A lease may be holding spare that is about to be given back: ask again shortly.
+        this.defer(book, ask);
+      } else if (typeof result !== 'number') ask.reject(result ?? new Error('no outcome'));
+      else ask.resolve({ id: ask.leasable ? book.leases.drawGranted(ask.type, result) : ask.id, bytes: result });
     }
     // Lapsed holds of a process gone: what was stored at their keys meanwhile is counted now.
     for (const hold of lapsed) void this.countLapsed(book.namespace, hold);
   }
 
-  /** Adds the asked hold to `next` if it fits: answers the bytes granted, or the refusal. */
-  private grant(next: UsageRecord, ask: Waiting, now: number): number | QuotaExceeded | TooManyRequests {
+  /** A lease's spare is given back once idle: a record write then, unless something else writes first. */
+  private giveBackIdleSpare(book: Book): void {
+    if (book.leaseTimer || book.leases.liveIds().length === 0) return;
+    book.leaseTimer = setTimeout(() => {
+      book.leaseTimer = undefined;
+      this.flushSoon(book, 0);
+    }, LEASE_IDLE_MS + 100);
+    book.leaseTimer.unref();
+  }
+
+  private defer(book: Book, ask: Waiting): void {
+    book.deferred.push(ask);
+    if (book.deferred.length > 1) return;
+    setTimeout(() => {
+      book.waiting.push(...book.deferred.splice(0));
+      this.flushSoon(book, 0);
+    }, 250).unref();
+  }
+
+  /**
+   * Adds the asked hold to `next` if it fits: answers the bytes granted, or the refusal. A
+   * write's hold goes into this process's lease on the type, with a slice more where the
+   * room is ample (`added`).
+   */
+  private grant(
+    next: UsageRecord,
+    ask: Waiting,
+    now: number,
+    leases: Leases,
+    added: Map<StorageType, { drawn: number; spare: number }>,
+  ): number | QuotaExceeded | TooManyRequests {
     const { type, request } = ask;
     const quota = quotaOf(next, this.limits, type);
     const used = next.types[type]?.bytes ?? 0;
@@ -389,6 +470,16 @@ export class Usage {
           (held > 0 ? ` and ${held} held by uploads under way` : '') +
           `, quota ${quota} bytes, ${request.bytes} bytes asked`,
       );
+    }
+    if (ask.leasable) {
+      const spare = quota === undefined ? 0 : Leases.sliceFor(granted, room - granted);
+      const id = leases.holdId(type);
+      const lease = next.holds.find((h) => h.id === id);
+      if (lease) lease.bytes += granted + spare;
+      else next.holds.push(leaseHold(id, type, granted + spare, now + this.holdMs));
+      const sum = added.get(type) ?? { drawn: 0, spare: 0 };
+      added.set(type, { drawn: sum.drawn + granted, spare: sum.spare + spare });
+      return granted;
     }
     if (next.holds.length >= MAX_HOLDS) {
       return new TooManyRequests(
@@ -410,6 +501,8 @@ export class Usage {
 
   /** A hold lapsed: whatever its key now holds, beyond what was there when it was taken, is counted. */
   private async countLapsed(namespace: string, hold: Hold): Promise<void> {
+    // A lease names no key: what its writes stored was counted as each ended.
+    if (hold.key === '') return;
     try {
       const now = await this.store.head(this.bucketFor(hold.type), hold.key).catch(() => undefined);
       if (now === undefined || now.etag === hold.prevEtag) return;
@@ -422,7 +515,7 @@ export class Usage {
   /** Keeps the holds of writes still under way from lapsing: every record write renews them. */
   private renewHolds(): void {
     for (const book of this.books.values()) {
-      if (book.live.size === 0) continue;
+      if (book.live.size === 0 && book.leases.liveIds().length === 0) continue;
       book.renewDue = true;
       this.flushSoon(book, 0);
     }
@@ -431,6 +524,11 @@ export class Usage {
       (error: unknown) => this.log?.warn({ err: error }, 'usage totals could not be written'),
     );
   }
+}
+
+/** A lease's hold in the record: no key, so a lapsed one is simply dropped. */
+function leaseHold(id: string, type: StorageType, bytes: number, until = 0): Hold {
+  return { id, type, bytes, until, key: '', prevEtag: undefined, prevSize: 0 };
 }
 
 /** The quota in force: the namespace's override, else QUOTA_BYTES. */
