@@ -45,6 +45,8 @@ export function rcloneSnippet(c: S3Credentials, grant: S3Grant, folder: string):
     `endpoint = ${c.endpoint}`,
     `region = ${c.region}`,
     'force_path_style = true',
+    '# the keys cannot create buckets: do not try before uploads',
+    'no_check_bucket = true',
     '',
     '# then',
     `rclone ls ${shellQuote(`storage:${placeOf(grant, folder)}`)}`,

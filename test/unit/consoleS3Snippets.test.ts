@@ -42,6 +42,7 @@ describe('S3 tool snippets', () => {
     const snippet = rcloneSnippet(credentials(), grant, '');
     expect(snippet).toContain('[storage]\ntype = s3\nprovider = Other\naccess_key_id = AKID\nsecret_access_key = se/cr+et\n');
     expect(snippet).toContain('session_token = tok.en\nendpoint = http://127.0.0.1:9000\nregion = us-east-1\nforce_path_style = true\n');
+    expect(snippet).toContain('\nno_check_bucket = true\n');
     expect(snippet).toMatch(/\nrclone ls storage:storage-data\/ab12\/\n$/);
   });
 
