@@ -11,6 +11,7 @@ import { BulkDelete } from './bulkDelete';
 import { Crumbs } from './crumbs';
 import { Details } from './details';
 import { FolderEntries } from './entries';
+import { S3Access } from './s3Access';
 import { tabId, TypeTabs } from './tabs';
 import type { Sort } from './sorting';
 import { Toolbar } from './toolbar';
@@ -79,6 +80,7 @@ export function Browser({ api, capabilities, onUnauthorized }: Props) {
             changed();
           }}
         />
+        <S3Access api={api} type={type} prefix={place.prefix} onError={problems.fail} />
 
         <Uploads
           api={api}

@@ -29,7 +29,8 @@ export const EXIT = {
 /** What each code means, as `storage --help` lists them. */
 const MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
   ok: 'done',
-  failure: 'a local file that cannot be read or written, a gateway host name that does not resolve, anything else',
+  failure:
+    'a local file that cannot be read or written, a gateway host name that does not resolve, a store that cannot issue S3 credentials (501), anything else',
   usage: 'the command line or its input is wrong (also the gateway’s 400, and 415: a media type the storage type does not store)',
   notFound: 'no object at the key',
   forbidden: 'the token may not do this, or the storage type does not allow it',

@@ -10,9 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { StorageClient, STORAGE_TYPES, UnavailableError, type StorageType } from '../client';
 import { contentTypeFor } from './contentTypes';
+import { credentialProcessJson, credentialsText } from './credentials';
 import { EXIT, exitCodeFor, exitCodesHelp, InterruptedError, UsageError } from './exitCodes';
 import { checkFileToUpload, checkFileToWrite } from './localFiles';
-import { command, describeError, explainLimits, explainMissingKey, explainSetup } from './messages';
+import { command, describeError, explainCredentials, explainLimits, explainMissingKey, explainSetup } from './messages';
 import { bytes, progressDisplay } from './progress';
 import { retryReporter, type RetryReporter } from './retryNotice';
 import { usageTable } from './usage';
@@ -235,6 +236,37 @@ program
   .action(async () => {
     const usage = await client().usage();
     answer(usage, usageTable(usage));
+  });
+
+program
+  .command('credentials')
+  .description(
+    'print temporary S3 credentials for S3 tools (aws cli, boto3, rclone, GDAL) on your namespace, as shell exports, with what they allow and when they expire as comments',
+  )
+  .option('--expires-in <seconds>', "their lifetime, 900 up to the gateway's maximum (its default; 3600 unless configured)", seconds)
+  .option('--process', 'print only the JSON an AWS credential_process prints (for a profile in ~/.aws/config)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  eval "$(storage credentials)" && aws s3 ls s3://<bucket>/<namespace>/
+  storage credentials --expires-in 900
+  storage --json credentials          the gateway's answer, grants included
+
+A profile that refreshes itself (~/.aws/config; STORAGE_TOKEN in the environment, or --token):
+  [profile storage]
+  credential_process = storage --url https://gateway.example.com credentials --process
+  endpoint_url = <the endpoint storage credentials prints>
+  region = us-east-1
+  s3 =
+    addressing_style = path
+`,
+  )
+  .action(async (options: { expiresIn?: number; process?: boolean }) => {
+    if (options.process && globals().json) throw new UsageError('--process prints its own JSON: give --process or --json, not both');
+    const credentials = await client().credentials({ expiresIn: options.expiresIn }).catch(explainCredentials);
+    if (options.process) process.stdout.write(credentialProcessJson(credentials));
+    else answer(credentials, credentialsText(credentials));
   });
 
 program

@@ -6,6 +6,7 @@ import {
   BadRequestError,
   HostNotFoundError,
   NotFoundError,
+  NotSupportedError,
   QuotaExceededError,
   StorageClientError,
   TooLargeError,
@@ -53,6 +54,24 @@ export function explainMissingKey(key: string, type: StorageType): (error: unkno
 const GET_A_TOKEN =
   'On a local gateway, mint one in its checkout with: npm run token -- <subject>; otherwise ask the gateway’s operator for one. ' +
   'Pass it with --token <jwt> or STORAGE_TOKEN.';
+
+/** For credentials: a store that cannot scope them, a lifetime the gateway refuses, a token about to expire. */
+export function explainCredentials(error: unknown): never {
+  if (error instanceof NotSupportedError) {
+    throw reword(
+      error,
+      `the gateway's store cannot issue scoped S3 credentials: ${error.message}`,
+      'use the gateway itself instead (storage get, put, ls), or presigned URLs (storage url)',
+    );
+  }
+  if (error instanceof BadRequestError && /expires_in/.test(error.message)) {
+    throw reword(error, error.message.replace('expires_in', '--expires-in'), 'leave --expires-in out for the gateway’s default');
+  }
+  if (error instanceof BadRequestError && /token expires/i.test(error.message)) {
+    throw reword(error, error.message, GET_A_TOKEN);
+  }
+  throw error;
+}
 
 /** Errors that are about the setup rather than the command: the token, the gateway's URL. */
 export function explainSetup(error: unknown, setup: { url: string; token?: string }): unknown {

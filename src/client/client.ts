@@ -66,6 +66,21 @@ export type Usage = AnswerOf<'usage'>;
 /** One storage type's usage; `quotaBytes` and `maxUploadBytes` are null where there is no limit. */
 export type TypeUsage = Usage['types'][StorageType];
 
+/**
+ * Temporary S3 credentials for the caller's namespace (POST /credentials): keys, the store's
+ * public endpoint and region, when they expire, and per storage type the bucket, prefix and
+ * rights they carry.
+ */
+export type S3Credentials = AnswerOf<'credentials'>;
+/** One storage type's part of S3Credentials: `s3://bucket/prefix` and what may be done there. */
+export type S3Grant = S3Credentials['grants'][number];
+
+export interface CredentialsOptions {
+  /** Their lifetime in seconds: 900 up to the gateway's CREDENTIALS_MAX_TTL_SECONDS (its default), never past the token. */
+  expiresIn?: number;
+  signal?: AbortSignal;
+}
+
 export interface UrlOptions extends TypeOption {
   /** Lifetime of the URL in seconds (the gateway bounds it). */
   expiresIn?: number;
@@ -270,6 +285,18 @@ export class StorageClient {
    */
   async usage(options: { signal?: AbortSignal } = {}): Promise<Usage> {
     return this.transport.json('usage', {}, { signal: options.signal });
+  }
+
+  /**
+   * Temporary S3 credentials for S3 tools (aws cli, boto3, rclone, GDAL) on the caller's
+   * namespace (with `actFor`, the namespace acted for), with the rights raw S3 can enforce:
+   * `grants` says which, per storage type. BadRequestError for an `expiresIn` the gateway
+   * refuses (or a token expiring within 900 s); NotSupportedError where the store cannot scope
+   * credentials. The gateway hands the same ones back until half their life has passed, so a
+   * retried call is harmless.
+   */
+  async credentials(options: CredentialsOptions = {}): Promise<S3Credentials> {
+    return this.transport.json('credentials', {}, { query: { expires_in: options.expiresIn }, signal: options.signal });
   }
 
   /**

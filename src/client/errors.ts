@@ -40,6 +40,11 @@ export class TooLargeError extends StorageClientError {}
 export class QuotaExceededError extends TooLargeError {}
 /** 415: the storage type does not store this media type (UPLOAD_CONTENT_TYPES). */
 export class UnsupportedMediaTypeError extends StorageClientError {}
+/**
+ * 501 `not_supported`: the gateway's store cannot do this at all (e.g. scope temporary S3
+ * credentials). Not a passing fault: never retried, and asking again will not help.
+ */
+export class NotSupportedError extends StorageClientError {}
 /** The store or the identity provider is down, or the network failed; worth retrying later. */
 export class UnavailableError extends StorageClientError {
   constructor(
@@ -70,12 +75,16 @@ const BY_STATUS: Record<number, new (message: string, status: number, code: stri
 /** Codes whose class is narrower than their status's. */
 const BY_CODE: Record<string, new (message: string, status: number, code: string, requestId?: string) => StorageClientError> = {
   quota_exceeded: QuotaExceededError,
+  // A 5xx, but the store's lasting answer, not an outage: not an UnavailableError, so not retried.
+  not_supported: NotSupportedError,
 };
 
 /** The error for a non-2xx answer; `body` is the response text (JSON from the gateway, XML from S3). */
 export function errorFromResponse(response: Response, body: string): StorageClientError {
   const requestId = response.headers.get('x-request-id') ?? undefined;
   const { code, message } = describe(response, body);
+  const byCode = BY_CODE[code];
+  if (byCode) return new byCode(message, response.status, code, requestId);
   if (response.status >= 500 || response.status === 429) {
     const retryAfter = Number(response.headers.get('retry-after'));
     return new UnavailableError(
@@ -86,7 +95,7 @@ export function errorFromResponse(response: Response, body: string): StorageClie
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     );
   }
-  const ErrorClass = BY_CODE[code] ?? BY_STATUS[response.status] ?? StorageClientError;
+  const ErrorClass = BY_STATUS[response.status] ?? StorageClientError;
   return new ErrorClass(message, response.status, code, requestId);
 }
 

@@ -2,9 +2,12 @@
 export { StorageClient } from './client';
 export type {
   BlobInput,
+  CredentialsOptions,
   GetFileOptions,
   ListPage,
   ObjectInfo,
+  S3Credentials,
+  S3Grant,
   SetFileOptions,
   SetResult,
   StorageClientOptions,
@@ -21,6 +24,7 @@ export {
   ForbiddenError,
   HostNotFoundError,
   NotFoundError,
+  NotSupportedError,
   QuotaExceededError,
   StorageClientError,
   TooLargeError,
