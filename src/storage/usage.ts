@@ -339,6 +339,9 @@ export class Usage {
   /** Writes what is waiting (holds asked, changes, releases) in as few record writes as it takes. */
   private flush(book: Book): Promise<void> {
     book.flushing ??= (async () => {
+      // Not a step further until `flushing` is set: with nothing due, the finally below would
+      // run first and leave a settled promise there for good.
+      await Promise.resolve();
       try {
         const due = () =>
           book.waiting.length > 0 || book.changes.size > 0 || book.releases.size > 0 || book.renewDue || book.leases.idleSpare(Date.now());
@@ -427,11 +430,18 @@ export class Usage {
 
   /** A lease's spare is given back once idle: a record write then, unless something else writes first. */
   private giveBackIdleSpare(book: Book): void {
-    if (book.leaseTimer || book.leases.liveIds().length === 0) return;
-    book.leaseTimer = setTimeout(() => {
-      book.leaseTimer = undefined;
-      this.flushSoon(book, 0);
-    }, LEASE_IDLE_MS + 100);
+    if (book.leaseTimer) return;
+    const idleAt = book.leases.spareIdleAt();
+    if (idleAt === undefined) return;
+    book.leaseTimer = setTimeout(
+      () => {
+        book.leaseTimer = undefined;
+        // Drawn on meanwhile: not idle yet, look again when it would be.
+        if (book.leases.idleSpare(Date.now())) this.flushSoon(book, 0);
+        else this.giveBackIdleSpare(book);
+      },
+      Math.max(0, idleAt - Date.now()) + 50,
+    );
     book.leaseTimer.unref();
   }
 

@@ -96,6 +96,12 @@ export class Leases {
     for (const lease of this.leases.values()) lease.usedAt = 0;
   }
 
+  /** When the first lease with spare goes idle (ms since the epoch), if one has spare. */
+  spareIdleAt(): number | undefined {
+    const times = [...this.leases.values()].filter((lease) => lease.granted > lease.drawn).map((lease) => lease.usedAt + LEASE_IDLE_MS);
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+
   /** Whether a record write is due to give back spare that has gone idle. */
   idleSpare(now: number): boolean {
     return [...this.leases.values()].some((lease) => lease.granted > lease.drawn && now - lease.usedAt > LEASE_IDLE_MS);

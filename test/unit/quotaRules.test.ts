@@ -52,7 +52,10 @@ describe('the usage ledger', () => {
     await expect(usage.hold('ns', 'tmp', { bytes: 50 * KiB, key: 'ns/b', prev: undefined })).rejects.toThrow(QuotaExceeded);
     usage.release('ns', [first.id]);
     await usage.hold('ns', 'tmp', { bytes: 50 * KiB, key: 'ns/b', prev: undefined });
-    expect((await usage.usage('ns')).types.tmp).toMatchObject({ reservedBytes: 50 * KiB, bytes: 0, quotaBytes: 100 * KiB });
+    // The released bytes stay with this process's lease, spare, until it has been idle a second.
+    expect((await usage.usage('ns')).types.tmp).toMatchObject({ reservedBytes: 60 * KiB, bytes: 0, quotaBytes: 100 * KiB });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await usage.usage('ns')).types.tmp).toMatchObject({ reservedBytes: 50 * KiB, bytes: 0 });
     await usage.close();
   });
 
@@ -66,6 +69,22 @@ describe('the usage ledger', () => {
     expect((await usage.hold('ns', 'tmp', { bytes: KiB, key: 'ns/c', prev: undefined, partial: true })).bytes).toBe(0);
     expect((await usage.usage('ns')).types.tmp).toMatchObject({ bytes: 30 * KiB, objects: 1, reservedBytes: 70 * KiB });
     await usage.close();
+  });
+
+  it('draws writes on a lease where the quota has ample room: one record write for many', async () => {
+    const store = new MemoryStore();
+    await store.ensureBucket('p-data', []);
+    const usage = new Usage(store, 'p-data', (type) => `p-${type}`, { ...limits, quotaBytes: { tmp: 1024 ** 3 } });
+    for (let i = 0; i < 50; i++) {
+      const hold = await usage.hold('ns', 'tmp', { bytes: KiB, key: `ns/${i}`, prev: undefined });
+      usage.settle('ns', 'tmp', { bytes: KiB, objects: 1 }, [hold.id]);
+    }
+    const writes = store.calls.filter((call) => call.startsWith('put p-data/.storage-gateway/usage/ns'));
+    expect(writes.length).toBeLessThanOrEqual(2);
+    expect((await usage.usage('ns')).types.tmp).toMatchObject({ bytes: 50 * KiB, objects: 50 });
+    await usage.close();
+    // Closed: the lease's spare is given back.
+    expect((await usage.usage('ns')).types.tmp).toMatchObject({ bytes: 50 * KiB, reservedBytes: 0 });
   });
 
   it('lets concurrent holds of one namespace share record writes, and never pass the quota', async () => {
