@@ -23,7 +23,7 @@ import { QuotaExceeded, StoreUnavailable, TooManyRequests } from '../errors';
 import type { AnswerOf } from '../protocol/answers';
 import type { ObjectInfo, Store } from '../store/types';
 import type { Logger } from '../log';
-import { LEASE_IDLE_MS, Leases } from './usageLeases';
+import { LEASE_IDLE_MS, leaseKey, Leases, type LeaseGrant, type LeaseKey } from './usageLeases';
 import { emptyRecord, UsageRecords, type Hold, type TypeCount, type UsageRecord } from './usageRecords';
 import { STORAGE_TYPES, type StorageType } from './types';
 
@@ -62,13 +62,16 @@ interface Waiting {
   type: StorageType;
   request: HoldRequest;
   id: string;
-  /** A write's hold, which may take a lease (usageLeases.ts). */
-  leasable: boolean;
+  /** A write's or an upload URL's hold, which goes into a lease (usageLeases.ts). */
+  lease: { url: boolean } | undefined;
   /** When it was first asked: refused while other processes hold leases, it waits up to LEASE_WAIT_MS. */
   firstAt: number;
   resolve: (granted: { id: string; bytes: number }) => void;
   reject: (error: unknown) => void;
 }
+
+/** A URL lease reaches this far past the end of the URL that took it: the next URLs draw on it. */
+const URL_LEASE_MARGIN_MS = 5 * 60_000;
 
 /** A hold refused while other processes hold leases waits this long for them to give back their spare. */
 const LEASE_WAIT_MS = 3 * LEASE_IDLE_MS;
@@ -139,8 +142,9 @@ export class Usage {
    */
   async hold(namespace: string, type: StorageType, request: HoldRequest): Promise<{ id: string; bytes: number }> {
     const book = this.book(namespace);
-    const leasable = request.until === undefined && request.id === undefined && !request.partial;
-    const drawn = leasable ? book.leases.draw(type, request.bytes) : undefined;
+    // A write's hold, or an upload URL's (it has an end, no name): both go into leases.
+    const lease = request.id !== undefined || request.partial ? undefined : { url: request.until !== undefined };
+    const drawn = lease ? book.leases.draw(type, request.bytes, request.until) : undefined;
     if (drawn !== undefined) {
       // Unless drawn on again meanwhile, the lease's spare goes back after LEASE_IDLE_MS.
       this.giveBackIdleSpare(book);
@@ -148,10 +152,10 @@ export class Usage {
     }
     const id = request.id ?? randomUUID();
     const granted = await new Promise<{ id: string; bytes: number }>((resolve, reject) => {
-      book.waiting.push({ type, request, id, leasable, firstAt: Date.now(), resolve, reject });
+      book.waiting.push({ type, request, id, lease, firstAt: Date.now(), resolve, reject });
       this.flushSoon(book, 0);
     });
-    if (request.until === undefined && !leasable) book.live.add(id);
+    if (request.until === undefined && !lease) book.live.add(id);
     return granted;
   }
 
@@ -369,7 +373,8 @@ export class Usage {
     const plan = book.leases.plan(Date.now());
     let lapsed: Hold[] = [];
     let outcome: Map<string, number | QuotaExceeded | TooManyRequests> = new Map();
-    let added = new Map<StorageType, { drawn: number; spare: number }>();
+    let added = new Map<LeaseKey, LeaseGrant>();
+    let writtenAt = 0;
     let leased = false;
     try {
       for (let attempt = 1; ; attempt++) {
@@ -380,10 +385,14 @@ export class Usage {
         const own = (hold: Hold) => book.live.has(hold.id) || book.leases.isOwn(hold.id);
         lapsed = next.holds.filter((h) => h.until < now && !own(h));
         next.holds = next.holds.filter((h) => !releases.has(h.id) && !lapsed.includes(h) && !book.leases.isOwn(h.id));
-        for (const [type, bytes] of plan.holds) if (bytes > 0) next.holds.push(leaseHold(book.leases.holdId(type), type, bytes));
+        for (const [key, lease] of plan.holds) {
+          if (lease.bytes > 0)
+            next.holds.push(leaseHold(book.leases.holdId(key), lease.type, lease.bytes, now + (lease.reach || this.holdMs)));
+        }
+        writtenAt = now;
         for (const hold of next.holds) if (own(hold)) hold.until = Math.max(hold.until, now + this.holdMs);
         // Spare in any lease, this process's own included, goes back within LEASE_IDLE_MS.
-        leased = next.holds.some((h) => Leases.isLease(h.id));
+        leased = book.leases.spareIdleAt() !== undefined || next.holds.some((h) => Leases.isLease(h.id) && !book.leases.isOwn(h.id));
         outcome = new Map();
         added = new Map();
         for (const ask of waiting) outcome.set(ask.id, this.grant(next, ask, now, book.leases, added));
@@ -413,7 +422,7 @@ export class Usage {
     }
     for (const id of releases) book.releases.delete(id);
     this.records.addToTotals(changes);
-    plan.commit(added);
+    plan.commit(added, writtenAt);
     this.giveBackIdleSpare(book);
     const now = Date.now();
     for (const ask of waiting) {
@@ -422,7 +431,7 @@ export class Usage {
         // A lease may be holding spare that is about to be given back: ask again shortly.
         this.defer(book, ask);
       } else if (typeof result !== 'number') ask.reject(result ?? new Error('no outcome'));
-      else ask.resolve({ id: ask.leasable ? book.leases.drawGranted(ask.type, result) : ask.id, bytes: result });
+      else ask.resolve({ id: ask.lease ? book.leases.drawGranted(leaseKey(ask.type, ask.lease.url), result) : ask.id, bytes: result });
     }
     // Lapsed holds of a process gone: what was stored at their keys meanwhile is counted now.
     for (const hold of lapsed) void this.countLapsed(book.namespace, hold);
@@ -464,7 +473,7 @@ export class Usage {
     ask: Waiting,
     now: number,
     leases: Leases,
-    added: Map<StorageType, { drawn: number; spare: number }>,
+    added: Map<LeaseKey, LeaseGrant>,
   ): number | QuotaExceeded | TooManyRequests {
     const { type, request } = ask;
     const quota = quotaOf(next, this.limits, type);
@@ -481,14 +490,21 @@ export class Usage {
           `, quota ${quota} bytes, ${request.bytes} bytes asked`,
       );
     }
-    if (ask.leasable) {
+    if (ask.lease) {
       const spare = quota === undefined ? 0 : Leases.sliceFor(granted, room - granted);
-      const id = leases.holdId(type);
-      const lease = next.holds.find((h) => h.id === id);
-      if (lease) lease.bytes += granted + spare;
-      else next.holds.push(leaseHold(id, type, granted + spare, now + this.holdMs));
-      const sum = added.get(type) ?? { drawn: 0, spare: 0 };
-      added.set(type, { drawn: sum.drawn + granted, spare: sum.spare + spare });
+      const key = leaseKey(type, ask.lease.url);
+      // A URL lease reaches past this URL's end, and the next ones' for a while.
+      const reach = request.until === undefined ? 0 : request.until - now + URL_LEASE_MARGIN_MS;
+      // A write lease lives as its process does: renewed on every record write.
+      const until = now + (reach || this.holdMs);
+      const id = leases.holdId(key);
+      const held = next.holds.find((h) => h.id === id);
+      if (held) {
+        held.bytes += granted + spare;
+        held.until = Math.max(held.until, until);
+      } else next.holds.push(leaseHold(id, type, granted + spare, until));
+      const sum = added.get(key) ?? { type, drawn: 0, spare: 0, reach: 0 };
+      added.set(key, { type, drawn: sum.drawn + granted, spare: sum.spare + spare, reach: Math.max(sum.reach, reach) });
       return granted;
     }
     if (next.holds.length >= MAX_HOLDS) {

@@ -1,11 +1,16 @@
 /**
- * A process's leases on one namespace's quota: where the quota has ample room, a write's hold
- * takes a slice more than it needs (LEASE_SLICE_WRITES of its size, at most 1/16 of what is
- * left), held in the record as one hold of this process per type, and the next writes draw on
- * it here without writing the record. Near the quota no slice is taken: every hold is exact,
- * so a lease never stands between a namespace and the room it has. A lease not drawn on for
- * LEASE_IDLE_MS shrinks back to what is in flight at the next record write, and lapses with
- * its process (UPLOAD_HOLD_SECONDS) like any write's hold.
+ * A process's leases on one namespace's quota: where the quota has ample room, a hold takes a
+ * slice more than it needs (LEASE_SLICE_WRITES of its size, while what is left after it is at
+ * least LEASE_ROOM_SLICES slices), held in the record as one hold of this process per type,
+ * and the next holds draw on it here without writing the record. Near the quota no slice is
+ * taken: every hold is exact, so a lease never stands between a namespace and the room it has.
+ * A lease not drawn on for LEASE_IDLE_MS shrinks back to what is in flight at the next record
+ * write.
+ *
+ * Writes draw on a lease that lapses with its process (UPLOAD_HOLD_SECONDS), as their writes
+ * end with it. Upload URLs outlive the process that issued them, so they draw on a lease of
+ * their own, whose hold in the record reaches past the expiry of every URL drawn on it (each
+ * record write carries it on): a process that stops leaves it held until those URLs are dead.
  */
 import { randomUUID } from 'node:crypto';
 import type { StorageType } from './types';
@@ -18,6 +23,11 @@ const LEASE_ROOM_SLICES = 16;
 export const LEASE_IDLE_MS = 1_000;
 
 interface Lease {
+  type: StorageType;
+  /** Upload URLs' lease: its hold reaches `reach` ms past each record write. */
+  reach: number;
+  /** Until when the record holds it, as last written (URL leases). */
+  until: number;
   /** Bytes the record holds for this lease. */
   granted: number;
   /** Bytes of writes drawn on it and not yet given back (in flight, or settled and not yet written). */
@@ -30,24 +40,39 @@ interface Lease {
 }
 
 /** What a record write does to this process's leases, and what to apply once it succeeded. */
+/** A lease's name: its type, and whether it is the upload URLs'. */
+export type LeaseKey = string;
+
+export function leaseKey(type: StorageType, url: boolean): LeaseKey {
+  return url ? `${type}-url` : type;
+}
+
+/** What a record write grants a lease: bytes drawn at once, spare beside them, the reach of a URL lease. */
+export interface LeaseGrant {
+  type: StorageType;
+  drawn: number;
+  spare: number;
+  reach: number;
+}
+
 export interface LeasePlan {
-  /** Each lease hold's bytes in the record after this write (0: none). */
-  holds: Map<StorageType, number>;
-  /** After the write succeeded, with the slices it granted (bytes drawn, spare) per type. */
-  commit(added: ReadonlyMap<StorageType, { drawn: number; spare: number }>): void;
+  /** Each lease hold's bytes in the record after this write (0: none), and its reach (0: a write lease). */
+  holds: Map<LeaseKey, { type: StorageType; bytes: number; reach: number }>;
+  /** After the write (at `now`) succeeded, with what it granted per lease. */
+  commit(added: ReadonlyMap<LeaseKey, LeaseGrant>, now: number): void;
   /** The write failed: nothing changed. */
   abandon(): void;
 }
 
 export class Leases {
-  private readonly leases = new Map<StorageType, Lease>();
-  private readonly draws = new Map<string, { type: StorageType; bytes: number }>();
+  private readonly leases = new Map<LeaseKey, Lease>();
+  private readonly draws = new Map<string, { key: LeaseKey; bytes: number }>();
 
   constructor(private readonly processId: string) {}
 
-  /** The record's hold for this process's lease on a type. */
-  holdId(type: StorageType): string {
-    return `lease-${this.processId}-${type}`;
+  /** The record's hold for one of this process's leases. */
+  holdId(key: LeaseKey): string {
+    return `lease-${this.processId}-${key}`;
   }
 
   isOwn(holdId: string): boolean {
@@ -61,14 +86,19 @@ export class Leases {
 
   /** Lease holds this process keeps alive (renewed on every record write). */
   liveIds(): string[] {
-    return [...this.leases].filter(([, lease]) => lease.granted > 0).map(([type]) => this.holdId(type));
+    return [...this.leases].filter(([, lease]) => lease.granted > 0).map(([key]) => this.holdId(key));
   }
 
-  /** A write's bytes from the lease, if it has them spare: answers the draw's id, or undefined. */
-  draw(type: StorageType, bytes: number): string | undefined {
-    const lease = this.leases.get(type);
+  /**
+   * Bytes from a lease, if it has them spare: answers the draw's id, or undefined. An upload
+   * URL (`coverUntil`, its hold's end) draws only on a URL lease held at least that long.
+   */
+  draw(type: StorageType, bytes: number, coverUntil?: number): string | undefined {
+    const key = leaseKey(type, coverUntil !== undefined);
+    const lease = this.leases.get(key);
     if (!lease || lease.shrinking || lease.granted - lease.drawn < bytes) return undefined;
-    return this.take(lease, type, bytes);
+    if (coverUntil !== undefined && lease.until < coverUntil) return undefined;
+    return this.take(lease, key, bytes);
   }
 
   /** The draw's write ended and was counted. Answers false for an id that is no draw. */
@@ -76,7 +106,7 @@ export class Leases {
     const draw = this.draws.get(id);
     if (!draw) return false;
     this.draws.delete(id);
-    const lease = this.leases.get(draw.type);
+    const lease = this.leases.get(draw.key);
     if (lease) lease.settled += draw.bytes;
     return true;
   }
@@ -86,7 +116,7 @@ export class Leases {
     const draw = this.draws.get(id);
     if (!draw) return false;
     this.draws.delete(id);
-    const lease = this.leases.get(draw.type);
+    const lease = this.leases.get(draw.key);
     if (lease) lease.drawn -= draw.bytes;
     return true;
   }
@@ -115,52 +145,64 @@ export class Leases {
 
   /** At the start of a record write: the lease holds it writes; settled draws move to the usage. */
   plan(now: number): LeasePlan {
-    const holds = new Map<StorageType, number>();
-    const settledNow = new Map<StorageType, number>();
+    const holds = new Map<LeaseKey, { type: StorageType; bytes: number; reach: number }>();
+    const settledNow = new Map<LeaseKey, number>();
     const shrunk: Lease[] = [];
-    for (const [type, lease] of this.leases) {
-      settledNow.set(type, lease.settled);
+    for (const [key, lease] of this.leases) {
+      settledNow.set(key, lease.settled);
       const idle = now - lease.usedAt > LEASE_IDLE_MS;
       const kept = idle ? lease.drawn : lease.granted;
       if (idle && kept < lease.granted) {
         lease.shrinking = true;
         shrunk.push(lease);
       }
-      holds.set(type, kept - lease.settled);
+      holds.set(key, { type: lease.type, bytes: kept - lease.settled, reach: lease.reach });
     }
     return {
       holds,
-      commit: (added) => {
-        for (const [type, lease] of this.leases) {
-          const settled = settledNow.get(type) ?? 0;
-          lease.granted = (holds.get(type) ?? 0) + (added.get(type)?.drawn ?? 0) + (added.get(type)?.spare ?? 0);
+      commit: (added, writtenAt) => {
+        for (const [key, lease] of this.leases) {
+          const settled = settledNow.get(key) ?? 0;
+          const grant = added.get(key);
+          lease.granted = (holds.get(key)?.bytes ?? 0) + (grant?.drawn ?? 0) + (grant?.spare ?? 0);
           lease.settled -= settled;
           lease.drawn -= settled;
           lease.shrinking = false;
+          lease.reach = Math.max(lease.reach, grant?.reach ?? 0);
+          lease.until = writtenAt + lease.reach;
         }
-        for (const [type, slice] of added) {
-          if (!this.leases.has(type)) {
-            this.leases.set(type, { granted: slice.drawn + slice.spare, drawn: 0, settled: 0, usedAt: now, shrinking: false });
+        for (const [key, grant] of added) {
+          if (!this.leases.has(key)) {
+            this.leases.set(key, {
+              type: grant.type,
+              reach: grant.reach,
+              until: writtenAt + grant.reach,
+              granted: grant.drawn + grant.spare,
+              drawn: 0,
+              settled: 0,
+              usedAt: now,
+              shrinking: false,
+            });
           }
         }
-        for (const [type, lease] of this.leases) if (lease.granted <= 0 && lease.drawn <= 0) this.leases.delete(type);
+        for (const [key, lease] of this.leases) if (lease.granted <= 0 && lease.drawn <= 0) this.leases.delete(key);
       },
       abandon: () => shrunk.forEach((lease) => (lease.shrinking = false)),
     };
   }
 
-  /** A granted write's bytes, drawn on its new lease at once (after commit). */
-  drawGranted(type: StorageType, bytes: number): string {
-    const lease = this.leases.get(type);
+  /** A granted hold's bytes, drawn on its lease at once (after commit). */
+  drawGranted(key: LeaseKey, bytes: number): string {
+    const lease = this.leases.get(key);
     if (!lease) throw new Error('drawn on a lease that was not granted');
-    return this.take(lease, type, bytes);
+    return this.take(lease, key, bytes);
   }
 
-  private take(lease: Lease, type: StorageType, bytes: number): string {
+  private take(lease: Lease, key: LeaseKey, bytes: number): string {
     lease.drawn += bytes;
     lease.usedAt = Date.now();
     const id = `draw-${randomUUID()}`;
-    this.draws.set(id, { type, bytes });
+    this.draws.set(id, { key, bytes });
     return id;
   }
 }
