@@ -24,6 +24,9 @@ import type { AnswerOf } from '../protocol/answers';
 import type { ObjectInfo, Store } from '../store/types';
 import type { Logger } from '../log';
 import { LEASE_IDLE_MS, leaseKey, Leases, type LeaseGrant, type LeaseKey } from './usageLeases';
+import { addCount, grantHold, leaseHold, quotaOf, subtractCount, type HoldAsk } from './usageGrants';
+
+export { MAX_HOLDS } from './usageGrants';
 import { emptyRecord, UsageRecords, type Hold, type TypeCount, type UsageRecord } from './usageRecords';
 import { STORAGE_TYPES, type StorageType } from './types';
 
@@ -35,8 +38,6 @@ const FLUSH_MS = 500;
 const RECORD_FRESH_MS = 5_000;
 /** Conditional writes tried before the caller is told the store is too contended. */
 const MAX_ATTEMPTS = 40;
-/** Holds one namespace may keep at once (each upload URL and session on a limited type keeps one). */
-export const MAX_HOLDS = 1_000;
 
 /** What a type allows a namespace, after its overrides. */
 export interface TypeLimits {
@@ -58,20 +59,12 @@ export interface HoldRequest {
   partial?: boolean;
 }
 
-interface Waiting {
-  type: StorageType;
-  request: HoldRequest;
-  id: string;
-  /** A write's or an upload URL's hold, which goes into a lease (usageLeases.ts). */
-  lease: { url: boolean } | undefined;
+interface Waiting extends HoldAsk {
   /** When it was first asked: refused while other processes hold leases, it waits up to LEASE_WAIT_MS. */
   firstAt: number;
   resolve: (granted: { id: string; bytes: number }) => void;
   reject: (error: unknown) => void;
 }
-
-/** A URL lease reaches this far past the end of the URL that took it: the next URLs draw on it. */
-const URL_LEASE_MARGIN_MS = 5 * 60_000;
 
 /** A hold refused while other processes hold leases waits this long for them to give back their spare. */
 const LEASE_WAIT_MS = 3 * LEASE_IDLE_MS;
@@ -395,7 +388,8 @@ export class Usage {
         leased = book.leases.spareIdleAt() !== undefined || next.holds.some((h) => Leases.isLease(h.id) && !book.leases.isOwn(h.id));
         outcome = new Map();
         added = new Map();
-        for (const ask of waiting) outcome.set(ask.id, this.grant(next, ask, now, book.leases, added));
+        for (const ask of waiting)
+          outcome.set(ask.id, grantHold(next, ask, { now, limits: this.limits, holdMs: this.holdMs, leases: book.leases, added }));
         try {
           const etag = await this.records.write(book.namespace, next, book.etag ?? null);
           this.remember(book, next, etag);
@@ -463,68 +457,6 @@ export class Usage {
     }, 250).unref();
   }
 
-  /**
-   * Adds the asked hold to `next` if it fits: answers the bytes granted, or the refusal. A
-   * write's hold goes into this process's lease on the type, with a slice more where the
-   * room is ample (`added`).
-   */
-  private grant(
-    next: UsageRecord,
-    ask: Waiting,
-    now: number,
-    leases: Leases,
-    added: Map<LeaseKey, LeaseGrant>,
-  ): number | QuotaExceeded | TooManyRequests {
-    const { type, request } = ask;
-    const quota = quotaOf(next, this.limits, type);
-    const used = next.types[type]?.bytes ?? 0;
-    const held = next.holds.filter((h) => h.type === type).reduce((sum, h) => sum + h.bytes, 0);
-    const room = quota === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, quota - used - held);
-    // A partial hold takes what is left, maybe nothing; a whole one fits or is refused.
-    const granted = request.partial ? Math.min(request.bytes, room) : request.bytes;
-    if (granted === 0 && request.partial) return 0;
-    if (granted > room) {
-      return new QuotaExceeded(
-        `This would exceed the namespace's ${type} quota: ${used} bytes used` +
-          (held > 0 ? ` and ${held} held by uploads under way` : '') +
-          `, quota ${quota} bytes, ${request.bytes} bytes asked`,
-      );
-    }
-    if (ask.lease) {
-      const spare = quota === undefined ? 0 : Leases.sliceFor(granted, room - granted);
-      const key = leaseKey(type, ask.lease.url);
-      // A URL lease reaches past this URL's end, and the next ones' for a while.
-      const reach = request.until === undefined ? 0 : request.until - now + URL_LEASE_MARGIN_MS;
-      // A write lease lives as its process does: renewed on every record write.
-      const until = now + (reach || this.holdMs);
-      const id = leases.holdId(key);
-      const held = next.holds.find((h) => h.id === id);
-      if (held) {
-        held.bytes += granted + spare;
-        held.until = Math.max(held.until, until);
-      } else next.holds.push(leaseHold(id, type, granted + spare, until));
-      const sum = added.get(key) ?? { type, drawn: 0, spare: 0, reach: 0 };
-      added.set(key, { type, drawn: sum.drawn + granted, spare: sum.spare + spare, reach: Math.max(sum.reach, reach) });
-      return granted;
-    }
-    if (next.holds.length >= MAX_HOLDS) {
-      return new TooManyRequests(
-        'usage_holds',
-        `This namespace has ${MAX_HOLDS} uploads under way, sessions open or upload URLs unused on types with a quota: finish or let some expire first`,
-      );
-    }
-    next.holds.push({
-      id: ask.id,
-      type,
-      bytes: granted,
-      until: request.until ?? now + this.holdMs,
-      key: request.key,
-      prevEtag: request.prev?.etag,
-      prevSize: request.prev?.contentLength ?? 0,
-    });
-    return granted;
-  }
-
   /** A hold lapsed: whatever its key now holds, beyond what was there when it was taken, is counted. */
   private async countLapsed(namespace: string, hold: Hold): Promise<void> {
     // A lease names no key: what its writes stored was counted as each ended.
@@ -550,25 +482,6 @@ export class Usage {
       (error: unknown) => this.log?.warn({ err: error }, 'usage totals could not be written'),
     );
   }
-}
-
-/** A lease's hold in the record: no key, so a lapsed one is simply dropped. */
-function leaseHold(id: string, type: StorageType, bytes: number, until = 0): Hold {
-  return { id, type, bytes, until, key: '', prevEtag: undefined, prevSize: 0 };
-}
-
-/** The quota in force: the namespace's override, else QUOTA_BYTES. */
-function quotaOf(record: UsageRecord | undefined, limits: StorageLimits, type: StorageType): number | undefined {
-  return record?.quotas[type] ?? limits.quotaBytes[type];
-}
-
-function addCount(count: TypeCount | undefined, change: TypeCount): TypeCount {
-  return { bytes: (count?.bytes ?? 0) + change.bytes, objects: (count?.objects ?? 0) + change.objects };
-}
-
-function subtractCount(count: TypeCount | undefined, change: TypeCount): TypeCount | undefined {
-  const left = { bytes: (count?.bytes ?? 0) - change.bytes, objects: (count?.objects ?? 0) - change.objects };
-  return left.bytes === 0 && left.objects === 0 ? undefined : left;
 }
 
 /** A multipart session's hold is named by its upload id, so any process can end it. */

@@ -36,6 +36,7 @@ import { startBareProxy, welcome, type BareProxy, type Bench } from './benchStac
 import { QUOTA_ENV } from './benchQuotas';
 import { printTable } from './benchTable';
 import { measureUsage } from './benchUsage';
+import { measureCredentials } from './benchCredentials';
 import { spawnEmbeddedGateway } from './embeddedGateway';
 import { processTree } from './procStats';
 
@@ -72,7 +73,8 @@ async function run(): Promise<void> {
     const rows = await measureSmallRequests(bench);
     // Last: it fills a namespace with objects that no other row should find in the store.
     const usageRows = await measureUsage(bench);
-    printTable([...rows, ...usageRows, ...largeRows], options);
+    const credentialRows = await measureCredentials(bench);
+    printTable([...rows, ...usageRows, ...credentialRows, ...largeRows], options);
   } finally {
     agent.destroy();
     bare?.stop();

@@ -3,22 +3,15 @@
  * (QUOTA_ENV, 1 TiB so nothing is refused), so the same 1 KiB PUTs and upload URLs are timed
  * with a quota (to tmp, the caller's own space like data) and without (to data, the rows
  * above them). Both go to the same MinIO; only the type, its bucket and the quota differ.
- * With the quota each PUT and each URL first holds its size in its namespace's usage record
- * (one conditional write, shared by that namespace's requests under way in the process).
+ * With the quota each PUT and each URL holds its size, drawn on its namespace's lease in the
+ * process (usageLeases.ts): the usage record is written once per slice, not once per request.
  */
-import { mintToken } from '../auth/tokens';
 import { load } from './benchMeasure';
 import type { Bench } from './benchStack';
 import { ratioRow, type Row } from './benchTable';
 
 export const QUOTA_TYPE = 'tmp';
 export const QUOTA_ENV = { QUOTA_BYTES: `${QUOTA_TYPE}=1TiB` };
-/**
- * Namespaces the quota-on upload URLs are spread over, per concurrent loop. Each unused URL
- * holds its size until it expires, and a namespace may keep 1,000 holds (MAX_HOLDS): spread
- * this wide, an 8 s phase leaves a few dozen holds in each record.
- */
-const URL_NAMESPACES_PER_LOOP = 16;
 const octet = { 'content-type': 'application/octet-stream' };
 
 /** 1 KiB PUTs to the quota type by the same callers as the quota-off row (`off`, its rate). */
@@ -39,39 +32,27 @@ export async function quotaPutRow({ options, api, callers, client }: Bench, off:
 }
 
 /**
- * Upload URLs for 1 KiB on the quota type (`?size=1024`), beside the quota-off row's rate
- * (`off`). Each request takes the next of URL_NAMESPACES_PER_LOOP × concurrency users, so no
- * namespace nears MAX_HOLDS; only 200s count, and the label says how many answers were not.
+ * Upload URLs for 1 KiB on the quota type (`?size=1024`) by the same callers as the quota-off
+ * row, beside its rate (`off`). Each URL draws on its caller's URL lease (usageLeases.ts), so
+ * a namespace issuing many URLs writes its record once per slice; only 200s count, and the
+ * label says how many answers were not.
  */
-export async function quotaUrlRow({ options, api, jwtSecret, client }: Bench, off: number): Promise<Row> {
+export async function quotaUrlRow({ options, api, callers, client }: Bench, off: number): Promise<Row> {
   const n = options.concurrency;
-  const users = await Promise.all(
-    Array.from({ length: n * URL_NAMESPACES_PER_LOOP }, async (_, i) => ({
-      authorization: `Bearer ${await mintToken(jwtSecret, `bench-url-${i}`)}`,
-    })),
-  );
   const statuses = new Map<number, number>();
-  const ask = async (user: number, i: number) => {
-    const status = await client.send(
-      'GET',
-      `${api}/${QUOTA_TYPE}/new_resumable_url/bench/url-${i % 1000}?size=1024`,
-      users[user % users.length] ?? {},
-    );
+  const ask = async (loop: number, i: number) => {
+    const status = await client.send('GET', `${api}/${QUOTA_TYPE}/new_resumable_url/bench/url-${i % 1000}?size=1024`, callers[loop] ?? {});
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
     return status === 200 ? 200 : 0;
   };
-  // Warm-up, not timed: one URL for each user, so each namespace's record exists and is known.
-  await Promise.all(
-    Array.from({ length: n }, async (_, loop) => {
-      for (let j = 0; j < URL_NAMESPACES_PER_LOOP; j++) await ask(loop * URL_NAMESPACES_PER_LOOP + j, j);
-    }),
-  );
+  // Warm-up, not timed: the hold's code path compiled, each namespace's record read once.
+  await load(n, 1, ask, true);
   statuses.clear();
-  const on = await load(n, options.seconds, (_loop, i) => ask(i, i), true);
+  const on = await load(n, options.seconds, ask, true);
   const refused = [...statuses].filter(([status]) => status !== 200);
   const notOk = refused.length === 0 ? 'every answer 200' : refused.map(([status, count]) => `${count} × ${status}`).join(', ');
   return ratioRow(
-    `presigned upload URLs, ${n} concurrent, quota on (${QUOTA_TYPE}, ?size=1024, ${users.length} users; ${notOk}; beside: quota off, data)`,
+    `presigned upload URLs, ${n} concurrent, quota on (${QUOTA_TYPE}, ?size=1024; ${notOk}; beside: quota off, data)`,
     on.rate,
     off,
     'per s',
