@@ -3,16 +3,13 @@
  * runs out it is cut, and leaves neither an object nor an unfinished multipart upload. Either
  * way the gateway exits 0. Runs the built gateway (dist/) as its own process.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mintToken } from '../../src/auth/tokens';
-import { freePort } from '../../src/local/minio';
 import { pacedPut } from '../support/hostileHttp';
-import { gatewayProcessEnv, operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
+import { operatorClient, removeBuckets, TEST_JWT_SECRET } from '../support/gateway';
+import { startGatewayProcess } from '../support/gatewayProcess';
 
-const root = path.resolve(__dirname, '..', '..');
 const s3 = operatorClient();
 const prefixes: string[] = [];
 afterAll(async () => {
@@ -20,28 +17,10 @@ afterAll(async () => {
   s3.destroy();
 });
 
-async function startGatewayProcess(graceSeconds: number) {
+async function startGateway(graceSeconds: number) {
   const prefix = `t-${randomBytes(5).toString('hex')}`;
   prefixes.push(prefix);
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
-    env: gatewayProcessEnv(prefix, port, { SHUTDOWN_GRACE_SECONDS: String(graceSeconds) }),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error('the gateway exited during start-up');
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url, prefix, exited };
+  return { ...(await startGatewayProcess(prefix, { SHUTDOWN_GRACE_SECONDS: String(graceSeconds) })), prefix };
 }
 
 /** A PUT that sends `chunks` of 1 MiB, one every `pauseMs`, and calls `midway` halfway. */
@@ -64,7 +43,7 @@ async function storeHas(prefix: string, key: string) {
 }
 
 it('lets an upload under way finish, then exits 0', async () => {
-  const gateway = await startGatewayProcess(30);
+  const gateway = await startGateway(30);
   const token = await mintToken(TEST_JWT_SECRET, 'shutdown-user');
   const status = await slowUpload(gateway.url, token, 'finished.bin', 8, 150, () => gateway.child.kill('SIGTERM'));
   expect(status).toBe(200);
@@ -73,7 +52,7 @@ it('lets an upload under way finish, then exits 0', async () => {
 });
 
 it('cuts an upload that outlasts the grace period, leaving nothing half-written, then exits 0', async () => {
-  const gateway = await startGatewayProcess(1);
+  const gateway = await startGateway(1);
   const token = await mintToken(TEST_JWT_SECRET, 'shutdown-user');
   // 40 MiB over ~8 s: past the 16 MiB part size, so a multipart upload is under way when cut.
   const status = await slowUpload(gateway.url, token, 'cut.bin', 40, 200, () => gateway.child.kill('SIGTERM'));
@@ -83,7 +62,7 @@ it('cuts an upload that outlasts the grace period, leaving nothing half-written,
 });
 
 it('refuses new connections once stopping, while an upload under way still finishes', async () => {
-  const gateway = await startGatewayProcess(30);
+  const gateway = await startGateway(30);
   const token = await mintToken(TEST_JWT_SECRET, 'shutdown-user');
   let refused: boolean | undefined;
   // Asked while the process still drains the upload, so nothing else can have its port yet.

@@ -5,25 +5,14 @@
  * it, finds nothing stored at its key, and the whole quota is free again. Runs the built
  * gateway (dist/) as its own process, beside one in this process.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mintToken } from '../../src/auth/tokens';
-import { freePort } from '../../src/local/minio';
 import type { AnswerOf } from '../../src/protocol/answers';
 import { pacedPut } from '../support/hostileHttp';
-import {
-  gatewayProcessEnv,
-  isGatewayRecord,
-  operatorClient,
-  removeBuckets,
-  startTestGateway,
-  TEST_JWT_SECRET,
-  type TestGateway,
-} from '../support/gateway';
+import { startGatewayProcess } from '../support/gatewayProcess';
+import { isGatewayRecord, operatorClient, removeBuckets, startTestGateway, TEST_JWT_SECRET, type TestGateway } from '../support/gateway';
 
-const root = path.resolve(__dirname, '..', '..');
 const MiB = 1024 * 1024;
 const LIMITS = { QUOTA_BYTES: 'data=10MiB', UPLOAD_HOLD_SECONDS: '4' };
 
@@ -41,27 +30,6 @@ afterAll(async () => {
   s3.destroy();
 });
 
-async function startDoomedGateway() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
-    env: gatewayProcessEnv(prefix, port, LIMITS),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error('the gateway exited during start-up');
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url };
-}
-
 async function usage(): Promise<AnswerOf<'usage'>['types']['data']> {
   const answer = await fetch(`${survivor.apiUrl}/usage`, { headers: await survivor.auth('crash-user') });
   return ((await answer.json()) as AnswerOf<'usage'>).types.data;
@@ -72,7 +40,7 @@ const put = async (key: string, bytes: number) =>
     .status;
 
 it("frees a killed gateway's hold once it lapses, and counts nothing it did not store", async () => {
-  const doomed = await startDoomedGateway();
+  const doomed = await startGatewayProcess(prefix, LIMITS);
   const token = await mintToken(TEST_JWT_SECRET, 'crash-user');
   let killed = false;
   // 8 MiB declared, sent a MiB every 300 ms: killed after the third.

@@ -121,6 +121,8 @@ it('answers every operation as documented, in success and in error', async () =>
   await call('DELETE', '/products/doc/a.txt'); // 403
 
   await call('GET', '/usage');
+  await call('POST', '/credentials');
+  await call('POST', '/credentials?expires_in=5'); // 400
   const admin = await gw.auth('operator', { roles: ['storage:admin'] });
   await call('GET', `/admin/usage/${ns}`, { headers: admin });
   await call('GET', `/admin/usage/${ns}`); // 403
