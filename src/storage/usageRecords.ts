@@ -132,7 +132,7 @@ export class UsageRecords {
 
   private async readJson<T>(key: string, parse: (value: unknown) => T): Promise<{ record: T; etag: string | null }> {
     try {
-      const object = await this.store.get(this.bucket, key);
+      const object = await this.store.get(this.bucket, key, { operation: 'getUsageRecord' });
       const chunks: Buffer[] = [];
       for await (const chunk of object.body) chunks.push(chunk as Buffer);
       return { record: parse(JSON.parse(Buffer.concat(chunks).toString('utf8'))), etag: object.etag };
@@ -149,6 +149,7 @@ export class UsageRecords {
       contentLength: body.length,
       // Named, so a reader never takes it for an upload URL's object still to settle (SeaweedFS).
       metadata: { record: 'usage' },
+      operation: 'putUsageRecord',
       ...(etag === null ? { exclusive: true } : { ifMatch: etag }),
     });
     return written.etag;

@@ -183,7 +183,7 @@ export class S3Store implements Store {
   // ---- objects ------------------------------------------------------------------------------
 
   async get(bucket: string, key: string, conditions: ReadConditions = {}): Promise<StoredObject> {
-    return this.calls.run('getObject', async () => {
+    return this.calls.run(conditions.operation ?? 'getObject', async () => {
       const answer = await this.http.send({
         method: 'GET',
         bucket,
@@ -236,7 +236,11 @@ export class S3Store implements Store {
     this.wrote(bucket, key);
     if (contentLength !== undefined && contentLength <= SINGLE_PUT_LIMIT) {
       const conditional = options.exclusive === true || options.ifMatch !== undefined;
-      return this.calls.run('putObject', () => putWhole(this.http, bucket, key, body, { ...options, contentLength }), conditional);
+      return this.calls.run(
+        options.operation ?? 'putObject',
+        () => putWhole(this.http, bucket, key, body, { ...options, contentLength }),
+        conditional,
+      );
     }
     if (options.ifMatch !== undefined) throw new Error('ifMatch is for single PUTs of a declared length');
     return this.streamed.put(bucket, key, body, options);

@@ -35,6 +35,8 @@ export interface StoredObject extends ObjectInfo {
 }
 
 export interface ReadConditions {
+  /** The call's name in the store-call metrics, when it is not a caller's read (the gateway's own records). */
+  operation?: string;
   range?: string | undefined;
   ifNoneMatch?: string | undefined;
   ifModifiedSince?: Date | undefined;
@@ -47,6 +49,8 @@ export interface WriteOptions {
   exclusive?: boolean;
   /** Only replace the object with this ETag: refuse (Conflict) if it changed, NotFound if it is gone. Single PUTs only. */
   ifMatch?: string | undefined;
+  /** The call's name in the store-call metrics, when it is not a caller's write (the gateway's own records). */
+  operation?: string;
   principal?: Principal;
 }
 
