@@ -67,9 +67,9 @@ export class Access {
     );
   }
 
-  /** Early refusal for create-only types; the store's conditional write is what guarantees it. */
-  async refuseExisting(caller: Caller, ref: ObjectRef): Promise<void> {
-    if (await this.headIfStored(caller, ref)) throw new Conflict(CREATE_ONLY_REFUSAL);
+  /** Early refusal for create-only types, from the key's HEAD; the store's conditional write is what guarantees it. */
+  refuseStored(stored: ObjectInfo | undefined): void {
+    if (stored) throw new Conflict(CREATE_ONLY_REFUSAL);
   }
 
   /** The object's headers, or undefined when nothing is stored at the key. */

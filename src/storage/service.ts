@@ -6,7 +6,7 @@
  * nothing here knows HTTP.
  */
 import type { Readable } from 'node:stream';
-import type { ListedObject, ListPage, ObjectInfo, ReadConditions, Store, StoredObject } from '../store/types';
+import type { ListedObject, ListPage, ObjectInfo, ReadConditions, Store, StoredObject, Written } from '../store/types';
 import { BadRequest, Forbidden } from '../errors';
 import type { StorageLimits } from '../config';
 import type { Logger } from '../log';
@@ -197,7 +197,7 @@ export class StorageService {
         principal: caller.subject,
         signal,
       });
-      this.counted(caller, type, ref.bucket, ref.target, prev, written.size, [...holds, ...(sent?.holds ?? [])]);
+      this.counted(caller, type, ref.bucket, ref.target, prev, written, [...holds, ...(sent?.holds ?? [])]);
       return written;
     } catch (error) {
       this.usage.release(caller.namespace, [...holds, ...(sent?.holds ?? [])]);
@@ -220,18 +220,22 @@ export class StorageService {
     return metered;
   }
 
-  /** A write stored `size` bytes at the key where `prev` was: usage counts the difference. */
+  /**
+   * A write stored `written` at the key where `prev` was: usage counts the difference, and a
+   * watch on the key (an upload URL issued for it) takes this as the state to compare with,
+   * so it does not count the same object again as a URL upload.
+   */
   private counted(
     caller: Caller,
     type: StorageType,
     bucket: string,
     target: string,
     prev: ObjectInfo | undefined,
-    size: number,
+    written: Written,
     holds: string[],
   ): void {
-    this.usage.settle(caller.namespace, type, { bytes: size - (prev?.contentLength ?? 0), objects: prev ? 0 : 1 }, holds);
-    this.urlUploads.wrote(bucket, target, undefined);
+    this.usage.settle(caller.namespace, type, { bytes: written.size - (prev?.contentLength ?? 0), objects: prev ? 0 : 1 }, holds);
+    this.urlUploads.wrote(bucket, target, { etag: written.etag, contentLength: written.size });
   }
 
   async delete(caller: Caller, type: StorageType, key: string): Promise<void> {
@@ -337,7 +341,7 @@ export class StorageService {
     const size = declaredSize(limits, type, options.size);
     const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
     const exclusive = POLICY[type].createOnly === true;
-    if (exclusive && prev) await this.access.refuseExisting(caller, ref);
+    if (exclusive) this.access.refuseStored(prev);
     const until = Date.now() + expiresIn * 1000;
     const hold =
       size !== undefined && limits.quotaBytes !== undefined
@@ -422,7 +426,7 @@ export class StorageService {
           inspect,
         },
       );
-      this.counted(caller, type, ref.bucket, ref.target, prev, copied.size, holds);
+      this.counted(caller, type, ref.bucket, ref.target, prev, copied, holds);
       return { key, ...copied };
     } catch (error) {
       this.usage.release(caller.namespace, holds);

@@ -59,7 +59,7 @@ export class UploadSessions {
     const size = declaredSize(limits, type, totalSize);
     await this.access.refuseCollision(caller, ref);
     const prev = await this.access.headIfStored(caller, ref);
-    if (POLICY[type].createOnly && prev) await this.access.refuseExisting(caller, ref);
+    if (POLICY[type].createOnly) this.access.refuseStored(prev);
     await this.refuseMoreSessions(caller, ref);
     const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
       contentType: checkedType,

@@ -19,13 +19,16 @@ const YOUNG_MS = 10 * 60_000;
 /** Watches kept at once per process; past it the oldest goes (its hold, if any, still counts the upload when it lapses). */
 const MAX_WATCHES = 10_000;
 
+/** What a watch compares with: the ETag, and the size the next upload replaces. */
+type Seen = Pick<ObjectInfo, 'etag' | 'contentLength'>;
+
 interface Watch {
   namespace: string;
   type: StorageType;
   bucket: string;
   key: string;
   /** What was at the key when last looked at. */
-  seen: ObjectInfo | undefined;
+  seen: Seen | undefined;
   issuedAt: number;
   /** The URL's expiry (ms since the epoch); looked at once more just after it. */
   until: number;
@@ -69,7 +72,7 @@ export class UploadWatch {
   }
 
   /** The gateway itself wrote or deleted the key (and counted it): that is the state to compare with. */
-  wrote(bucket: string, key: string, now: ObjectInfo | undefined): void {
+  wrote(bucket: string, key: string, now: Seen | undefined): void {
     const watch = this.watches.get(`${bucket}\n${key}`);
     if (watch) watch.seen = now;
   }

@@ -134,6 +134,17 @@ describe('usage', () => {
   });
 });
 
+describe('usage beside an upload URL', () => {
+  it('counts a PUT through the gateway once, though an upload URL was issued for its key', async () => {
+    expect((await call('watched', 'GET', '/data/new_resumable_url/w.bin')).status).toBe(200);
+    expect((await call('watched', 'PUT', '/data/w.bin', Buffer.alloc(1000))).status).toBe(200);
+    await usageBecomes('watched', 'data', { bytes: 1000, objects: 1 });
+    // Past the watch's next looks (every 2 s): still counted once.
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect((await usageOf('watched')).types.data).toMatchObject({ bytes: 1000, objects: 1 });
+  });
+});
+
 describe('quotas', () => {
   it('refuses a PUT over quota before reading its body, saying used, quota and asked; nothing is stored', async () => {
     for (const name of ['1', '2', '3']) expect((await call('filler', 'PUT', `/tmp/${name}`, Buffer.alloc(300 * KiB))).status).toBe(200);
