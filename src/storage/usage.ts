@@ -76,6 +76,8 @@ interface Book {
   /** The record's ETag, null when there is none yet, undefined when unknown. */
   etag: string | null | undefined;
   readAt: number;
+  /** A read of the record under way. */
+  reading: Promise<void> | undefined;
   waiting: Waiting[];
   changes: Map<StorageType, TypeCount>;
   releases: Set<string>;
@@ -117,10 +119,18 @@ export class Usage {
     this.renewal.unref();
   }
 
-  /** Whether the type has any limit that makes writes hold their size (a quota or a largest object). */
+  /**
+   * Whether the type has any limit that makes writes hold their size (a quota or a largest
+   * object). Only the first look at a namespace waits for its record; after that a record older
+   * than RECORD_FRESH_MS is read again in the background. A write to a type without a quota
+   * must not wait on the one record every write of its namespace shares: on a MinIO cluster a
+   * node frozen and thawed has left reads of that one object hanging on every node for longer
+   * than the fault runs last, while every other key answered.
+   */
   async limitsOf(namespace: string, type: StorageType): Promise<TypeLimits> {
     const book = this.book(namespace);
-    if (book.record === undefined || Date.now() - book.readAt > RECORD_FRESH_MS) await this.refresh(book);
+    if (book.record === undefined) await this.refresh(book);
+    else if (Date.now() - book.readAt > RECORD_FRESH_MS) void this.refresh(book).catch(() => undefined);
     return {
       quotaBytes: quotaOf(book.record, this.limits, type),
       maxUploadBytes: this.limits.maxUploadBytes[type],
@@ -291,6 +301,7 @@ export class Usage {
         record: undefined,
         etag: undefined,
         readAt: 0,
+        reading: undefined,
         waiting: [],
         changes: new Map(),
         releases: new Set(),
@@ -307,9 +318,19 @@ export class Usage {
     return book;
   }
 
-  private async refresh(book: Book): Promise<void> {
-    const read = await this.records.read(book.namespace);
-    this.remember(book, read.record, read.etag);
+  /** Reads the record again; callers asking while a read is under way share it. */
+  private refresh(book: Book): Promise<void> {
+    book.reading ??= this.records.read(book.namespace).then(
+      (read) => {
+        book.reading = undefined;
+        this.remember(book, read.record, read.etag);
+      },
+      (error: unknown) => {
+        book.reading = undefined;
+        throw error;
+      },
+    );
+    return book.reading;
   }
 
   private remember(book: Book, record: UsageRecord, etag: string | null): void {

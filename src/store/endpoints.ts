@@ -23,7 +23,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import type { FinalizeRequestMiddleware, RelativeMiddlewareOptions } from '@smithy/types';
 import { Agent } from 'undici';
 import type { S3Settings } from '../config';
-import { failureOf, isNetworkFailure, isTimeout, markEndpoint } from './failures';
+import { failureOf, isNetworkFailure, isTimeout, markEndpoint, nameOf } from './failures';
 
 export interface EndpointState {
   url: string;
@@ -34,6 +34,10 @@ export interface EndpointState {
   since: Date;
   /** Why it went down, in words (connection refused, no answer in time, no write quorum). */
   reason: string | undefined;
+  /** Kept out of rotation until then whatever its checks say (a node that refused writes). */
+  outUntil?: number;
+  /** When a write through it last succeeded (ms since the epoch). */
+  wroteAt?: number;
   /**
    * When it last came back after being down: a node that rejoined may still be healing, and
    * answer 404 for an object its peers hold (SignedHttp asks another node then).
@@ -56,12 +60,22 @@ export interface EndpointSettings {
   probe?: 'minio' | 'seaweedfs' | 's3';
 }
 
+/** A node's answer that it sees too few drives to write (MinIO's name for it). */
+export const NO_WRITE_QUORUM = 'SlowDownWrite';
+
 /** A node that was down must pass this many checks in a row before it gets work again. */
 const CHECKS_TO_RISE = 2;
 
 /** A node that answered within a second or two is worth sending work to again. */
 const DEFAULT_CHECK_INTERVAL_MS = 2000;
 const DEFAULT_CHECK_TIMEOUT_MS = 2000;
+/**
+ * How long a node that refused writes for want of quorum, while its peers took them, stays out:
+ * MinIO's stale views have lasted up to about 8 s in the fault runs.
+ */
+const STALE_VIEW_OUT_MS = 10_000;
+/** A write through another node this recent shows the cluster can write. */
+const RECENT_WRITE_MS = 2_000;
 /** How long after a node rejoined its 404s are double-checked on another node. */
 const REJOIN_WINDOW_MS = 120_000;
 
@@ -178,6 +192,33 @@ export class StoreEndpoints {
   }
 
   /**
+   * A write through the node succeeded: evidence that the cluster has its write quorum, so
+   * another node refusing writes for want of it speaks only of its own view.
+   */
+  wrote(url: string): void {
+    const state = this.stateOf(url);
+    if (state) state.wroteAt = Date.now();
+  }
+
+  /**
+   * The node answered that it sees no write quorum (SlowDownWrite). On MinIO a node restarted
+   * moments before another one goes can keep a stale view of its peers for several seconds:
+   * in the fault runs every such 503 of a rolling restart came from the node restarted last,
+   * while its own cluster check still answered 200 and its peers took writes. So when another
+   * node in rotation took a write within the last seconds, this one is taken out for a while;
+   * when none did, the cluster itself has lost its quorum and nothing is gained by moving.
+   */
+  refusedWrites(url: string): void {
+    const now = Date.now();
+    const othersWrite = this.states.some((s) => s.url !== url && s.up && s.wroteAt !== undefined && now - s.wroteAt < RECENT_WRITE_MS);
+    if (!othersWrite) return;
+    this.markDown(url, 'no write quorum in its view (SlowDownWrite) while its peers take writes');
+    // Its own checks pass meanwhile: only time tells that its view has caught up.
+    const state = this.stateOf(url);
+    if (state) state.outUntil = now + STALE_VIEW_OUT_MS;
+  }
+
+  /**
    * What a failed call says of its endpoint: dead (refused, reset), or only suspect (silent).
    * No answer in time alone does not make the node dead: on a cluster, a healthy node holds a
    * call while it waits on a frozen peer. Its own check, asked now on its own deadline, decides.
@@ -236,7 +277,7 @@ export class StoreEndpoints {
 
   private passed(url: string): void {
     const state = this.stateOf(url);
-    if (!state || state.up) return;
+    if (!state || state.up || (state.outUntil !== undefined && Date.now() < state.outUntil)) return;
     state.passes = (state.passes ?? 0) + 1;
     if (state.passes >= CHECKS_TO_RISE) {
       state.rejoinedAt = new Date();
@@ -290,11 +331,15 @@ export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): voi
           request.headers.host = bucketHost + target.host;
         }
         try {
-          return await next(args);
+          const answer = await next(args);
+          if (HttpRequest.isInstance(request) && (request.method === 'PUT' || request.method === 'POST')) endpoints.wrote(endpoint);
+          return answer;
         } catch (error) {
           if (isNetworkFailure(error)) {
             endpoints.failed(endpoint, error);
             tried.add(endpoint);
+          } else if (nameOf(error) === NO_WRITE_QUORUM) {
+            endpoints.refusedWrites(endpoint);
           }
           throw error;
         }

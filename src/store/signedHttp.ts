@@ -12,7 +12,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { Agent, type Dispatcher } from 'undici';
 import type { FairPool, Principal } from '../shares';
-import type { StoreEndpoints } from './endpoints';
+import { NO_WRITE_QUORUM, type StoreEndpoints } from './endpoints';
 import { isNetworkFailure, StoreHttpError } from './failures';
 import { escapeKey, escapeQuery, NodeSha256 } from './urlSigner';
 
@@ -114,8 +114,11 @@ export class SignedHttp {
     for (;;) {
       const endpoint = this.settings.endpoints.pick(tried) as string;
       try {
-        return await this.sendTo(new URL(endpoint), call);
+        const answer = await this.sendTo(new URL(endpoint), call);
+        if (call.method === 'PUT') this.settings.endpoints.wrote(endpoint);
+        return answer;
       } catch (error) {
+        if (error instanceof StoreHttpError && error.name === NO_WRITE_QUORUM) this.settings.endpoints.refusedWrites(endpoint);
         if (call.signal?.aborted || !replayable) {
           if (isNetworkFailure(error) && !callerCut(call, error)) this.failed(endpoint, error);
           throw error;

@@ -252,14 +252,17 @@ maybe('fault runs under load', () => {
     const outsideRejoins = result.answers.filter((answer) => !rejoiningAt(answer.at));
     expect(Object.keys(figures(outsideRejoins, 0).errors).every((status) => status === '503')).toBe(true);
     expect(Object.keys(seen.errors).every((status) => status === '503' || status === '404')).toBe(true);
-    // A node killed: the gateways send their calls to the others at once, but MinIO itself may
-    // answer some writes with 503 SlowDownWrite for a few seconds while its peers notice the
-    // loss. Measured in fresh-clone CI runs: 78 to 100 % 2xx with the first-listed node killed,
-    // 79.6 to 100 % with another one; once 58.6 % (the first-listed, the 2-core machine running
-    // another test file beside, all 80 failures MinIO's 503s). No answer is lost or wrong either
-    // way (asserted above): the bound says the gateway keeps serving, the rest is MinIO's.
-    expect(figures(during(result.answers, at('otherKilled'), at('otherBack')), 0).percentOk).toBeGreaterThan(50);
-    expect(figures(during(result.answers, at('preferredKilled'), at('preferredBack')), 0).percentOk).toBeGreaterThan(50);
+    // A node killed: the gateways send their calls to the others at once. The node restarted
+    // last may keep a stale view of its peers and answer every write with 503 SlowDownWrite
+    // while the others take them; before the gateways took such a node out of rotation, 38 to
+    // 100 % of the first-listed node's window was 2xx (7 runs), since then 98 to 100 % (9 runs),
+    // the rest streamed PUTs cut by the kill or one refused write per replica before it moved.
+    expect(figures(during(result.answers, at('otherKilled'), at('otherBack')), 0).percentOk).toBeGreaterThan(80);
+    expect(figures(during(result.answers, at('preferredKilled'), at('preferredBack')), 0).percentOk).toBeGreaterThan(80);
+    // After the thaw, MinIO has left reads of one object written during the freeze hanging on
+    // every node for over a minute while every other key answered. When that object was the
+    // namespace's usage record, every write of the namespace waited on it and this never
+    // recovered; writes to a type without a quota no longer wait on the record.
     expect(seen.recoveryMs).toBeLessThan(15_000);
   }, 150_000);
 

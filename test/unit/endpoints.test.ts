@@ -1,11 +1,13 @@
 /**
  * StoreEndpoints on its own: which endpoint a call goes to, and what the health checks make
  * of real answers from small HTTP servers on loopback (a healthy node, a node that lost its
- * quorum, a port nobody listens on).
+ * quorum, a node refusing writes, a port nobody listens on).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { StoreEndpoints, type EndpointState } from '../../src/store/endpoints';
+import { SignedHttp } from '../../src/store/signedHttp';
 import { freePort } from '../../src/local/minio';
 
 const A = 'http://127.0.0.1:1';
@@ -58,10 +60,11 @@ describe('picking an endpoint', () => {
 describe('health checks against real servers', () => {
   const servers: http.Server[] = [];
   /** A server answering each path with a status; 0: never answers. */
-  const serve = async (status: (path: string) => number) => {
+  const serve = async (status: (path: string) => number, body?: string) => {
     const server = http.createServer((req, res) => {
       const code = status(req.url ?? '');
-      if (code > 0) res.writeHead(code).end();
+      req.resume();
+      if (code > 0) res.writeHead(code).end(body);
     });
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -122,6 +125,58 @@ describe('health checks against real servers', () => {
       await endpoints.checkAll();
       expect(endpoints.list()[0]?.up).toBe(true);
     } finally {
+      await endpoints.close();
+    }
+  });
+
+  it('takes a node that answers "no write quorum" out of rotation while its peers take writes, and not when none does', async () => {
+    // A node restarted moments before a peer went keeps a stale view for seconds (MinIO): it
+    // refuses every write while the others store them.
+    const answers = { stale: 0, fresh: 0 };
+    // Its health check (HEAD /) passes all along, as MinIO's cluster check did.
+    const stale = await serve((path) => (path === '/' ? 200 : (answers.stale++, 503)), '<Error><Code>SlowDownWrite</Code></Error>');
+    const fresh = await serve(() => (answers.fresh++, 200));
+    const endpoints = new StoreEndpoints({ urls: [stale, fresh], publicUrls: [stale] });
+    const http = new SignedHttp({
+      endpoints,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: async () => ({ accessKeyId: 'key', secretAccessKey: 'secret' }),
+      connections: 2,
+      headersTimeoutMs: 2_000,
+    });
+    // A streamed body cannot be sent twice: a refused write fails, the ones after go elsewhere.
+    const put = (key: string) => http.send({ method: 'PUT', bucket: 'b', key, body: Readable.from([Buffer.from('x')]) });
+    try {
+      // No node has taken a write yet: the refusal may be the cluster's, and nothing moves.
+      await expect(put('first')).rejects.toMatchObject({ name: 'SlowDownWrite', status: 503 });
+      expect(endpoints.list().map((s) => s.up)).toEqual([true, true]);
+      expect((await put('second')).status).toBe(200);
+      // Its peer has just taken a write: the node's view is stale, and it goes out of rotation.
+      await expect(put('third')).rejects.toMatchObject({ name: 'SlowDownWrite' });
+      expect(endpoints.list().map((s) => [s.up, s.reason])).toEqual([
+        [false, 'no write quorum in its view (SlowDownWrite) while its peers take writes'],
+        [true, undefined],
+      ]);
+      for (const key of ['fourth', 'fifth', 'sixth']) expect((await put(key)).status).toBe(200);
+      expect(answers).toEqual({ stale: 2, fresh: 4 });
+      // Passing checks does not bring it back before its view can have caught up; time does.
+      await endpoints.checkAll();
+      await endpoints.checkAll();
+      expect(endpoints.list()[0]?.up).toBe(false);
+      const later = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 10_001);
+      try {
+        await endpoints.checkAll();
+        await endpoints.checkAll();
+        expect(endpoints.list()[0]?.up).toBe(true);
+        // No write anywhere for seconds: a refusal then speaks for the cluster.
+        endpoints.refusedWrites(stale);
+        expect(endpoints.list()[0]?.up).toBe(true);
+      } finally {
+        later.mockRestore();
+      }
+    } finally {
+      await http.close();
       await endpoints.close();
     }
   });

@@ -87,6 +87,39 @@ describe('the usage ledger', () => {
     expect((await usage.usage('ns')).types.tmp).toMatchObject({ bytes: 50 * KiB, reservedBytes: 0 });
   });
 
+  it('answers the limits of a namespace it has read from the record it has while a new read hangs', async () => {
+    // On a MinIO cluster a frozen and thawed node has left reads of the usage record hanging:
+    // a write to a type without a quota must not wait on it.
+    class HangingRecordStore extends MemoryStore {
+      hang = false;
+      hangingReads = 0;
+      override get(...args: Parameters<MemoryStore['get']>): ReturnType<MemoryStore['get']> {
+        if (this.hang && args[1].startsWith('.storage-gateway/usage/')) {
+          this.hangingReads++;
+          return new Promise(() => undefined);
+        }
+        return super.get(...args);
+      }
+    }
+    const store = new HangingRecordStore();
+    const usage = await newUsage(store);
+    expect((await usage.limitsOf('ns', 'data')).quotaBytes).toBeUndefined();
+    store.hang = true;
+    const later = Date.now() + 60_000;
+    const now = jest.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      const limits = await Promise.race([
+        Promise.all([usage.limitsOf('ns', 'data'), usage.limitsOf('ns', 'tmp')]),
+        new Promise((resolve) => setTimeout(() => resolve('waited'), 1_000)),
+      ]);
+      expect(limits).toEqual([expect.objectContaining({ quotaBytes: undefined }), expect.objectContaining({ quotaBytes: 100 * KiB })]);
+      // One read of the record under way, shared: not one per write.
+      expect(store.hangingReads).toBe(1);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('lets concurrent holds of one namespace share record writes, and never pass the quota', async () => {
     const store = new MemoryStore();
     const usage = await newUsage(store);
