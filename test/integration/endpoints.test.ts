@@ -93,12 +93,17 @@ describe('a store reached through two endpoints', () => {
     // (the caller retries). Every other call moved over.
     expect(statuses.filter((s) => s !== 200).every((s) => s === 503)).toBe(true);
     expect(statuses.filter((s) => s === 503).length).toBeLessThanOrEqual(1);
+    // Refused, or reset or closed: the gateway's own background calls (usage records) may have
+    // been on a connection the closing node cut (a reset, seen once in a CI run on a busy machine).
+    const closedNode = expect.stringMatching(
+      /^connection (refused \(ECONNREFUSED\)|reset \(ECONNRESET\)|closed by the store \(UND_ERR_SOCKET\))$/,
+    );
     const ready = await readiness();
     expect(ready.status).toBe(200);
-    expect(ready.body.endpoints[0]).toMatchObject({ endpoint: 1, up: false, reason: 'connection refused (ECONNREFUSED)' });
+    expect(ready.body.endpoints[0]).toMatchObject({ endpoint: 1, up: false, reason: closedNode });
     expect(await upGauge(1)).toBe('0');
     const down = lines.filter((l) => l.msg === 'store endpoint is down; sending work to the others');
-    expect(down).toEqual([expect.objectContaining({ level: 40, endpoint: a.url, reason: 'connection refused (ECONNREFUSED)' })]);
+    expect(down).toEqual([expect.objectContaining({ level: 40, endpoint: a.url, reason: closedNode })]);
   });
 
   it('takes a node back when its health check answers again', async () => {
