@@ -55,7 +55,7 @@ export class Access {
    * A key must not be both a file and a folder (see Store.collidingKey). Every write asks, so
    * the key's depth, which sets what asking costs, is checked here first.
    */
-  async refuseCollision(caller: Caller, ref: ObjectRef): Promise<void> {
+  private async refuseCollision(caller: Caller, ref: ObjectRef): Promise<void> {
     validateNewKey(ref.key);
     const colliding = await this.store.collidingKey(ref.bucket, ref.target, ref.floor, caller.subject);
     if (colliding === undefined) return;
@@ -65,6 +65,17 @@ export class Access {
         ? `'${other}' is an object, so '${ref.key}' cannot be stored under it as a folder`
         : `'${ref.key}' is a folder (it holds '${other}'), so it cannot also be an object`,
     );
+  }
+
+  /**
+   * What every write asks the store first, at once: that the key collides with no file or
+   * folder (Conflict if it does), and what is stored at it now (undefined: nothing), so usage
+   * counts what the write replaces. The key's depth is checked before either call.
+   */
+  async beforeWrite(caller: Caller, ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    validateNewKey(ref.key);
+    const [, stored] = await Promise.all([this.refuseCollision(caller, ref), this.headIfStored(caller, ref)]);
+    return stored;
   }
 
   /** Early refusal for create-only types, from the key's HEAD; the store's conditional write is what guarantees it. */

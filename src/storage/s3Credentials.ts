@@ -79,7 +79,7 @@ export class S3CredentialsIssuer {
     const kept = this.kept.get(id);
     const tokenEnds = caller.tokenExpiresAt?.getTime() ?? Infinity;
     if (kept && now < kept.renewAt && Date.parse(kept.answer.expiration) <= tokenEnds) return kept.answer;
-    const issued = await this.store.issueCredentials(grants, seconds, `storage-${caller.namespace}`);
+    const issued = await this.store.issueCredentials(grants, seconds, `storage-${caller.namespace}`, caller.subject);
     const answer: AnswerOf<'credentials'> = {
       accessKeyId: issued.accessKeyId,
       secretAccessKey: issued.secretAccessKey,

@@ -181,7 +181,7 @@ export class StorageService {
     const limits = await this.usage.limitsOf(caller.namespace, type);
     checkAllowedType(limits, type, checkedType);
     if (contentLength !== undefined) checkSize(limits, type, contentLength);
-    const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
+    const prev = await this.access.beforeWrite(caller, ref);
     const holds: string[] = [];
     if (contentLength !== undefined && limits.quotaBytes !== undefined) {
       holds.push((await this.usage.hold(caller.namespace, type, { bytes: contentLength, key: ref.target, prev })).id);
@@ -339,7 +339,7 @@ export class StorageService {
     const limits = await this.usage.limitsOf(caller.namespace, type);
     checkAllowedType(limits, type, contentType);
     const size = declaredSize(limits, type, options.size);
-    const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
+    const prev = await this.access.beforeWrite(caller, ref);
     const exclusive = POLICY[type].createOnly === true;
     if (exclusive) this.access.refuseStored(prev);
     const until = Date.now() + expiresIn * 1000;
@@ -404,7 +404,7 @@ export class StorageService {
     validateSourceKey(source.key);
     const ref = this.access.resolve(caller, type, 'write', key);
     const limits = await this.usage.limitsOf(caller.namespace, type);
-    const [, prev] = await Promise.all([this.access.refuseCollision(caller, ref), this.access.headIfStored(caller, ref)]);
+    const prev = await this.access.beforeWrite(caller, ref);
     const holds: string[] = [];
     // The source's size and type are known only once the store has looked at it.
     const inspect = async (found: ObjectInfo) => {

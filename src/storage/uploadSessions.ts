@@ -57,8 +57,7 @@ export class UploadSessions {
     const limits = await this.usage.limitsOf(caller.namespace, type);
     checkAllowedType(limits, type, checkedType);
     const size = declaredSize(limits, type, totalSize);
-    await this.access.refuseCollision(caller, ref);
-    const prev = await this.access.headIfStored(caller, ref);
+    const prev = await this.access.beforeWrite(caller, ref);
     if (POLICY[type].createOnly) this.access.refuseStored(prev);
     await this.refuseMoreSessions(caller, ref);
     const uploadId = await this.store.createMultipart(ref.bucket, ref.target, {
@@ -132,8 +131,7 @@ export class UploadSessions {
     if (chosen.length === 0) throw new BadRequest('The upload has no parts yet');
     const declared = (await this.records.find(caller, ref.bucket, ref.target, uploadId))?.size;
     if (declared !== undefined) await this.refuseLargerThan(caller, ref, uploadId, chosen, declared);
-    await this.access.refuseCollision(caller, ref);
-    const prev = await this.access.headIfStored(caller, ref);
+    const prev = await this.access.beforeWrite(caller, ref);
     const stored = await this.store.completeMultipart(ref.bucket, ref.target, uploadId, chosen, {
       exclusive: POLICY[type].createOnly,
       principal: caller.subject,

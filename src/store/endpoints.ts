@@ -332,7 +332,8 @@ export function routeByHealth(client: SdkClient, endpoints: StoreEndpoints): voi
         }
         try {
           const answer = await next(args);
-          if (HttpRequest.isInstance(request) && (request.method === 'PUT' || request.method === 'POST')) endpoints.wrote(endpoint);
+          // A PUT (object, part, copy) stored something; a POST may be STS, which proves nothing of quorum.
+          if (HttpRequest.isInstance(request) && request.method === 'PUT') endpoints.wrote(endpoint);
           return answer;
         } catch (error) {
           if (isNetworkFailure(error)) {

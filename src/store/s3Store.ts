@@ -356,17 +356,29 @@ export class S3Store implements Store {
     return this.requireSigner().issue('download', bucket, key, options);
   }
 
-  /** A session of the gateway's identity narrowed to `grants`, from the store's STS. */
-  async issueCredentials(grants: readonly ScopedGrant[], seconds: number, sessionName: string): Promise<IssuedCredentials> {
+  /**
+   * A session of the gateway's identity narrowed to `grants`, from the store's STS. It takes a
+   * turn in the caller's share of store calls: a caller asking for new credentials over and
+   * over (another lifetime each time) queues behind its own calls, not everyone's, and never
+   * crowds out the STS sessions that sign URLs.
+   */
+  async issueCredentials(
+    grants: readonly ScopedGrant[],
+    seconds: number,
+    sessionName: string,
+    principal?: Principal,
+  ): Promise<IssuedCredentials> {
     if (!this.credentials) throw new StoreUnavailable('This gateway issues no S3 credentials: it has no STS sessions');
     const credentials = this.credentials;
-    const issued = await this.calls.run('assumeRole', async () => {
-      try {
-        return await credentials.issueScoped(grants, seconds, sessionName);
-      } catch (error) {
-        throw refusedCredentials(error, this.settings.engine);
-      }
-    });
+    const issued = await this.calls.run('assumeRole', () =>
+      this.shares.storeCalls.run(principal, async () => {
+        try {
+          return await credentials.issueScoped(grants, seconds, sessionName);
+        } catch (error) {
+          throw refusedCredentials(error, this.settings.engine);
+        }
+      }),
+    );
     return { ...issued, endpoint: this.publicEndpoint(), region: this.settings.region };
   }
 

@@ -181,8 +181,8 @@ export interface UrlIssuing {
 
 /** Temporary S3 credentials narrowed to some prefixes and rights (credentialPolicy.ts). */
 export interface CredentialIssuing {
-  /** Throws NotSupported where the store cannot scope credentials. */
-  issueCredentials(grants: readonly ScopedGrant[], seconds: number, sessionName: string): Promise<IssuedCredentials>;
+  /** Throws NotSupported where the store cannot scope credentials. The call takes its turn in `principal`'s share. */
+  issueCredentials(grants: readonly ScopedGrant[], seconds: number, sessionName: string, principal?: Principal): Promise<IssuedCredentials>;
 }
 
 export interface IssuedCredentials {
